@@ -1,0 +1,174 @@
+package dev.flotilla.control.agent;
+
+import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.Task;
+import dev.flotilla.control.api.v1.TaskState;
+import dev.flotilla.control.manager.Actions;
+import dev.flotilla.control.manager.Manager;
+import dev.flotilla.control.runtime.RuncRuntime;
+import dev.flotilla.control.store.StoreView;
+import dev.flotilla.control.store.TaskStates;
+import dev.flotilla.dataplane.addr.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker side of a node: runs the tasks the scheduler assigned here and programs this node's
+ * data plane (sandboxes, the ingress network, the routing mesh) from the store. On every change it
+ * first updates the routing mesh, so a task that is being stopped has already left every pool.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+    /** A pass also runs this often, so a restart delay that ends is noticed without an event. */
+    static final long TICK_MS = 250;
+
+    private final String nodeId;
+    private final Manager manager;
+    private final RuncRuntime runtime;
+    private final SandboxNetwork network;
+    private final IngressMesh mesh;
+    private final StatusReporter reporter;
+    private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fl-task");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fl-agent");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    // Only touched on the agent's loop thread.
+    private final Set<String> networksReady = new java.util.HashSet<>();
+    // Only touched on the agent's loop thread. The first pass after start finds the tasks whose
+    // containers a previous daemon took with it; later, a task without a runner has just finished.
+    private boolean firstPass = true;
+
+    public Agent(String nodeId, Manager manager, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh) {
+        this.nodeId = nodeId;
+        this.manager = manager;
+        this.runtime = runtime;
+        this.network = network;
+        this.mesh = mesh;
+        this.reporter = new StatusReporter(manager::write);
+    }
+
+    public void start() {
+        manager.store().addListener(v -> markDirty());
+        loop.scheduleWithFixedDelay(this::markDirty, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        markDirty();
+    }
+
+    /** This node's runners by container id, name or id prefix. */
+    public Optional<TaskHandle> findContainer(String key) {
+        for (TaskRunner r : runners.values()) {
+            if (r.containerId().equals(key) || r.containerName().equals(key)) {
+                return Optional.of(r);
+            }
+        }
+        List<TaskRunner> prefixed = runners.values().stream()
+                .filter(r -> key.length() >= 1 && r.containerId().startsWith(key)).limit(2).toList();
+        return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
+    }
+
+    private void markDirty() {
+        if (dirty.compareAndSet(false, true)) {
+            loop.execute(this::reconcile);
+        }
+    }
+
+    private void reconcile() {
+        dirty.set(false);
+        StoreView view = manager.view();
+        try {
+            mesh.update(view);
+            ensureNetworks(view);
+            long now = manager.now();
+            for (Task t : view.tasksOnNode(nodeId)) {
+                TaskRunner r = runners.get(t.getId());
+                if (r != null) {
+                    if (t.getDesiredState().getNumber() > TaskState.RUNNING_VALUE) {
+                        workers.execute(r::shutdown);
+                    }
+                    continue;
+                }
+                if (t.getDesiredState() != TaskState.RUNNING || TaskStates.isTerminal(t.getStatus().getState())) {
+                    continue;
+                }
+                if (t.getStatus().getState() == TaskState.ASSIGNED) {
+                    if (now >= t.getNotBeforeMs()) {
+                        startRunner(t);
+                    }
+                } else if (firstPass && t.getStatus().getState().getNumber() >= TaskState.ACCEPTED_VALUE) {
+                    // Accepted before this daemon started: its container went with the old daemon.
+                    reporter.report(t.getId(), Actions.status(TaskState.FAILED, "lost", now).toBuilder()
+                            .setErr("task lost: the node's daemon restarted").build());
+                }
+            }
+            for (TaskRunner r : runners.values()) {
+                if (view.task(r.task().getId()).isEmpty()) {
+                    workers.execute(r::shutdown);
+                }
+            }
+            firstPass = false;
+        } catch (RuntimeException e) {
+            log.warn("Agent pass failed: {}", e.toString());
+        }
+    }
+
+    private void startRunner(Task t) {
+        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, () -> {
+            runners.remove(t.getId());
+            markDirty();
+        });
+        runners.put(t.getId(), r);
+        workers.execute(r);
+    }
+
+    private void ensureNetworks(StoreView view) {
+        Optional<Node> self = view.node(nodeId);
+        Optional<Network> ingress = view.ingressNetwork();
+        if (self.isEmpty() || ingress.isEmpty() || self.get().getIngressAddress().isEmpty()
+                || networksReady.contains(ingress.get().getId())) {
+            return;
+        }
+        String cidr = self.get().getIngressAddress();
+        int slash = cidr.indexOf('/');
+        network.ensureNetwork(ingress.get().getId(), Ipv4Address.parse(cidr.substring(0, slash)),
+                Integer.parseInt(cidr.substring(slash + 1)));
+        networksReady.add(ingress.get().getId());
+        log.info("Ingress network {} ready on this node at {}", ingress.get().getId(), cidr);
+    }
+
+    /** Stops every task container and waits for them, then flushes the last status reports. */
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        List<TaskRunner> all = new ArrayList<>(runners.values());
+        all.forEach(r -> workers.execute(r::shutdown));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TaskRunner.STOP_GRACE.getSeconds() + 5);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        reporter.close();
+    }
+}

@@ -1,0 +1,283 @@
+package dev.flotilla.control.api;
+
+import dev.flotilla.control.api.v1.ControlGrpc;
+import dev.flotilla.control.api.v1.CreateServiceRequest;
+import dev.flotilla.control.api.v1.GetServiceRequest;
+import dev.flotilla.control.api.v1.InitSwarmRequest;
+import dev.flotilla.control.api.v1.InitSwarmResponse;
+import dev.flotilla.control.api.v1.JoinTokenRequest;
+import dev.flotilla.control.api.v1.JoinTokenResponse;
+import dev.flotilla.control.api.v1.ListNetworksRequest;
+import dev.flotilla.control.api.v1.ListNetworksResponse;
+import dev.flotilla.control.api.v1.ListNodesRequest;
+import dev.flotilla.control.api.v1.ListNodesResponse;
+import dev.flotilla.control.api.v1.ListServicesRequest;
+import dev.flotilla.control.api.v1.ListServicesResponse;
+import dev.flotilla.control.api.v1.ListTasksRequest;
+import dev.flotilla.control.api.v1.ListTasksResponse;
+import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.NodeRole;
+import dev.flotilla.control.api.v1.PortConfig;
+import dev.flotilla.control.api.v1.RemoveServiceRequest;
+import dev.flotilla.control.api.v1.RemoveServiceResponse;
+import dev.flotilla.control.api.v1.ScaleServiceRequest;
+import dev.flotilla.control.api.v1.Service;
+import dev.flotilla.control.api.v1.ServiceResponse;
+import dev.flotilla.control.api.v1.ServiceSpec;
+import dev.flotilla.control.api.v1.ServiceSummary;
+import dev.flotilla.control.api.v1.Task;
+import dev.flotilla.control.api.v1.TaskState;
+import dev.flotilla.control.manager.Actions;
+import dev.flotilla.control.manager.Manager;
+import dev.flotilla.control.raft.RaftNode;
+import dev.flotilla.control.store.StoreView;
+import dev.flotilla.control.util.Ids;
+import dev.flotilla.control.util.Names;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The cluster API, answered by managers. */
+public final class ControlService extends ControlGrpc.ControlImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlService.class);
+
+    /** This node's side of the swarm: whether it is in one, and as what. */
+    public interface Swarm {
+        Optional<Manager> manager();
+
+        String nodeId();
+
+        InitSwarmResponse init(InitSwarmRequest request);
+
+        JoinTokenResponse joinToken(NodeRole role, boolean rotate);
+    }
+
+    /** Checks that this node can bind a published port, before a service claims it. */
+    public interface PortProbe {
+        /** Empty when free, else why the port cannot be published here. */
+        Optional<String> check(int port, String protocol);
+    }
+
+    private final Swarm swarm;
+    private final PortProbe ports;
+
+    public ControlService(Swarm swarm, PortProbe ports) {
+        this.swarm = swarm;
+        this.ports = ports;
+    }
+
+    @Override
+    public void initSwarm(InitSwarmRequest request, StreamObserver<InitSwarmResponse> out) {
+        answer(out, () -> swarm.init(request));
+    }
+
+    @Override
+    public void getJoinToken(JoinTokenRequest request, StreamObserver<JoinTokenResponse> out) {
+        answer(out, () -> {
+            manager();
+            return swarm.joinToken(request.getRole(), request.getRotate());
+        });
+    }
+
+    @Override
+    public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
+        answer(out, () -> ListNodesResponse.newBuilder()
+                .addAllNodes(manager().view().nodes().values())
+                .setSelfNodeId(swarm.nodeId())
+                .build());
+    }
+
+    @Override
+    public void createService(CreateServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            ServiceSpec.Builder spec = request.getSpec().toBuilder();
+            if (spec.getName().isEmpty()) {
+                spec.setName(Names.random());
+            }
+            ServiceSpec valid = ServiceSpecs.validate(spec.build());
+            StoreView view = m.view();
+            if (view.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
+                throw Errors.conflict("service " + valid.getName() + " already exists");
+            }
+            List<PortConfig> endpointPorts = assignPorts(view, valid);
+            long now = m.now();
+            Service service = Service.newBuilder()
+                    .setId(Ids.newId())
+                    .setMeta(Actions.meta(now))
+                    .setSpec(valid)
+                    .addAllEndpointPorts(endpointPorts)
+                    .build();
+            m.write(List.of(Actions.create(service)));
+            log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
+                    valid.getReplicas(), valid.getContainer().getImage());
+            return ServiceResponse.newBuilder()
+                    .setService(m.view().service(service.getId()).orElse(service)).build();
+        });
+    }
+
+    /** Published ports: taken by no other service, bindable here, auto-assigned when 0. */
+    private List<PortConfig> assignPorts(StoreView view, ServiceSpec spec) {
+        Set<String> taken = new HashSet<>();
+        for (Service s : view.services().values()) {
+            for (PortConfig p : s.getEndpointPortsList()) {
+                taken.add(p.getPublishedPort() + "/" + p.getProtocol());
+                if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
+                        && q.getProtocol().equals(p.getProtocol()))) {
+                    throw Errors.invalid("port '" + p.getPublishedPort() + "' is already in use by service '"
+                            + s.getSpec().getName() + "' (" + s.getId() + ") as an ingress port");
+                }
+            }
+        }
+        List<PortConfig> out = new ArrayList<>();
+        for (PortConfig p : spec.getPortsList()) {
+            PortConfig.Builder b = p.toBuilder().setPublishMode("ingress");
+            if (p.getPublishedPort() == 0) {
+                int port = ServiceSpecs.AUTO_PORT_MIN;
+                while (port <= ServiceSpecs.AUTO_PORT_MAX
+                        && (taken.contains(port + "/" + p.getProtocol()) || ports.check(port, p.getProtocol()).isPresent())) {
+                    port++;
+                }
+                if (port > ServiceSpecs.AUTO_PORT_MAX) {
+                    throw Errors.unavailable("no free port left in " + ServiceSpecs.AUTO_PORT_MIN + "-"
+                            + ServiceSpecs.AUTO_PORT_MAX);
+                }
+                b.setPublishedPort(port);
+            } else {
+                Optional<String> busy = ports.check(p.getPublishedPort(), p.getProtocol());
+                if (busy.isPresent()) {
+                    throw Errors.invalid(busy.get());
+                }
+            }
+            taken.add(b.getPublishedPort() + "/" + b.getProtocol());
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    @Override
+    public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> out) {
+        answer(out, () -> {
+            StoreView view = manager().view();
+            ListServicesResponse.Builder b = ListServicesResponse.newBuilder();
+            for (Service s : view.services().values()) {
+                long running = view.tasksOfService(s.getId()).stream()
+                        .filter(t -> t.getDesiredState() == TaskState.RUNNING
+                                && t.getStatus().getState() == TaskState.RUNNING)
+                        .count();
+                b.addServices(ServiceSummary.newBuilder()
+                        .setService(s).setRunning(running).setDesired(s.getSpec().getReplicas()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getService(GetServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> ServiceResponse.newBuilder().setService(service(manager(), request.getService())).build());
+    }
+
+    @Override
+    public void scaleService(ScaleServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            for (int attempt = 0; ; attempt++) {
+                Service s = service(m, request.getService());
+                Service scaled = s.toBuilder()
+                        .setPreviousSpec(s.getSpec())
+                        .setSpec(s.getSpec().toBuilder().setReplicas(request.getReplicas()))
+                        .setMeta(Actions.touched(s.getMeta(), m.now()))
+                        .build();
+                try {
+                    m.write(List.of(Actions.update(scaled)));
+                    return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
+                } catch (Manager.StoreConflictException e) {
+                    if (attempt >= 3) {
+                        throw e;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void removeService(RemoveServiceRequest request, StreamObserver<RemoveServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Service s = service(m, request.getService());
+            m.write(List.of(Actions.remove(s)));
+            log.info("Service {} ({}) removed", s.getSpec().getName(), s.getId());
+            return RemoveServiceResponse.newBuilder().setId(s.getId()).build();
+        });
+    }
+
+    @Override
+    public void listTasks(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            StoreView view = m.view();
+            List<Task> tasks = new ArrayList<>();
+            if (request.getServicesList().isEmpty()) {
+                tasks.addAll(view.tasks().values());
+            } else {
+                for (String name : request.getServicesList()) {
+                    tasks.addAll(view.tasksOfService(service(m, name).getId()));
+                }
+            }
+            ListTasksResponse.Builder b = ListTasksResponse.newBuilder().addAllTasks(tasks);
+            for (Node n : view.nodes().values()) {
+                b.putNodeHostnames(n.getId(), n.getHostname());
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> out) {
+        answer(out, () -> ListNetworksResponse.newBuilder()
+                .addAllNetworks(manager().view().networks().values()).build());
+    }
+
+    private Manager manager() {
+        return swarm.manager().orElseThrow(() -> Errors.precondition(Errors.NOT_A_MANAGER));
+    }
+
+    private static Service service(Manager m, String name) {
+        return m.view().findService(name).orElseThrow(() -> Errors.notFound("service " + name + " not found"));
+    }
+
+    /** Runs a call and maps every failure a user can cause to a status with a readable sentence. */
+    static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            out.onError(Errors.invalid(e.getMessage()));
+            return;
+        } catch (Manager.StoreConflictException e) {
+            out.onError(Errors.conflict(e.getMessage()));
+            return;
+        } catch (RaftNode.NoQuorumException e) {
+            out.onError(Errors.unavailable(e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            log.error("Request failed", e);
+            out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+}

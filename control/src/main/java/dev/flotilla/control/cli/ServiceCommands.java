@@ -1,0 +1,256 @@
+package dev.flotilla.control.cli;
+
+import com.google.protobuf.util.JsonFormat;
+import dev.flotilla.control.api.v1.ContainerSpec;
+import dev.flotilla.control.api.v1.CreateServiceRequest;
+import dev.flotilla.control.api.v1.GetServiceRequest;
+import dev.flotilla.control.api.v1.ListServicesRequest;
+import dev.flotilla.control.api.v1.ListTasksRequest;
+import dev.flotilla.control.api.v1.ListTasksResponse;
+import dev.flotilla.control.api.v1.PortConfig;
+import dev.flotilla.control.api.v1.RemoveServiceRequest;
+import dev.flotilla.control.api.v1.RestartPolicy;
+import dev.flotilla.control.api.v1.ScaleServiceRequest;
+import dev.flotilla.control.api.v1.Service;
+import dev.flotilla.control.api.v1.ServiceSpec;
+import dev.flotilla.control.api.v1.ServiceSummary;
+import dev.flotilla.control.api.v1.Task;
+import dev.flotilla.control.api.v1.TaskState;
+import dev.flotilla.control.store.TaskStates;
+import dev.flotilla.control.util.Ids;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code flotilla service ...} */
+@Command(name = "service", description = "Manage swarm services", subcommands = {
+        ServiceCommands.Create.class, ServiceCommands.Ls.class, ServiceCommands.Ps.class,
+        ServiceCommands.Inspect.class, ServiceCommands.Scale.class, ServiceCommands.Rm.class})
+final class ServiceCommands {
+
+    @Command(name = "create", description = "Create a new service")
+    static final class Create extends ClientCommand {
+        @Option(names = "--name", description = "Service name")
+        String name = "";
+
+        @Option(names = "--replicas", description = "Number of tasks", paramLabel = "N")
+        String replicas = "1";
+
+        @Option(names = {"-p", "--publish"}, description = "Publish a port as a node port: PUBLISHED:TARGET[/tcp|/udp]")
+        List<String> publish = new ArrayList<>();
+
+        @Option(names = {"-e", "--env"}, description = "Set environment variables")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = "--hostname", description = "Container hostname")
+        String hostname = "";
+
+        @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h) (default 5s)")
+        String restartDelay;
+
+        @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\"|\"on-failure\"|\"any\") (default \"any\")")
+        String restartCondition = "any";
+
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Parameters(index = "0", paramLabel = "IMAGE")
+        String image;
+
+        @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "0..*")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        int run(DaemonClient client) {
+            long count = Flags.replicas(replicas);
+            RestartPolicy.Builder restart = RestartPolicy.newBuilder().setCondition(restartCondition);
+            restart.setDelayMs(restartDelay == null ? 5_000 : Flags.duration(restartDelay, "--restart-delay").toMillis());
+            for (String e : env) {
+                if (e.isEmpty() || e.startsWith("=")) {
+                    throw new IllegalArgumentException("invalid argument \"" + e + "\" for \"-e, --env\" flag: variable name is empty");
+                }
+            }
+            List<PortConfig> ports = publish.stream().map(PortSpec::parse).toList();
+            ServiceSpec spec = ServiceSpec.newBuilder()
+                    .setName(name)
+                    .setReplicas(count)
+                    .setContainer(ContainerSpec.newBuilder()
+                            .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
+                    .addAllPorts(ports)
+                    .setRestart(restart)
+                    .build();
+            Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
+            System.out.println(s.getId());
+            if (!detach) {
+                Progress.await(client, s.getId(), count);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List services")
+    static final class Ls extends ClientCommand {
+        @Option(names = {"-q", "--quiet"}, description = "Only display IDs")
+        boolean quiet;
+
+        @Override
+        int run(DaemonClient client) {
+            List<ServiceSummary> services = client.control().listServices(ListServicesRequest.getDefaultInstance())
+                    .getServicesList().stream()
+                    .sorted(Comparator.comparing((ServiceSummary s) -> s.getService().getSpec().getName()))
+                    .toList();
+            if (quiet) {
+                services.forEach(s -> System.out.println(s.getService().getId()));
+                return 0;
+            }
+            Table t = new Table("ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS");
+            for (ServiceSummary s : services) {
+                Service svc = s.getService();
+                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), "replicated",
+                        s.getRunning() + "/" + s.getDesired(), image(svc.getSpec().getContainer().getImage()),
+                        svc.getEndpointPortsList().stream().map(PortSpec::format).collect(Collectors.joining(", ")));
+            }
+            t.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "ps", description = "List the tasks of one or more services")
+    static final class Ps extends ClientCommand {
+        @Option(names = "--no-trunc", description = "Do not truncate output")
+        boolean noTrunc;
+
+        @Option(names = {"-q", "--quiet"}, description = "Only display task IDs")
+        boolean quiet;
+
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) {
+            ListTasksResponse r = client.control().listTasks(ListTasksRequest.newBuilder().addAllServices(services).build());
+            List<Task> ordered = TaskRows.order(r.getTasksList());
+            if (quiet) {
+                ordered.forEach(t -> System.out.println(t.getId()));
+                return 0;
+            }
+            long now = System.currentTimeMillis();
+            Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
+            String previousSlot = null;
+            for (Task t : ordered) {
+                String slot = t.getServiceName() + "." + t.getSlot();
+                String name = slot.equals(previousSlot) ? " \\_ " + slot : slot;
+                previousSlot = slot;
+                String err = t.getStatus().getErr();
+                if (!noTrunc && err.length() > 30) {
+                    err = err.substring(0, 29) + "…";
+                }
+                table.row(noTrunc ? t.getId() : Ids.shortId(t.getId()), name,
+                        image(t.getSpec().getImage()),
+                        r.getNodeHostnamesOrDefault(t.getNodeId(), ""),
+                        TaskStates.display(t.getDesiredState()),
+                        TaskStates.display(t.getStatus().getState()) + " " + Human.ago(t.getStatus().getTimestampMs(), now),
+                        err.isEmpty() ? "" : "\"" + err + "\"",
+                        "");
+            }
+            table.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on one or more services")
+    static final class Inspect extends ClientCommand {
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) throws InvalidProtocolBufferException {
+            List<String> docs = new ArrayList<>();
+            for (String name : services) {
+                Service s = client.control().getService(GetServiceRequest.newBuilder().setService(name).build()).getService();
+                docs.add(JsonFormat.printer().print(s).indent(4).stripTrailing());
+            }
+            System.out.println("[\n" + String.join(",\n", docs) + "\n]");
+            return 0;
+        }
+    }
+
+    @Command(name = "scale", description = "Scale one or multiple replicated services")
+    static final class Scale extends ClientCommand {
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Parameters(arity = "1..*", paramLabel = "SERVICE=REPLICAS")
+        List<String> targets;
+
+        @Override
+        int run(DaemonClient client) {
+            List<String[]> parsed = new ArrayList<>();
+            for (String target : targets) {
+                int eq = target.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("invalid scale specifier '" + target + "'.\nSee 'flotilla service scale --help'.");
+                }
+                Flags.replicas(target.substring(eq + 1));
+                parsed.add(new String[] {target.substring(0, eq), target.substring(eq + 1)});
+            }
+            for (String[] p : parsed) {
+                long replicas = Flags.replicas(p[1]);
+                Service s = client.control().scaleService(ScaleServiceRequest.newBuilder()
+                        .setService(p[0]).setReplicas(replicas).build()).getService();
+                System.out.println(p[0] + " scaled to " + replicas);
+                if (!detach) {
+                    Progress.await(client, s.getId(), replicas);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more services")
+    static final class Rm extends ClientCommand {
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) {
+            int status = 0;
+            for (String name : services) {
+                try {
+                    client.control().removeService(RemoveServiceRequest.newBuilder().setService(name).build());
+                    System.out.println(name);
+                } catch (io.grpc.StatusRuntimeException e) {
+                    if (services.size() == 1) {
+                        throw e;
+                    }
+                    System.err.println("Error: " + e.getStatus().getDescription());
+                    status = 1;
+                }
+            }
+            return status;
+        }
+    }
+
+    /** Docker shows images with their tag: "busybox" is "busybox:latest". */
+    static String image(String ref) {
+        int slash = ref.lastIndexOf('/');
+        return ref.indexOf(':', slash + 1) < 0 ? ref + ":latest" : ref;
+    }
+
+    /** Task ordering of `service ps`: by service and slot, the current task first, then its history, newest first. */
+    static final class TaskRows {
+        static List<Task> order(List<Task> tasks) {
+            return tasks.stream().sorted(Comparator
+                    .comparing(Task::getServiceName)
+                    .thenComparingLong(Task::getSlot)
+                    .thenComparing(t -> t.getDesiredState().getNumber() > TaskState.RUNNING_VALUE)
+                    .thenComparing(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs()).reversed()))
+                    .toList();
+        }
+    }
+}

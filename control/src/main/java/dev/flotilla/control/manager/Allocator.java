@@ -1,0 +1,97 @@
+package dev.flotilla.control.manager;
+
+import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.NetworkAttachment;
+import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.api.v1.Task;
+import dev.flotilla.control.api.v1.TaskState;
+import dev.flotilla.control.store.StoreView;
+import dev.flotilla.control.store.TaskStates;
+import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Prefix;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Gives new tasks their network attachments (an address on the ingress network when the service
+ * publishes ports) and every node its address on the ingress network, then moves tasks NEW ->
+ * PENDING. Addresses in use are read from the store on every pass: no separate IPAM state can
+ * drift from the objects that hold the addresses.
+ */
+public final class Allocator {
+
+    public List<StoreAction> allocate(StoreView view, long nowMs) {
+        List<StoreAction> actions = new ArrayList<>();
+        Optional<Network> ingress = view.ingressNetwork();
+        Set<Ipv4Address> used = ingress.map(n -> usedAddresses(view, n)).orElseGet(HashSet::new);
+        for (Node node : view.nodes().values()) {
+            if (ingress.isPresent() && node.getIngressAddress().isEmpty()) {
+                Optional<String> addr = next(ingress.get(), used);
+                addr.ifPresent(a -> actions.add(Actions.update(node.toBuilder().setIngressAddress(a).build())));
+            }
+        }
+        for (Task task : view.tasks().values()) {
+            if (task.getStatus().getState() != TaskState.NEW || task.getDesiredState() != TaskState.RUNNING) {
+                continue;
+            }
+            Task.Builder b = task.toBuilder();
+            if (!task.getPortsList().isEmpty() && ingress.isPresent() && task.getNetworksCount() == 0) {
+                Optional<String> addr = next(ingress.get(), used);
+                if (addr.isEmpty()) {
+                    actions.add(Actions.status(task.getId(), Actions.status(TaskState.NEW,
+                            "no free address on network ingress", nowMs)));
+                    continue;
+                }
+                b.addNetworks(NetworkAttachment.newBuilder()
+                        .setNetworkId(ingress.get().getId()).setAddress(addr.get()));
+            }
+            b.setStatus(Actions.status(TaskState.PENDING, "pending task scheduling", nowMs));
+            actions.add(Actions.update(b.build()));
+        }
+        return actions;
+    }
+
+    private static Set<Ipv4Address> usedAddresses(StoreView view, Network network) {
+        Set<Ipv4Address> used = new HashSet<>();
+        if (!network.getSpec().getGateway().isEmpty()) {
+            used.add(Ipv4Address.parse(network.getSpec().getGateway()));
+        }
+        for (Node n : view.nodes().values()) {
+            if (!n.getIngressAddress().isEmpty() && network.getSpec().getIngress()) {
+                used.add(addressOf(n.getIngressAddress()));
+            }
+        }
+        for (Task t : view.tasks().values()) {
+            if (TaskStates.isTerminal(t.getStatus().getState())) {
+                continue;
+            }
+            for (NetworkAttachment a : t.getNetworksList()) {
+                if (a.getNetworkId().equals(network.getId())) {
+                    used.add(addressOf(a.getAddress()));
+                }
+            }
+        }
+        return used;
+    }
+
+    /** The lowest free host address of the network, as CIDR; marks it used. */
+    private static Optional<String> next(Network network, Set<Ipv4Address> used) {
+        Ipv4Prefix subnet = Ipv4Prefix.parse(network.getSpec().getSubnet());
+        for (long i = 1; i < subnet.size() - 1; i++) {
+            Ipv4Address a = subnet.address(i);
+            if (used.add(a)) {
+                return Optional.of(a + "/" + subnet.prefixLength());
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Ipv4Address addressOf(String cidr) {
+        int slash = cidr.indexOf('/');
+        return Ipv4Address.parse(slash < 0 ? cidr : cidr.substring(0, slash));
+    }
+}

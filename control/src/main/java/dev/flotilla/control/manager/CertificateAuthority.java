@@ -1,0 +1,98 @@
+package dev.flotilla.control.manager;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The swarm's root CA: an ECDSA P-256 key and a self-signed certificate valid 20 years, as
+ * swarmkit makes at {@code swarm init}. Node certificates are issued from it when nodes join.
+ */
+public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair) {
+
+    /** swarmkit's root CA lifetime. */
+    static final Duration ROOT_VALIDITY = Duration.ofDays(365L * 20);
+
+    public static CertificateAuthority create() {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+            KeyPair keys = gen.generateKeyPair();
+            X500Name name = new X500Name("CN=swarm-ca");
+            Instant now = Instant.now();
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
+                    new BigInteger(128, new SecureRandom()), Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(ROOT_VALIDITY)), name, keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            builder.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+            X509CertificateHolder holder = builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
+            return new CertificateAuthority(new JcaX509CertificateConverter().getCertificate(holder), keys);
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot create the swarm root CA: " + e.getMessage(), e);
+        }
+    }
+
+    public byte[] certificateDer() {
+        try {
+            return certificate.getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String certificatePem() {
+        return pem(certificate);
+    }
+
+    public String privateKeyPem() {
+        return pem(keyPair);
+    }
+
+    /** Reads a CA back from the PEM texts kept in the cluster object. */
+    public static CertificateAuthority fromPem(String certPem, String keyPem) {
+        try (PEMParser certs = new PEMParser(new StringReader(certPem));
+                PEMParser keys = new PEMParser(new StringReader(keyPem))) {
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate((X509CertificateHolder) certs.readObject());
+            KeyPair pair = new JcaPEMKeyConverter().getKeyPair((PEMKeyPair) keys.readObject());
+            return new CertificateAuthority(cert, pair);
+        } catch (IOException | GeneralSecurityException | ClassCastException e) {
+            throw new IllegalStateException("unreadable swarm root CA: " + e.getMessage(), e);
+        }
+    }
+
+    private static String pem(Object o) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+            w.writeObject(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,140 @@
+package dev.flotilla.control.manager;
+
+import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.api.v1.StoreResult;
+import dev.flotilla.control.api.v1.StoreTransaction;
+import dev.flotilla.control.raft.RaftNode;
+import dev.flotilla.control.store.MemoryStore;
+import dev.flotilla.control.store.StoreView;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A manager: the Raft member, the store it replicates, and the reconcile loops (allocator,
+ * scheduler, orchestrator) that only the leader runs. Store events only mark the manager dirty;
+ * one pass runs per burst of commits.
+ */
+public final class Manager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Manager.class);
+
+    /** Commits arriving within this window share one reconcile pass. */
+    static final long DEBOUNCE_MS = 20;
+    /** A pass also runs this often, so time-based decisions (restart delay) are never missed. */
+    static final long TICK_MS = 1000;
+
+    private final RaftNode raft;
+    private final MemoryStore store;
+    private final Clock clock;
+    private final Allocator allocator = new Allocator();
+    private final Scheduler scheduler = new Scheduler();
+    private final Orchestrator orchestrator;
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fl-manager");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean dirty = new AtomicBoolean();
+
+    public Manager(RaftNode raft, MemoryStore store, Clock clock, int historyLimit) {
+        this.raft = raft;
+        this.store = store;
+        this.clock = clock;
+        this.orchestrator = new Orchestrator(historyLimit);
+    }
+
+    public void start() {
+        store.addListener(v -> markDirty());
+        loop.scheduleWithFixedDelay(this::markDirty, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        markDirty();
+    }
+
+    public StoreView view() {
+        return store.view();
+    }
+
+    public MemoryStore store() {
+        return store;
+    }
+
+    public boolean isLeader() {
+        return raft.isLeader();
+    }
+
+    public long now() {
+        return clock.millis();
+    }
+
+    /**
+     * Commits {@code actions} as one transaction; throws {@link StoreConflictException} with the
+     * state machine's reason when it refused them, {@link RaftNode.NoQuorumException} without quorum.
+     */
+    public StoreResult write(List<StoreAction> actions) {
+        StoreResult result;
+        try {
+            result = raft.submit(StoreTransaction.newBuilder().addAllActions(actions).build()).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+        if (!result.getOk()) {
+            throw new StoreConflictException(result.getError());
+        }
+        return result;
+    }
+
+    private void markDirty() {
+        if (dirty.compareAndSet(false, true)) {
+            loop.schedule(this::reconcile, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void reconcile() {
+        dirty.set(false);
+        if (!raft.isLeader()) {
+            return;
+        }
+        try {
+            long now = clock.millis();
+            // Each stage commits on its own: a conflict in one does not hold back the others,
+            // and the commit marks the manager dirty again for the next stage's input.
+            for (Stage stage : List.<Stage>of(orchestrator::reconcile, allocator::allocate, scheduler::schedule)) {
+                List<StoreAction> actions = stage.run(store.view(), now);
+                if (!actions.isEmpty()) {
+                    write(actions);
+                }
+            }
+        } catch (StoreConflictException e) {
+            log.debug("Reconcile pass lost a race, retrying: {}", e.getMessage());
+            markDirty();
+        } catch (RuntimeException e) {
+            log.warn("Reconcile pass failed: {}", e.toString());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Stage {
+        List<StoreAction> run(StoreView view, long nowMs);
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+    }
+
+    /** The store refused a transaction (an object changed since it was read, a name taken...). */
+    public static final class StoreConflictException extends RuntimeException {
+        public StoreConflictException(String message) {
+            super(message);
+        }
+    }
+}
