@@ -56,9 +56,9 @@ public final class Agent implements AutoCloseable {
     private final AtomicBoolean dirty = new AtomicBoolean();
     // Only touched on the agent's loop thread.
     private final Set<String> networksReady = new java.util.HashSet<>();
-    // Only touched on the agent's loop thread. The first pass after start finds the tasks whose
-    // containers a previous daemon took with it; later, a task without a runner has just finished.
-    private boolean firstPass = true;
+    // Containers this daemon started. A task past ASSIGNED whose container is not one of them
+    // was started by a previous daemon, whose containers were removed when this one started.
+    private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
 
     public Agent(String nodeId, Manager manager, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh) {
         this.nodeId = nodeId;
@@ -115,7 +115,8 @@ public final class Agent implements AutoCloseable {
                     if (now >= t.getNotBeforeMs()) {
                         startRunner(t);
                     }
-                } else if (firstPass && t.getStatus().getState().getNumber() >= TaskState.ACCEPTED_VALUE) {
+                } else if (t.getStatus().getState().getNumber() >= TaskState.ACCEPTED_VALUE
+                        && !ownContainers.contains(t.getStatus().getContainerId())) {
                     // Accepted before this daemon started: its container went with the old daemon.
                     reporter.report(t.getId(), Actions.status(TaskState.FAILED, "lost", now).toBuilder()
                             .setErr("task lost: the node's daemon restarted").build());
@@ -126,7 +127,6 @@ public final class Agent implements AutoCloseable {
                     workers.execute(r::shutdown);
                 }
             }
-            firstPass = false;
         } catch (RuntimeException e) {
             log.warn("Agent pass failed: {}", e.toString());
         }
@@ -137,6 +137,7 @@ public final class Agent implements AutoCloseable {
             runners.remove(t.getId());
             markDirty();
         });
+        ownContainers.add(r.containerId());
         runners.put(t.getId(), r);
         workers.execute(r);
     }

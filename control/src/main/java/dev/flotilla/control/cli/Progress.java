@@ -23,7 +23,8 @@ final class Progress {
     private Progress() {
     }
 
-    static void await(DaemonClient client, String serviceId, long replicas) {
+    /** Waits for convergence; only errors of tasks created from {@code sinceMs} on are printed. */
+    static void await(DaemonClient client, String serviceId, long replicas, long sinceMs) {
         Map<Long, String> reported = new HashMap<>();
         while (true) {
             List<Task> tasks = client.control()
@@ -31,7 +32,8 @@ final class Progress {
             long running = tasks.stream().filter(t -> wanted(t) && t.getStatus().getState() == TaskState.RUNNING).count();
             long stopping = tasks.stream().filter(t -> !wanted(t) && t.getStatus().getState().getNumber() <= TaskState.RUNNING_VALUE
                     && t.getStatus().getState().getNumber() >= TaskState.ASSIGNED_VALUE).count();
-            reportErrors(tasks, replicas, reported);
+            reportErrors(tasks.stream().filter(t -> t.getMeta().getCreatedAtMs() >= sinceMs).toList(),
+                    replicas, reported);
             if (running == replicas && stopping == 0) {
                 System.out.println("overall progress: " + running + " out of " + replicas + " tasks");
                 for (long slot = 1; slot <= replicas; slot++) {

@@ -87,7 +87,7 @@ final class ServiceCommands {
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
             if (!detach) {
-                Progress.await(client, s.getId(), count);
+                Progress.await(client, s.getId(), count, s.getMeta().getCreatedAtMs());
             }
             return 0;
         }
@@ -205,7 +205,7 @@ final class ServiceCommands {
                         .setService(p[0]).setReplicas(replicas).build()).getService();
                 System.out.println(p[0] + " scaled to " + replicas);
                 if (!detach) {
-                    Progress.await(client, s.getId(), replicas);
+                    Progress.await(client, s.getId(), replicas, s.getMeta().getUpdatedAtMs());
                 }
             }
             return 0;

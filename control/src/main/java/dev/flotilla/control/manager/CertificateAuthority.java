@@ -7,12 +7,14 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -25,6 +27,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -69,8 +72,9 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
         return pem(certificate);
     }
 
+    /** PKCS#8 ("PRIVATE KEY"), which carries the curve with the key. */
     public String privateKeyPem() {
-        return pem(keyPair);
+        return pem(new PemObject("PRIVATE KEY", keyPair.getPrivate().getEncoded()));
     }
 
     /** Reads a CA back from the PEM texts kept in the cluster object. */
@@ -79,8 +83,13 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
                 PEMParser keys = new PEMParser(new StringReader(keyPem))) {
             X509Certificate cert = new JcaX509CertificateConverter()
                     .getCertificate((X509CertificateHolder) certs.readObject());
-            KeyPair pair = new JcaPEMKeyConverter().getKeyPair((PEMKeyPair) keys.readObject());
-            return new CertificateAuthority(cert, pair);
+            Object key = keys.readObject();
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            // An "EC PRIVATE KEY" block may omit the public key: the certificate always has it.
+            PrivateKey privateKey = key instanceof PEMKeyPair pair
+                    ? converter.getPrivateKey(pair.getPrivateKeyInfo())
+                    : converter.getPrivateKey((PrivateKeyInfo) key);
+            return new CertificateAuthority(cert, new KeyPair(cert.getPublicKey(), privateKey));
         } catch (IOException | GeneralSecurityException | ClassCastException e) {
             throw new IllegalStateException("unreadable swarm root CA: " + e.getMessage(), e);
         }
