@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -46,6 +47,7 @@ final class TaskRunner implements Runnable, TaskHandle {
     // Set by shutdown() from the agent's thread, read by the worker between steps.
     private volatile boolean stopRequested;
     private volatile boolean started;
+    private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     TaskRunner(Task task, String nodeId, RuncRuntime runtime, SandboxNetwork network, StatusReporter reporter,
@@ -136,18 +138,33 @@ final class TaskRunner implements Runnable, TaskHandle {
         log.info("Task {} container exited with {}", task.getId(), exit);
     }
 
-    /** Asks the task to stop: its container gets SIGTERM, then SIGKILL after the grace period. */
+    /**
+     * Asks the task to stop: its container gets SIGTERM, then SIGKILL after the grace period.
+     * Only the first call acts; the agent asks on every pass until the task is gone.
+     */
     void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
         stopRequested = true;
         if (started) {
-            runtime.stop(containerId, STOP_GRACE);
+            try {
+                runtime.stop(containerId, STOP_GRACE);
+            } catch (RuntimeException e) {
+                log.debug("Task {}: stop of container {}: {}", task.getId(), containerId, e.getMessage());
+            }
         }
     }
 
     @Override
     public void killAndAwaitRemoval() {
         if (started) {
-            runtime.kill(containerId, "KILL");
+            try {
+                runtime.kill(containerId, "KILL");
+            } catch (IllegalStateException e) {
+                // It exited meanwhile: the runner is already reporting and cleaning up.
+                log.debug("Task {}: kill of container {}: {}", task.getId(), containerId, e.getMessage());
+            }
         }
         try {
             done.get(REMOVAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

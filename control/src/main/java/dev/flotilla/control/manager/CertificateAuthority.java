@@ -8,6 +8,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -17,7 +18,11 @@ import java.util.Date;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -39,11 +44,55 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
     /** swarmkit's root CA lifetime. */
     static final Duration ROOT_VALIDITY = Duration.ofDays(365L * 20);
 
-    public static CertificateAuthority create() {
+    /** swarmkit's node certificate lifetime. */
+    static final Duration NODE_VALIDITY = Duration.ofDays(90);
+    /** The organizational unit that carries a node's role, as swarmkit writes it. */
+    public static final String OU_MANAGER = "swarm-manager";
+    public static final String OU_WORKER = "swarm-worker";
+
+    /** A new ECDSA P-256 key pair, for the CA or a node. */
+    public static KeyPair newKeyPair() {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair keys = gen.generateKeyPair();
+            return gen.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ECDSA P-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * Signs a node certificate: CN = node id, OU = its role, O = the cluster id, valid 90 days,
+     * usable for both ends of mutual TLS. The role is the one the join token decided.
+     */
+    public X509Certificate issue(String nodeId, boolean manager, String clusterId, PublicKey nodeKey) {
+        try {
+            X500Name subject = new X500Name("O=" + clusterId + ",OU=" + (manager ? OU_MANAGER : OU_WORKER)
+                    + ",CN=" + nodeId);
+            Instant now = Instant.now();
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
+                    new BigInteger(128, new SecureRandom()), Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(NODE_VALIDITY)), subject, nodeKey);
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                    new GeneralName(GeneralName.dNSName, manager ? OU_MANAGER : OU_WORKER),
+                    new GeneralName(GeneralName.dNSName, nodeId)}));
+            X509CertificateHolder holder = builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate()));
+            return new JcaX509CertificateConverter().getCertificate(holder);
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot issue a certificate for node " + nodeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static CertificateAuthority create() {
+        try {
+            KeyPair keys = newKeyPair();
             X500Name name = new X500Name("CN=swarm-ca");
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
@@ -93,6 +142,11 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
         } catch (IOException | GeneralSecurityException | ClassCastException e) {
             throw new IllegalStateException("unreadable swarm root CA: " + e.getMessage(), e);
         }
+    }
+
+    /** A certificate as PEM text. */
+    public static String pem(X509Certificate cert) {
+        return pem((Object) cert);
     }
 
     private static String pem(Object o) {
