@@ -3,7 +3,7 @@
 # image with the command below, each task answers "Hello, <its hostname>" on port 80.
 #   flotilla image import web DIR --change "CMD $(scripts/make-web-image.sh --cmd)"
 set -euo pipefail
-web_cmd='mkdir -p /www && echo "<p>Hello, $(hostname)</p>" > /www/index.html && exec httpd -f -p 80 -h /www'
+web_cmd='mkdir -p /www; echo "<p>Hello, $(hostname)</p>" > /www/index.html; trap "exit 0" TERM; httpd -f -p 80 -h /www & wait'
 if [[ "${1:-}" == "--cmd" ]]; then
   printf '%s\n' "$web_cmd"
   exit 0

@@ -7,6 +7,8 @@ import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
 import dev.flotilla.control.api.v1.JoinTokenRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
+import dev.flotilla.control.api.v1.LeaveSwarmRequest;
+import dev.flotilla.control.api.v1.LeaveSwarmResponse;
 import dev.flotilla.control.api.v1.ListNetworksRequest;
 import dev.flotilla.control.api.v1.ListNetworksResponse;
 import dev.flotilla.control.api.v1.ListNodesRequest;
@@ -58,6 +60,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
         InitSwarmResponse init(InitSwarmRequest request);
 
+        void leave(boolean force);
+
         JoinTokenResponse joinToken(NodeRole role, boolean rotate);
     }
 
@@ -78,6 +82,14 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void initSwarm(InitSwarmRequest request, StreamObserver<InitSwarmResponse> out) {
         answer(out, () -> swarm.init(request));
+    }
+
+    @Override
+    public void leaveSwarm(LeaveSwarmRequest request, StreamObserver<LeaveSwarmResponse> out) {
+        answer(out, () -> {
+            swarm.leave(request.getForce());
+            return LeaveSwarmResponse.getDefaultInstance();
+        });
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
 import dev.flotilla.control.api.v1.JoinTokenRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
+import dev.flotilla.control.api.v1.LeaveSwarmRequest;
 import dev.flotilla.control.api.v1.NodeRole;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code flotilla swarm ...} */
 @Command(name = "swarm", description = "Manage the swarm",
-        subcommands = {SwarmCommands.Init.class, SwarmCommands.JoinToken.class})
+        subcommands = {SwarmCommands.Init.class, SwarmCommands.JoinToken.class, SwarmCommands.Leave.class})
 final class SwarmCommands {
 
     @Command(name = "init", description = "Initialize a swarm")
@@ -45,6 +46,19 @@ final class SwarmCommands {
             System.out.println("To add a manager to this swarm, run 'flotilla swarm join-token manager' "
                     + "and follow the instructions.");
             System.out.println();
+            return 0;
+        }
+    }
+
+    @Command(name = "leave", description = "Leave the swarm")
+    static final class Leave extends ClientCommand {
+        @Option(names = {"-f", "--force"}, description = "Force this node to leave the swarm, ignoring warnings")
+        boolean force;
+
+        @Override
+        int run(DaemonClient client) {
+            client.control().leaveSwarm(LeaveSwarmRequest.newBuilder().setForce(force).build());
+            System.out.println("Node left the swarm.");
             return 0;
         }
     }

@@ -70,7 +70,7 @@ public final class Daemon {
         this.meshLoops = NetnsEventLoops.inCurrentNamespace("mesh", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.router = new IngressRouter(meshLoops, ProxyOptions.DEFAULTS);
         this.mesh = new IngressMesh(router);
-        this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent);
+        this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent, this::stopAgent);
     }
 
     /** Runs until SIGTERM; returns the process exit code. */
@@ -149,6 +149,17 @@ public final class Daemon {
         if (agent.compareAndSet(null, a)) {
             a.start();
         }
+    }
+
+    /** Leaving the swarm: tasks stopped, the routing mesh closed, sandboxes removed. */
+    private void stopAgent() {
+        Agent a = agent.getAndSet(null);
+        if (a != null) {
+            a.close();
+        }
+        mesh.close();
+        removeLeftovers();
+        network.setUpNode();
     }
 
     private void lock() throws IOException {

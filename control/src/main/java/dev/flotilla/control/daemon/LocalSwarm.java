@@ -57,17 +57,23 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     private final Path raftDir;
     private final String hostname;
     private final BiConsumer<Manager, String> onManager;
+    private final Runnable onLeave;
     private final Object lock = new Object();
     // Guarded by lock for writes; volatile for the API threads that read it.
     private volatile SwarmState state;
     private volatile RaftNode raft;
     private volatile Manager manager;
 
-    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<Manager, String> onManager) {
+    /**
+     * @param onManager called when this node becomes a manager (init, or restart into a swarm)
+     * @param onLeave   called when it leaves, before its Raft member stops: stop its tasks
+     */
+    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<Manager, String> onManager, Runnable onLeave) {
         this.stateFile = dataRoot.resolve("swarm").resolve("state.json");
         this.raftDir = dataRoot.resolve("raft");
         this.hostname = hostname;
         this.onManager = onManager;
+        this.onLeave = onLeave;
     }
 
     /** Rejoins the swarm this node was in before it stopped, if any. */
@@ -128,6 +134,30 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                     .setWorkerToken(cluster.getJoinTokens().getWorker())
                     .setManagerAddr(addr + ":" + MANAGER_PORT)
                     .build();
+        }
+    }
+
+    @Override
+    public void leave(boolean force) {
+        synchronized (lock) {
+            if (state == null) {
+                throw Errors.precondition("This node is not part of a swarm");
+            }
+            if (!force) {
+                throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
+                        + "as a manager. Removing the last manager erases all current state of the swarm. "
+                        + "Use `--force` to ignore this message.");
+            }
+            onLeave.run();
+            closeQuietly();
+            try {
+                Files.deleteIfExists(stateFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + stateFile, e);
+            }
+            deleteTree(raftDir);
+            log.info("Node {} left the swarm; its swarm state is erased", state.nodeId());
+            state = null;
         }
     }
 
