@@ -1,0 +1,118 @@
+package dev.flotilla.vxlan;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One event loop's share of a {@link Vtep}: a UDP socket on the VXLAN port (several lanes share
+ * the port with {@code SO_REUSEPORT}) and the TAPs whose frames leave through it. Everything a
+ * lane owns is confined to its loop, so the transmit path takes no lock and crosses no thread.
+ */
+final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
+
+    private static final Logger logger = LoggerFactory.getLogger(Lane.class);
+
+    private final IoEventLoop loop;
+    private final VtepProtocol protocol;
+    private final VtepCounters counters;
+
+    /** Set once, on the loop, before the socket reads anything; published by the bind's future. */
+    private Channel channel;
+    /** TAPs registered on this loop. Only touched on the loop. */
+    private final List<TapPort> ports = new ArrayList<>();
+
+    Lane(IoEventLoop loop, VtepProtocol protocol) {
+        this.loop = loop;
+        this.protocol = protocol;
+        this.counters = protocol.counters();
+    }
+
+    IoEventLoop loop() {
+        return loop;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    UdpBind udp() {
+        return this;
+    }
+
+    /** Loop only. */
+    void add(TapPort port) {
+        ports.add(port);
+    }
+
+    /** Loop only. */
+    void remove(TapPort port) {
+        ports.remove(port);
+    }
+
+    // --- UdpBind: called from TapPort on this loop ---
+
+    /** Takes ownership of {@code payload}: Netty releases it once written or failed. */
+    @Override
+    public void send(ByteBuf payload, InetSocketAddress recipient) {
+        // The void promise reports failures to exceptionCaught, where they are counted.
+        channel.write(new DatagramPacket(payload, recipient), channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    // --- inbound: the socket's pipeline, on this loop ---
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    /** Takes ownership of {@code msg} and releases it. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof DatagramPacket packet) {
+                protocol.fromUdp(packet.content(), packet.sender());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            for (TapPort port : ports) {
+                port.resume();
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Per-datagram failures (unreachable VTEP, full buffers) arrive here: count, do not log each.
+        counters.udpSendError();
+        if (logger.isDebugEnabled()) {
+            logger.debug("VXLAN socket {}: {}", ctx.channel(), cause.toString());
+        }
+    }
+}

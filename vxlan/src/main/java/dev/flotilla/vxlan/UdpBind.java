@@ -1,0 +1,26 @@
+package dev.flotilla.vxlan;
+
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+
+/**
+ * The underlay socket, seen from the VTEP protocol (the socket boundary of the WireGuard-go
+ * layering). Confined to one event loop: every method is called on the thread that serves the
+ * socket. {@link Vtep} provides the real one over an epoll datagram channel.
+ */
+public interface UdpBind {
+
+    /**
+     * Queues {@code payload}'s readable bytes as one datagram to {@code recipient}; nothing is sent
+     * before {@link #flush()}.
+     *
+     * @param payload ownership passes to the bind, which releases it once sent or failed
+     */
+    void send(ByteBuf payload, InetSocketAddress recipient);
+
+    /** Sends everything queued since the last flush, as one batch ({@code sendmmsg}) where possible. */
+    void flush();
+
+    /** {@code false} while the outbound queue is above its high-water mark: stop producing. */
+    boolean isWritable();
+}
