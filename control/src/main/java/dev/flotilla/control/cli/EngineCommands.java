@@ -109,8 +109,11 @@ final class EngineCommands {
             Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
             for (ContainerSummary c : containers) {
                 String command = c.getCommand().length() > 20 ? c.getCommand().substring(0, 19) + "…" : c.getCommand();
+                String status = c.getStatus().equals("Up")
+                        ? "Up " + Human.duration(java.time.Duration.ofMillis(Math.max(0, now - c.getCreatedMs())))
+                        : c.getStatus();
                 t.row(Ids.shortId(c.getId()), ServiceCommands.image(c.getImage()), "\"" + command + "\"",
-                        Human.ago(c.getCreatedMs(), now), c.getStatus(), "", c.getName());
+                        Human.ago(c.getCreatedMs(), now), status, "", c.getName());
             }
             t.print(System.out);
             return 0;

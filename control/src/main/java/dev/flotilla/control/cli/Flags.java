@@ -12,8 +12,13 @@ final class Flags {
     private Flags() {
     }
 
-    /** A replica count: a non-negative integer, as Docker's uint64 flag. */
+    /** A replica count given with {@code --replicas}: a non-negative integer, as Docker's uint64 flag. */
     static long replicas(String text) {
+        return replicas(text, "invalid argument \"" + text + "\" for \"--replicas\" flag");
+    }
+
+    /** A replica count; {@code what} starts the error message. */
+    static long replicas(String text, String what) {
         try {
             long n = Long.parseLong(text);
             if (n >= 0) {
@@ -22,8 +27,7 @@ final class Flags {
         } catch (NumberFormatException e) {
             // reported below with the flag's name
         }
-        throw new IllegalArgumentException("invalid argument \"" + text + "\" for \"--replicas\" flag: "
-                + "replicas must be a non-negative integer");
+        throw new IllegalArgumentException(what + ": replicas must be a non-negative integer");
     }
 
     /** Go's duration syntax, a sequence such as {@code 1m30s} or {@code 500ms}. */

@@ -11,6 +11,8 @@ import picocli.CommandLine.ParameterException;
 
 /** {@code flotilla}: the daemon ({@code flotilla daemon}) and the CLI that drives it. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+        // --help and --version on every subcommand too
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Swarm-mode container networking: routing mesh, overlay networks, VIPs and DNS.",
         subcommands = {
             DaemonCommand.class,

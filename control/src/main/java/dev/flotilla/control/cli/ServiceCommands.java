@@ -196,11 +196,11 @@ final class ServiceCommands {
                 if (eq <= 0) {
                     throw new IllegalArgumentException("invalid scale specifier '" + target + "'.\nSee 'flotilla service scale --help'.");
                 }
-                Flags.replicas(target.substring(eq + 1));
+                Flags.replicas(target.substring(eq + 1), "invalid replicas value " + target.substring(eq + 1));
                 parsed.add(new String[] {target.substring(0, eq), target.substring(eq + 1)});
             }
             for (String[] p : parsed) {
-                long replicas = Flags.replicas(p[1]);
+                long replicas = Flags.replicas(p[1], "invalid replicas value " + p[1]);
                 Service s = client.control().scaleService(ScaleServiceRequest.newBuilder()
                         .setService(p[0]).setReplicas(replicas).build()).getService();
                 System.out.println(p[0] + " scaled to " + replicas);
