@@ -2,7 +2,7 @@
 # Installs what Flotilla needs to build, run and test on Debian 12, skipping what is present.
 set -euo pipefail
 packages=(openjdk-17-jdk-headless maven runc iproute2 nftables busybox-static curl iperf3 haproxy wrk
-          bind9-dnsutils dnsmasq-base procps util-linux ethtool)
+          bind9-dnsutils dnsmasq-base procps util-linux ethtool gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
