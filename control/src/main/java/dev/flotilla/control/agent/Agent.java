@@ -5,8 +5,8 @@ import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.Task;
 import dev.flotilla.control.api.v1.TaskState;
 import dev.flotilla.control.manager.Actions;
-import dev.flotilla.control.manager.Manager;
 import dev.flotilla.control.runtime.RuncRuntime;
+import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.store.StoreView;
 import dev.flotilla.control.store.TaskStates;
 import dev.flotilla.dataplane.addr.Ipv4Address;
@@ -37,7 +37,7 @@ public final class Agent implements AutoCloseable {
     static final long TICK_MS = 250;
 
     private final String nodeId;
-    private final Manager manager;
+    private final ClusterConnection cluster;
     private final RuncRuntime runtime;
     private final SandboxNetwork network;
     private final IngressMesh mesh;
@@ -60,17 +60,17 @@ public final class Agent implements AutoCloseable {
     // was started by a previous daemon, whose containers were removed when this one started.
     private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
 
-    public Agent(String nodeId, Manager manager, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh) {
+    public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh) {
         this.nodeId = nodeId;
-        this.manager = manager;
+        this.cluster = cluster;
         this.runtime = runtime;
         this.network = network;
         this.mesh = mesh;
-        this.reporter = new StatusReporter(manager::write);
+        this.reporter = new StatusReporter(cluster::write);
     }
 
     public void start() {
-        manager.store().addListener(v -> markDirty());
+        cluster.addListener(v -> markDirty());
         loop.scheduleWithFixedDelay(this::markDirty, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         markDirty();
     }
@@ -95,11 +95,11 @@ public final class Agent implements AutoCloseable {
 
     private void reconcile() {
         dirty.set(false);
-        StoreView view = manager.view();
+        StoreView view = cluster.view();
         try {
             mesh.update(view);
             ensureNetworks(view);
-            long now = manager.now();
+            long now = cluster.now();
             for (Task t : view.tasksOnNode(nodeId)) {
                 TaskRunner r = runners.get(t.getId());
                 if (r != null) {

@@ -1,5 +1,6 @@
 package dev.flotilla.control.manager;
 
+import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.api.v1.StoreAction;
 import dev.flotilla.control.api.v1.StoreResult;
 import dev.flotilla.control.api.v1.StoreTransaction;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * scheduler, orchestrator) that only the leader runs. Store events only mark the manager dirty;
  * one pass runs per burst of commits.
  */
-public final class Manager implements AutoCloseable {
+public final class Manager implements ClusterConnection, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Manager.class);
 
@@ -56,18 +58,21 @@ public final class Manager implements AutoCloseable {
         markDirty();
     }
 
+    @Override
     public StoreView view() {
         return store.view();
     }
 
-    public MemoryStore store() {
-        return store;
+    @Override
+    public void addListener(Consumer<StoreView> listener) {
+        store.addListener(listener);
     }
 
     public boolean isLeader() {
         return raft.isLeader();
     }
 
+    @Override
     public long now() {
         return clock.millis();
     }
@@ -76,7 +81,8 @@ public final class Manager implements AutoCloseable {
      * Commits {@code actions} as one transaction; throws {@link StoreConflictException} with the
      * state machine's reason when it refused them, {@link RaftNode.NoQuorumException} without quorum.
      */
-    public StoreResult write(List<StoreAction> actions) {
+    @Override
+    public void write(List<StoreAction> actions) {
         StoreResult result;
         try {
             result = raft.submit(StoreTransaction.newBuilder().addAllActions(actions).build()).join();
@@ -89,7 +95,6 @@ public final class Manager implements AutoCloseable {
         if (!result.getOk()) {
             throw new StoreConflictException(result.getError());
         }
-        return result;
     }
 
     private void markDirty() {
