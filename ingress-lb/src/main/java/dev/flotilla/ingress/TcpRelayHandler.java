@@ -77,6 +77,11 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
      * would fail the writes still queued. Closes both channels when the other direction has ended too.
      */
     void forwardEndOfStream(Channel self) {
+        if (!peer.isActive() || ((DuplexChannel) peer).isOutputShutdown()) {
+            // Nothing more can reach the peer: writing would only raise (and build) an exception.
+            closeBoth(self);
+            return;
+        }
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) written -> {
             if (!written.isSuccess()) {
                 closeBoth(self);
