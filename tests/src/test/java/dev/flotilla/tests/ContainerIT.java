@@ -84,6 +84,21 @@ class ContainerIT {
     }
 
     @Test
+    @Order(3)
+    void aTaskHasItsOwnNetworkWithTheIngressLegFirstAndEgressThroughTheGwbridge() {
+        String id = node.ok("ps", "-q").lines().get(0);
+        Cli addrs = node.ok("exec", id, "ip", "-4", "-o", "addr", "show");
+        assertThat(addrs.stdout()).as(node.context(addrs))
+                .containsPattern("eth0\\s+inet 10\\.0\\.\\d+\\.\\d+/20")
+                .containsPattern("eth1\\s+inet 172\\.18\\.\\d+\\.\\d+/16");
+        Cli route = node.ok("exec", id, "ip", "route");
+        assertThat(route.stdout()).as(node.context(route)).contains("default via 172.18.0.1 dev eth1");
+        // The node's own underlay address is outside the task: reached through the gwbridge.
+        Cli ping = node.cli("exec", id, "ping", "-c", "1", "-W", "3", node.address());
+        assertThat(ping.exitCode()).as(node.context(ping)).isZero();
+    }
+
+    @Test
     @Order(4)
     void aForceRemovedContainerFailsItsTaskAndTheSlotGetsANewOne() {
         Table.Row victim = node.ok("ps").table().stream()
