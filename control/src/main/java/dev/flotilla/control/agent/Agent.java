@@ -128,7 +128,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            log.warn("Agent pass failed: {}", e.toString());
+            log.warn("Agent pass failed", e);
         }
     }
 

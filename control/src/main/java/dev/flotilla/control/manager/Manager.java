@@ -122,7 +122,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
             log.debug("Reconcile pass lost a race, retrying: {}", e.getMessage());
             markDirty();
         } catch (RuntimeException e) {
-            log.warn("Reconcile pass failed: {}", e.toString());
+            log.warn("Reconcile pass failed", e);
         }
     }
 
