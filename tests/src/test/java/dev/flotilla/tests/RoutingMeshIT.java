@@ -84,6 +84,30 @@ class RoutingMeshIT {
     }
 
     @Test
+    @Order(2)
+    void inspectShowsTheSpecAndEndpointAsDockerDoes() throws Exception {
+        Cli inspect = node.ok("service", "inspect", "web");
+        com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(inspect.stdout());
+        assertThat(doc.isArray()).as(node.context(inspect)).isTrue();
+        assertThat(doc).hasSize(1);
+        com.fasterxml.jackson.databind.JsonNode s = doc.get(0);
+        assertThat(create.stdout()).startsWith(s.path("ID").asText());
+        assertThat(s.at("/Spec/Name").asText()).isEqualTo("web");
+        assertThat(s.at("/Spec/Mode/Replicated/Replicas").asLong()).isEqualTo(3);
+        assertThat(s.at("/Spec/TaskTemplate/ContainerSpec/Image").asText()).isEqualTo("web:latest");
+        assertThat(s.at("/Spec/TaskTemplate/RestartPolicy/Condition").asText()).isEqualTo("any");
+        assertThat(s.at("/Spec/TaskTemplate/RestartPolicy/Delay").asLong()).isEqualTo(5_000_000_000L);
+        assertThat(s.at("/Endpoint/Ports/0/PublishedPort").asInt()).isEqualTo(8080);
+        assertThat(s.at("/Endpoint/Ports/0/TargetPort").asInt()).isEqualTo(80);
+        assertThat(s.at("/Endpoint/Ports/0/PublishMode").asText()).isEqualTo("ingress");
+        assertThat(s.at("/Version/Index").asLong()).isPositive();
+
+        Cli pretty = node.ok("service", "inspect", "--pretty", "web");
+        assertThat(pretty.stdout()).contains("Name:           web", " Replicas:      3", " PublishedPort = 8080");
+    }
+
+    @Test
     @Order(3)
     void meshBalancesRoundRobinOverTheThreeTasks() {
         List<String> hosts = node.hellos(8080, 6);

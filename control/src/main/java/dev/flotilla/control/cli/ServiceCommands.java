@@ -1,6 +1,5 @@
 package dev.flotilla.control.cli;
 
-import com.google.protobuf.util.JsonFormat;
 import dev.flotilla.control.api.v1.ContainerSpec;
 import dev.flotilla.control.api.v1.CreateServiceRequest;
 import dev.flotilla.control.api.v1.GetServiceRequest;
@@ -18,7 +17,6 @@ import dev.flotilla.control.api.v1.Task;
 import dev.flotilla.control.api.v1.TaskState;
 import dev.flotilla.control.store.TaskStates;
 import dev.flotilla.control.util.Ids;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -165,18 +163,54 @@ final class ServiceCommands {
 
     @Command(name = "inspect", description = "Display detailed information on one or more services")
     static final class Inspect extends ClientCommand {
+        @Option(names = "--pretty", description = "Print the information in a human friendly format")
+        boolean pretty;
+
         @Parameters(arity = "1..*", paramLabel = "SERVICE")
         List<String> services;
 
         @Override
-        int run(DaemonClient client) throws InvalidProtocolBufferException {
-            List<String> docs = new ArrayList<>();
+        int run(DaemonClient client) throws com.fasterxml.jackson.core.JsonProcessingException {
+            com.fasterxml.jackson.databind.node.ArrayNode docs = ServiceJson.JSON.createArrayNode();
             for (String name : services) {
                 Service s = client.control().getService(GetServiceRequest.newBuilder().setService(name).build()).getService();
-                docs.add(JsonFormat.printer().print(s).indent(4).stripTrailing());
+                if (pretty) {
+                    printPretty(s);
+                } else {
+                    docs.add(ServiceJson.of(s));
+                }
             }
-            System.out.println("[\n" + String.join(",\n", docs) + "\n]");
+            if (!pretty) {
+                System.out.println(ServiceJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(docs));
+            }
             return 0;
+        }
+
+        private static void printPretty(Service s) {
+            ServiceSpec spec = s.getSpec();
+            System.out.println();
+            System.out.println("ID:             " + s.getId());
+            System.out.println("Name:           " + spec.getName());
+            System.out.println("Service Mode:   Replicated");
+            System.out.println(" Replicas:      " + spec.getReplicas());
+            System.out.println("RestartPolicy:");
+            System.out.println(" Condition:     " + spec.getRestart().getCondition());
+            System.out.println(" Delay:         " + java.time.Duration.ofMillis(spec.getRestart().getDelayMs()).toSeconds() + "s");
+            System.out.println("ContainerSpec:");
+            System.out.println(" Image:         " + image(spec.getContainer().getImage()));
+            if (spec.getContainer().getArgsCount() > 0) {
+                System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
+            }
+            System.out.println("Endpoint Mode:  vip");
+            if (s.getEndpointPortsCount() > 0) {
+                System.out.println("Ports:");
+                for (PortConfig p : s.getEndpointPortsList()) {
+                    System.out.println(" PublishedPort = " + p.getPublishedPort());
+                    System.out.println("  Protocol = " + p.getProtocol());
+                    System.out.println("  TargetPort = " + p.getTargetPort());
+                    System.out.println("  PublishMode = " + p.getPublishMode());
+                }
+            }
         }
     }
 
