@@ -142,19 +142,44 @@ public final class Agent implements AutoCloseable {
         workers.execute(r);
     }
 
+    /**
+     * The namespace and bridge of every network this node needs: the ingress network, with this
+     * node's own leg on it, and each network a task here attaches to. Namespaces of networks no
+     * task here uses any more are removed.
+     */
     private void ensureNetworks(StoreView view) {
         Optional<Node> self = view.node(nodeId);
         Optional<Network> ingress = view.ingressNetwork();
-        if (self.isEmpty() || ingress.isEmpty() || self.get().getIngressAddress().isEmpty()
-                || networksReady.contains(ingress.get().getId())) {
-            return;
+        Set<String> wanted = new java.util.HashSet<>();
+        for (Task t : view.tasksOnNode(nodeId)) {
+            if (!TaskStates.isTerminal(t.getStatus().getState())) {
+                t.getNetworksList().forEach(a -> wanted.add(a.getNetworkId()));
+            }
         }
-        String cidr = self.get().getIngressAddress();
-        int slash = cidr.indexOf('/');
-        network.ensureNetwork(ingress.get().getId(), Ipv4Address.parse(cidr.substring(0, slash)),
-                Integer.parseInt(cidr.substring(slash + 1)));
-        networksReady.add(ingress.get().getId());
-        log.info("Ingress network {} ready on this node at {}", ingress.get().getId(), cidr);
+        if (self.isPresent() && ingress.isPresent() && !self.get().getIngressAddress().isEmpty()
+                && !networksReady.contains(ingress.get().getId())) {
+            String cidr = self.get().getIngressAddress();
+            int slash = cidr.indexOf('/');
+            network.ensureNetwork(ingress.get().getId(), Ipv4Address.parse(cidr.substring(0, slash)),
+                    Integer.parseInt(cidr.substring(slash + 1)));
+            networksReady.add(ingress.get().getId());
+            log.info("Ingress network {} ready on this node at {}", ingress.get().getId(), cidr);
+        }
+        for (String id : wanted) {
+            if (!networksReady.contains(id) && view.network(id).isPresent()) {
+                network.ensureNetwork(id, null, 0);
+                networksReady.add(id);
+                log.info("Network {} ({}) ready on this node", view.network(id).get().getSpec().getName(), id);
+            }
+        }
+        String ingressId = ingress.map(Network::getId).orElse("");
+        networksReady.removeIf(id -> {
+            if (id.equals(ingressId) || wanted.contains(id)) {
+                return false;
+            }
+            network.removeNetwork(id);
+            return true;
+        });
     }
 
     /** Stops every task container and waits for them, then flushes the last status reports. */

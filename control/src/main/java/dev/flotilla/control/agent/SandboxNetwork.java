@@ -109,6 +109,11 @@ public final class SandboxNetwork {
         }
     }
 
+    /** Removes the namespace of a network no task on this node uses. Idempotent. */
+    public void removeNetwork(String networkId) {
+        Netns.delete(networkNetns(networkId));
+    }
+
     /** One attachment of a task to a network: the task's address on it. */
     public record Attachment(String networkId, Ipv4Address address, int prefixLength) {
     }

@@ -17,6 +17,12 @@ import dev.flotilla.control.api.v1.ListServicesRequest;
 import dev.flotilla.control.api.v1.ListServicesResponse;
 import dev.flotilla.control.api.v1.ListTasksRequest;
 import dev.flotilla.control.api.v1.ListTasksResponse;
+import dev.flotilla.control.api.v1.CreateNetworkRequest;
+import dev.flotilla.control.api.v1.GetNetworkRequest;
+import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.NetworkResponse;
+import dev.flotilla.control.api.v1.RemoveNetworkRequest;
+import dev.flotilla.control.api.v1.RemoveNetworkResponse;
 import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.PortConfig;
@@ -116,8 +122,18 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (spec.getName().isEmpty()) {
                 spec.setName(Names.random());
             }
-            ServiceSpec valid = ServiceSpecs.validate(spec.build());
             StoreView view = m.view();
+            spec.clearNetworks();
+            for (String net : request.getSpec().getNetworksList()) {
+                Network n = view.findNetwork(net).orElseThrow(() -> Errors.notFound("network " + net + " not found"));
+                if (n.getSpec().getIngress()) {
+                    throw Errors.invalid("service cannot be explicitly attached to the ingress network \"" + net + "\"");
+                }
+                if (!spec.getNetworksList().contains(n.getId())) {
+                    spec.addNetworks(n.getId());
+                }
+            }
+            ServiceSpec valid = ServiceSpecs.validate(spec.build());
             if (view.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
                 throw Errors.conflict("service " + valid.getName() + " already exists");
             }
@@ -257,6 +273,46 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     public void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> out) {
         answer(out, () -> ListNetworksResponse.newBuilder()
                 .addAllNetworks(manager().view().networks().values()).build());
+    }
+
+    @Override
+    public void createNetwork(CreateNetworkRequest request, StreamObserver<NetworkResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Network n = Networks.create(m.view(), request.getSpec(), m.now());
+            m.write(List.of(Actions.create(n)));
+            log.info("Network {} ({}) created: {}, VNI {}", n.getSpec().getName(), n.getId(), n.getSpec().getSubnet(), n.getVni());
+            return NetworkResponse.newBuilder().setNetwork(m.view().network(n.getId()).orElse(n)).build();
+        });
+    }
+
+    @Override
+    public void getNetwork(GetNetworkRequest request, StreamObserver<NetworkResponse> out) {
+        answer(out, () -> NetworkResponse.newBuilder().setNetwork(network(manager(), request.getNetwork())).build());
+    }
+
+    @Override
+    public void removeNetwork(RemoveNetworkRequest request, StreamObserver<RemoveNetworkResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Network n = network(m, request.getNetwork());
+            if (n.getSpec().getIngress()) {
+                throw Errors.precondition("the ingress network carries the routing mesh and cannot be removed");
+            }
+            List<String> users = m.view().services().values().stream()
+                    .filter(s -> s.getSpec().getNetworksList().contains(n.getId()))
+                    .map(s -> s.getSpec().getName()).sorted().toList();
+            if (!users.isEmpty()) {
+                throw Errors.precondition("network " + n.getSpec().getName() + " is in use by service "
+                        + String.join(", ", users));
+            }
+            m.write(List.of(Actions.remove(n)));
+            return RemoveNetworkResponse.newBuilder().setId(n.getId()).build();
+        });
+    }
+
+    private static Network network(Manager m, String name) {
+        return m.view().findNetwork(name).orElseThrow(() -> Errors.notFound("network " + name + " not found"));
     }
 
     private Manager manager() {

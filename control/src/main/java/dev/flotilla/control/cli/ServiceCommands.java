@@ -45,6 +45,9 @@ final class ServiceCommands {
         @Option(names = {"-e", "--env"}, description = "Set environment variables")
         List<String> env = new ArrayList<>();
 
+        @Option(names = "--network", description = "Network attachments (repeatable)")
+        List<String> networks = new ArrayList<>();
+
         @Option(names = "--hostname", description = "Container hostname")
         String hostname = "";
 
@@ -80,6 +83,7 @@ final class ServiceCommands {
                     .setContainer(ContainerSpec.newBuilder()
                             .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
                     .addAllPorts(ports)
+                    .addAllNetworks(networks)
                     .setRestart(restart)
                     .build();
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();

@@ -53,6 +53,10 @@ public final class Actions {
         return StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setNetwork(n).build();
     }
 
+    public static StoreAction remove(Network n) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setNetwork(n).build();
+    }
+
     public static StoreAction status(String taskId, TaskStatus status) {
         return StoreAction.newBuilder()
                 .setTaskStatus(TaskStatusUpdate.newBuilder().setTaskId(taskId).setStatus(status))

@@ -11,7 +11,9 @@ import dev.flotilla.control.store.TaskStates;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -27,10 +29,13 @@ public final class Allocator {
     public List<StoreAction> allocate(StoreView view, long nowMs) {
         List<StoreAction> actions = new ArrayList<>();
         Optional<Network> ingress = view.ingressNetwork();
-        Set<Ipv4Address> used = ingress.map(n -> usedAddresses(view, n)).orElseGet(HashSet::new);
+        Map<String, Set<Ipv4Address>> used = new HashMap<>();
+        for (Network n : view.networks().values()) {
+            used.put(n.getId(), usedAddresses(view, n));
+        }
         for (Node node : view.nodes().values()) {
             if (ingress.isPresent() && node.getIngressAddress().isEmpty()) {
-                Optional<String> addr = next(ingress.get(), used);
+                Optional<String> addr = next(ingress.get(), used.get(ingress.get().getId()));
                 addr.ifPresent(a -> actions.add(Actions.update(node.toBuilder().setIngressAddress(a).build())));
             }
         }
@@ -38,16 +43,29 @@ public final class Allocator {
             if (task.getStatus().getState() != TaskState.NEW || task.getDesiredState() != TaskState.RUNNING) {
                 continue;
             }
-            Task.Builder b = task.toBuilder();
-            if (!task.getPortsList().isEmpty() && ingress.isPresent() && task.getNetworksCount() == 0) {
-                Optional<String> addr = next(ingress.get(), used);
+            Task.Builder b = task.toBuilder().clearNetworks();
+            // The ingress leg first (eth0) when the service publishes ports, then its own networks.
+            List<Network> networks = new ArrayList<>();
+            if (!task.getPortsList().isEmpty()) {
+                ingress.ifPresent(networks::add);
+            }
+            view.service(task.getServiceId()).ifPresent(s -> s.getSpec().getNetworksList()
+                    .forEach(id -> view.network(id).ifPresent(networks::add)));
+            String full = null;
+            for (Network n : networks) {
+                Optional<String> addr = next(n, used.get(n.getId()));
                 if (addr.isEmpty()) {
-                    actions.add(Actions.status(task.getId(), Actions.status(TaskState.NEW,
-                            "no free address on network ingress", nowMs)));
-                    continue;
+                    full = n.getSpec().getName();
+                    break;
                 }
-                b.addNetworks(NetworkAttachment.newBuilder()
-                        .setNetworkId(ingress.get().getId()).setAddress(addr.get()));
+                b.addNetworks(NetworkAttachment.newBuilder().setNetworkId(n.getId()).setAddress(addr.get()));
+            }
+            if (full != null) {
+                if (!task.getStatus().getErr().equals("no free address on network " + full)) {
+                    actions.add(Actions.update(task.toBuilder().setStatus(task.getStatus().toBuilder()
+                            .setErr("no free address on network " + full).setTimestampMs(nowMs)).build()));
+                }
+                continue;
             }
             b.setStatus(Actions.status(TaskState.PENDING, "pending task scheduling", nowMs));
             actions.add(Actions.update(b.build()));

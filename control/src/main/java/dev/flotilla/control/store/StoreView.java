@@ -70,6 +70,11 @@ public record StoreView(
         return find(services.values(), idOrName, Service::getId, s -> s.getSpec().getName());
     }
 
+    /** A network by exact id, exact name, then unique id prefix. */
+    public Optional<Network> findNetwork(String idOrName) {
+        return find(networks.values(), idOrName, Network::getId, n -> n.getSpec().getName());
+    }
+
     static <T> Optional<T> find(Collection<T> all, String key,
             java.util.function.Function<T, String> id, java.util.function.Function<T, String> name) {
         if (key == null || key.isEmpty()) {
