@@ -10,7 +10,6 @@ import dev.flotilla.control.api.v1.Network;
 import dev.flotilla.control.api.v1.NetworkSpec;
 import dev.flotilla.control.api.v1.RemoveNetworkRequest;
 import dev.flotilla.control.util.Ids;
-import io.grpc.StatusRuntimeException;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -113,20 +112,8 @@ final class NetworkCommands {
 
         @Override
         int run(DaemonClient client) {
-            int status = 0;
-            for (String name : networks) {
-                try {
-                    client.control().removeNetwork(RemoveNetworkRequest.newBuilder().setNetwork(name).build());
-                    System.out.println(name);
-                } catch (StatusRuntimeException e) {
-                    if (networks.size() == 1) {
-                        throw e;
-                    }
-                    System.err.println("Error response from daemon: " + e.getStatus().getDescription());
-                    status = 1;
-                }
-            }
-            return status;
+            return Removal.each(networks, name ->
+                    client.control().removeNetwork(RemoveNetworkRequest.newBuilder().setNetwork(name).build()));
         }
     }
 }

@@ -257,20 +257,8 @@ final class ServiceCommands {
 
         @Override
         int run(DaemonClient client) {
-            int status = 0;
-            for (String name : services) {
-                try {
-                    client.control().removeService(RemoveServiceRequest.newBuilder().setService(name).build());
-                    System.out.println(name);
-                } catch (io.grpc.StatusRuntimeException e) {
-                    if (services.size() == 1) {
-                        throw e;
-                    }
-                    System.err.println("Error: " + e.getStatus().getDescription());
-                    status = 1;
-                }
-            }
-            return status;
+            return Removal.each(services, name ->
+                    client.control().removeService(RemoveServiceRequest.newBuilder().setService(name).build()));
         }
     }
 
