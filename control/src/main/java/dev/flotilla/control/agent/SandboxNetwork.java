@@ -33,18 +33,65 @@ public final class SandboxNetwork {
     static final Ipv4Prefix GW_SUBNET = Ipv4Prefix.parse("172.18.0.0/16");
     static final String NFT_TABLE = "flotilla";
     static final String BRIDGE = "br0";
-    /** Docker's overlay MTU: 1500 less the 50 bytes of VXLAN encapsulation. */
-    static final int OVERLAY_MTU = 1450;
+    /** Docker's overlay MTU: 1500 less the 50 bytes of VXLAN encapsulation; until the underlay's is known. */
+    static final int DEFAULT_OVERLAY_MTU = 1450;
 
     private final String prefix;
-    private final LinkConfig here = LinkConfig.in(null);
+    private final String hostNetns;
+    private final LinkConfig here;
+    // Underlay MTU - 50, set by the Overlay once it knows the underlay; links made from then on use it.
+    private volatile int overlayMtu = DEFAULT_OVERLAY_MTU;
+    // The ingress namespace's end of flingress0 ({namespace, link}), to follow an MTU change.
+    private volatile String[] ingressPeer;
     // Guarded by this: gwbridge addresses are node-local, handed out to task sandboxes.
     private final BitSet gwInUse = new BitSet();
     private final Map<String, Integer> gwByTask = new ConcurrentHashMap<>();
 
     /** @param tag a short, per-daemon token (derived from its data root) */
     public SandboxNetwork(String tag) {
+        this(tag, null);
+    }
+
+    /**
+     * @param tag a short, per-daemon token
+     * @param hostNetns the namespace that plays the host (gwbridge, {@value #INGRESS_LINK}, the
+     *     tasks' {@code flg*} ends), or {@code null} for the current one, as the daemon runs; tests
+     *     give each simulated node its own
+     */
+    public SandboxNetwork(String tag, String hostNetns) {
         this.prefix = "fl-" + tag + "-";
+        this.hostNetns = hostNetns;
+        this.here = LinkConfig.in(hostNetns);
+    }
+
+    /** The namespace playing the host, {@code null} for the current one. */
+    public String hostNetns() {
+        return hostNetns;
+    }
+
+    /** The MTU of every overlay link made here (task eth, bridge legs, flingress0): underlay MTU - 50. */
+    public int overlayMtu() {
+        return overlayMtu;
+    }
+
+    /**
+     * Sets the overlay MTU (underlay MTU - 50) for links made from now on, and moves
+     * {@value #INGRESS_LINK} and its bridge leg to it if they exist. Task links made before keep theirs.
+     */
+    public void setOverlayMtu(int mtu) {
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("overlay MTU " + mtu + " is outside 68..65535");
+        }
+        if (mtu == overlayMtu) {
+            return;
+        }
+        overlayMtu = mtu;
+        String[] peer = ingressPeer;
+        if (peer != null && here.linkExists(INGRESS_LINK)) {
+            LinkConfig.in(peer[0]).setMtu(peer[1], mtu);
+            here.setMtu(INGRESS_LINK, mtu);
+        }
+        log.info("Overlay MTU is now {}", mtu);
     }
 
     public String taskNetns(String taskId) {
@@ -62,9 +109,9 @@ public final class SandboxNetwork {
             here.addAddress(GW_BRIDGE, gateway(), GW_SUBNET.prefixLength());
         }
         here.setUp(GW_BRIDGE);
-        Sysctl.in(null).set("net.ipv4.ip_forward", "1");
-        Nftables.in(null).deleteTable("ip", NFT_TABLE);
-        Nftables.in(null).apply(String.join("\n",
+        Sysctl.in(hostNetns).set("net.ipv4.ip_forward", "1");
+        Nftables.in(hostNetns).deleteTable("ip", NFT_TABLE);
+        Nftables.in(hostNetns).apply(String.join("\n",
                 "table ip " + NFT_TABLE + " {",
                 "  chain postrouting {",
                 "    type nat hook postrouting priority srcnat; policy accept;",
@@ -99,10 +146,12 @@ public final class SandboxNetwork {
             String peer = "fli" + shortId(networkId).substring(0, 8);
             here.addVethPair(INGRESS_LINK, peer);
             here.moveToNetns(peer, ns);
-            net.setMtu(peer, OVERLAY_MTU);
+            int mtu = overlayMtu;
+            net.setMtu(peer, mtu);
             net.setMaster(peer, BRIDGE);
             net.setUp(peer);
-            here.setMtu(INGRESS_LINK, OVERLAY_MTU);
+            ingressPeer = new String[] {ns, peer};
+            here.setMtu(INGRESS_LINK, mtu);
             here.setMacAddress(INGRESS_LINK, MacAddress.fromIpv4(nodeAddress));
             here.addAddress(INGRESS_LINK, nodeAddress, prefixLength);
             here.setUp(INGRESS_LINK);
@@ -130,6 +179,7 @@ public final class SandboxNetwork {
             Netns.add(ns);
             LinkConfig task = LinkConfig.in(ns);
             task.setUp("lo");
+            int mtu = overlayMtu;
             int i = 0;
             for (Attachment a : attachments) {
                 String hostEnd = "vn" + i + id;
@@ -138,11 +188,11 @@ public final class SandboxNetwork {
                 here.moveToNetns(hostEnd, netNs);
                 here.moveToNetns("tmp" + i + id, ns, "eth" + i);
                 LinkConfig net = LinkConfig.in(netNs);
-                net.setMtu(hostEnd, OVERLAY_MTU);
+                net.setMtu(hostEnd, mtu);
                 net.setMaster(hostEnd, BRIDGE);
                 net.setUp(hostEnd);
                 String eth = "eth" + i;
-                task.setMtu(eth, OVERLAY_MTU);
+                task.setMtu(eth, mtu);
                 task.setMacAddress(eth, MacAddress.fromIpv4(a.address()));
                 task.addAddress(eth, a.address(), a.prefixLength());
                 task.setUp(eth);
@@ -195,8 +245,9 @@ public final class SandboxNetwork {
             here.deleteLink(link);
         }
         here.deleteLink(INGRESS_LINK);
+        ingressPeer = null;
         here.deleteLink(GW_BRIDGE);
-        Nftables.in(null).deleteTable("ip", NFT_TABLE);
+        Nftables.in(hostNetns).deleteTable("ip", NFT_TABLE);
         synchronized (this) {
             gwInUse.clear();
             gwByTask.clear();
