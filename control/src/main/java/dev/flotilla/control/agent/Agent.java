@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker side of a node: runs the tasks the scheduler assigned here and programs this node's
- * data plane (sandboxes, the ingress network, the routing mesh) from the store. On every change it
+ * data plane (sandboxes, the networks' namespaces and VTEP, the routing mesh) from the store. On every change it
  * first updates the routing mesh, so a task that is being stopped has already left every pool.
  */
 public final class Agent implements AutoCloseable {
@@ -41,6 +41,7 @@ public final class Agent implements AutoCloseable {
     private final RuncRuntime runtime;
     private final SandboxNetwork network;
     private final IngressMesh mesh;
+    private final Overlay overlay;
     private final StatusReporter reporter;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -60,12 +61,15 @@ public final class Agent implements AutoCloseable {
     // was started by a previous daemon, whose containers were removed when this one started.
     private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
 
-    public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh) {
+    /** @param overlay this node's VTEP programming; the agent closes it when it closes */
+    public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh,
+                 Overlay overlay) {
         this.nodeId = nodeId;
         this.cluster = cluster;
         this.runtime = runtime;
         this.network = network;
         this.mesh = mesh;
+        this.overlay = overlay;
         this.reporter = new StatusReporter(cluster::write);
     }
 
@@ -98,7 +102,11 @@ public final class Agent implements AutoCloseable {
         StoreView view = cluster.view();
         try {
             mesh.update(view);
+            // The VTEP first learns the underlay MTU, so the links made below get underlay - 50.
+            overlay.prepare(view, nodeId);
             ensureNetworks(view);
+            // Before tasks start: a new task's sandbox finds its networks' TAPs ready.
+            overlay.update(view, nodeId, Set.copyOf(networksReady));
             long now = cluster.now();
             for (Task t : view.tasksOnNode(nodeId)) {
                 TaskRunner r = runners.get(t.getId());
@@ -182,7 +190,10 @@ public final class Agent implements AutoCloseable {
         });
     }
 
-    /** Stops every task container and waits for them, then flushes the last status reports. */
+    /**
+     * Stops every task container and waits for them, flushes the last status reports, then closes
+     * the overlay (its TAPs go; the namespaces are the daemon's to remove).
+     */
     @Override
     public void close() {
         loop.shutdownNow();
@@ -196,5 +207,10 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         reporter.close();
+        try {
+            overlay.close();
+        } catch (RuntimeException e) {
+            log.warn("Overlay did not close cleanly: {}", e.getMessage());
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.flotilla.control.daemon;
 
 import dev.flotilla.control.agent.Agent;
 import dev.flotilla.control.agent.IngressMesh;
+import dev.flotilla.control.agent.Overlay;
 import dev.flotilla.control.agent.SandboxNetwork;
 import dev.flotilla.control.api.ControlService;
 import dev.flotilla.control.api.EngineService;
@@ -53,6 +54,7 @@ public final class Daemon {
     private final RuncRuntime runtime;
     private final SandboxNetwork network;
     private final EventLoopGroup meshLoops;
+    private final MultiThreadIoEventLoopGroup vxlanLoops;
     private final IngressRouter router;
     private final IngressMesh mesh;
     private final LocalSwarm swarm;
@@ -68,6 +70,7 @@ public final class Daemon {
         this.runtime = new RuncRuntime(config.dataRoot().resolve("containers"), images, config.runc());
         this.network = new SandboxNetwork(config.tag());
         this.meshLoops = NetnsEventLoops.inCurrentNamespace("mesh", Math.max(2, Runtime.getRuntime().availableProcessors()));
+        this.vxlanLoops = NetnsEventLoops.inCurrentNamespace("vxlan", Math.min(4, Runtime.getRuntime().availableProcessors()));
         this.router = new IngressRouter(meshLoops, ProxyOptions.DEFAULTS);
         this.mesh = new IngressMesh(router);
         this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent, this::stopAgent);
@@ -145,7 +148,7 @@ public final class Daemon {
     }
 
     private void startAgent(Manager manager, String nodeId) {
-        Agent a = new Agent(nodeId, manager, runtime, network, mesh);
+        Agent a = new Agent(nodeId, manager, runtime, network, mesh, new Overlay(vxlanLoops, network));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }
@@ -192,6 +195,7 @@ public final class Daemon {
         mesh.close();
         router.close();
         meshLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        vxlanLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         swarm.close();
         if (server != null) {
             server.shutdownNow();
