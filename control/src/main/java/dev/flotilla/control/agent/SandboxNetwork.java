@@ -91,7 +91,7 @@ public final class SandboxNetwork {
             LinkConfig.in(peer[0]).setMtu(peer[1], mtu);
             here.setMtu(INGRESS_LINK, mtu);
         }
-        log.info("Overlay MTU is now {}", mtu);
+        log.debug("Overlay MTU is now {}", mtu);
     }
 
     public String taskNetns(String taskId) {
