@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@value #TAP}, and through {@link SandboxNetwork#setOverlayMtu} task links and {@code flingress0}.
  *
  * <p>Calls are serialized (the agent's loop makes them); a failure to bind or to attach one
- * network is logged once and retried on the next pass, without stopping the others.
+ * network is logged at WARN once and retried on the first pass a second later, without stopping
+ * the others.
  */
 public final class Overlay implements AutoCloseable {
 
@@ -44,6 +45,8 @@ public final class Overlay implements AutoCloseable {
     /** The VTEP's TAP in each network namespace. */
     static final String TAP = "vtep0";
     private static final long MTU_LOOKUP_SECONDS = 5;
+    /** A failed bind or attach is tried again on the first pass after this long, not on every pass. */
+    static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final IoEventLoopGroup loops;
     private final SandboxNetwork sandboxes;
@@ -59,6 +62,10 @@ public final class Overlay implements AutoCloseable {
     private Set<Ipv4Address> programmedPeers = Set.of();
     /** Failures already logged at WARN, so a retry every pass does not flood the log. */
     private final Set<String> warned = new HashSet<>();
+    /** When a failed bind, or a network's failed attach, may be tried again (System.nanoTime). */
+    private long bindRetryAt;
+    private String failedBind;
+    private final Map<String, Long> attachRetryAt = new HashMap<>();
     private boolean closed;
 
     /**
@@ -94,11 +101,18 @@ public final class Overlay implements AutoCloseable {
                     address.get(), port);
             closeVtep();
         }
+        String target = address.get() + ":" + port;
+        if (target.equals(failedBind) && System.nanoTime() - bindRetryAt < 0) {
+            return false;
+        }
         int underlayMtu = underlayMtu(address.get());
         VtepConfig config = new VtepConfig(address.get().toInetAddress(), port, underlayMtu);
         try {
             vtep = Vtep.bind(loops, config);
+            failedBind = null;
         } catch (RuntimeException e) {
+            failedBind = target;
+            bindRetryAt = System.nanoTime() + RETRY_NANOS;
             warnOnce("bind " + address.get() + ":" + port, "Cannot bind the VTEP on udp {}:{}: {}; retrying",
                     address.get(), port, e.getMessage());
             return false;
@@ -130,8 +144,10 @@ public final class Overlay implements AutoCloseable {
                 detach(id);
             }
         }
+        attachRetryAt.keySet().retainAll(networksHere);
         for (String id : networksHere) {
-            if (!attached.containsKey(id)) {
+            Long retryAt = attachRetryAt.get(id);
+            if (!attached.containsKey(id) && (retryAt == null || System.nanoTime() - retryAt >= 0)) {
                 view.network(id).ifPresent(this::attach);
             }
         }
@@ -187,11 +203,13 @@ public final class Overlay implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
+            attachRetryAt.put(id, System.nanoTime() + RETRY_NANOS);
             warnOnce("attach " + id, "Cannot attach network {} (VNI {}) to the VTEP: {}; retrying", id, vni,
                     e.getMessage());
             return;
         }
         attached.put(id, vni);
+        attachRetryAt.remove(id);
         warned.remove("attach " + id);
         log.info("Network {} ({}) on the overlay: VNI {}, TAP {} in {}", network.getSpec().getName(), id, vni, TAP, ns);
     }
@@ -200,10 +218,12 @@ public final class Overlay implements AutoCloseable {
         int vni = attached.remove(id);
         programmed.remove(vni);
         warned.remove("fdb " + id);
+        vtep.forwardingDb().remove(vni);
         try {
             vtep.detach(vni);
-        } finally {
-            vtep.forwardingDb().remove(vni);
+        } catch (RuntimeException e) {
+            log.warn("Network {} (VNI {}): TAP not closed cleanly: {}", id, vni, e.getMessage());
+            return;
         }
         log.info("Network {} left the overlay: VNI {} detached", id, vni);
     }
@@ -235,8 +255,8 @@ public final class Overlay implements AutoCloseable {
                     return mtu;
                 }
             }
-            log.warn("No interface holds {} here (or its MTU is unusable); assuming an underlay MTU of {}", address,
-                    VtepConfig.DEFAULT_UNDERLAY_MTU);
+            warnOnce("mtu " + address, "No interface holds {} here (or its MTU is unusable); assuming an underlay MTU of {}",
+                    address, VtepConfig.DEFAULT_UNDERLAY_MTU);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

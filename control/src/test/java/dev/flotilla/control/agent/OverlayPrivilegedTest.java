@@ -247,7 +247,13 @@ class OverlayPrivilegedTest {
         overlayA.update(unknown, nodeA, Set.of());
         assertThat(overlayA.vtep()).isEmpty();
 
-        StoreView known = apply(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
+        // An address no interface of this node holds: the bind fails, is logged, and waits.
+        StoreView wrong = apply(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
+                .setAddr("198.18.77.9").build()));
+        assertThat(overlayA.prepare(wrong, nodeA)).isFalse();
+        assertThat(overlayA.vtep()).isEmpty();
+
+        StoreView known = apply(Actions.update(wrong.node(nodeA).orElseThrow().toBuilder()
                 .setAddr(UNDERLAY_A.toString()).build()));
         sandboxA.ensureNetwork(netId, null, 0);
         overlayA.update(known, nodeA, Set.of(netId));
