@@ -172,7 +172,7 @@ class OverlayPrivilegedTest {
         }
     }
 
-    /** What the agent does on each node in one pass, then the task's sandbox as TaskRunner makes it. */
+    /** What the agent's pass does on a node: VTEP bound (MTU known), network namespace, TAP and tables. */
     private void bringUp(SandboxNetwork sandbox, Overlay overlay, String nodeId) {
         StoreView view = store.view();
         assertThat(overlay.prepare(view, nodeId)).as("VTEP bound").isTrue();
@@ -238,6 +238,32 @@ class OverlayPrivilegedTest {
         assertThat(overlayB.attachedNetworks()).isEmpty();
         String netNsB = sandboxB.networkNetns(netId);
         assertThat(eventually(() -> !LinkConfig.in(netNsB).linkExists(Overlay.TAP), 5)).as("vtep0 deleted").isTrue();
+    }
+
+    @Test
+    void theIngressNetworkJoinsTheNodesOwnLegsAcrossTheOverlay() throws Exception {
+        String ingressId = "oving" + hex + "00000000000000";
+        StoreView view = store.view();
+        view = apply(Actions.create(OverlayTablesTest.network(ingressId, "ingress", 4096, "10.0.0.0/24", true)),
+                Actions.update(view.node(nodeA).orElseThrow().toBuilder().setIngressAddress("10.0.0.2/24").build()),
+                Actions.update(view.node(nodeB).orElseThrow().toBuilder().setIngressAddress("10.0.0.3/24").build()));
+        // As the agent's pass does: VTEP bound, then the namespace with the node's leg, then the TAP.
+        assertThat(overlayA.prepare(view, nodeA)).isTrue();
+        sandboxA.ensureNetwork(ingressId, Ipv4Address.parse("10.0.0.2"), 24);
+        overlayA.update(view, nodeA, Set.of(ingressId));
+        assertThat(overlayB.prepare(view, nodeB)).isTrue();
+        sandboxB.ensureNetwork(ingressId, Ipv4Address.parse("10.0.0.3"), 24);
+        overlayB.update(view, nodeB, Set.of(ingressId));
+
+        // flingress0, made after the VTEP learnt the underlay, has the overlay MTU.
+        assertThat(mtu(hostA, SandboxNetwork.INGRESS_LINK)).isEqualTo(OVERLAY_MTU);
+        assertThat(mtu(sandboxB.networkNetns(ingressId), Overlay.TAP)).isEqualTo(OVERLAY_MTU);
+        assertThat(overlayA.vtep().orElseThrow().forwardingDb().table(4096).endpoints())
+                .extracting(e -> e.ip() + (e.local() ? " local" : " via " + e.vtep()))
+                .containsExactly("10.0.0.2 local", "10.0.0.3 via " + UNDERLAY_B);
+        // The routing mesh's source address on one node reaches the other's.
+        assertThat(eventually(() -> ping(hostA, Ipv4Address.parse("10.0.0.3")), 10)).as("ingress a -> b").isTrue();
+        assertThat(eventually(() -> ping(hostB, Ipv4Address.parse("10.0.0.2")), 10)).as("ingress b -> a").isTrue();
     }
 
     @Test
