@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker side of a node: runs the tasks the scheduler assigned here and programs this node's
- * data plane (sandboxes, the networks' namespaces and VTEP, the routing mesh) from the store. On every change it
- * first updates the routing mesh, so a task that is being stopped has already left every pool.
+ * data plane (sandboxes, the networks' namespaces and VTEP, the routing mesh) from the store. On
+ * every change it first updates the routing mesh, so a task that is being stopped has already left
+ * every pool.
  */
 public final class Agent implements AutoCloseable {
 
