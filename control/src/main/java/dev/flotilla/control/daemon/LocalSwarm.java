@@ -6,6 +6,9 @@ import dev.flotilla.control.api.v1.ActionKind;
 import dev.flotilla.control.api.v1.Cluster;
 import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
+import dev.flotilla.control.api.v1.JoinSwarmRequest;
+import dev.flotilla.control.api.v1.JoinSwarmResponse;
+import dev.flotilla.control.api.v1.SessionRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
 import dev.flotilla.control.api.v1.JoinTokens;
 import dev.flotilla.control.api.v1.Network;
@@ -15,12 +18,17 @@ import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.agent.WorkerSession;
 import dev.flotilla.control.manager.Actions;
+import dev.flotilla.control.manager.ClusterListener;
+import dev.flotilla.control.manager.Dispatcher;
 import dev.flotilla.control.manager.CertificateAuthority;
 import dev.flotilla.control.manager.JoinToken;
 import dev.flotilla.control.manager.Manager;
 import dev.flotilla.control.manager.Orchestrator;
 import dev.flotilla.control.raft.RaftNode;
+import dev.flotilla.control.security.NodeCertificate;
+import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.store.MemoryStore;
 import dev.flotilla.control.util.Ids;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
@@ -36,12 +44,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** This node's membership: none until {@code swarm init}, then a one-member Raft group it leads. */
+/**
+ * This node's membership: none until {@code swarm init} (a one-member Raft group it leads, the CA,
+ * port 2377) or {@code swarm join} (a worker: a node certificate and a session with the leader).
+ */
 public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalSwarm.class);
@@ -51,28 +64,36 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     static final int DEFAULT_SUBNET_SIZE = 20;
     static final int DEFAULT_DATA_PATH_PORT = 4789;
     static final int FIRST_VNI = 4096;
-    static final int MANAGER_PORT = 2377;
+    static final int MANAGER_PORT = ClusterListener.PORT;
+    /** How long {@code swarm join} waits for the manager to accept the node's session. */
+    static final long JOIN_WAIT_MS = 15_000;
 
     private final Path stateFile;
     private final Path raftDir;
+    private final Path certDir;
     private final String hostname;
-    private final BiConsumer<Manager, String> onManager;
+    private final BiConsumer<ClusterConnection, String> onMember;
     private final Runnable onLeave;
     private final Object lock = new Object();
     // Guarded by lock for writes; volatile for the API threads that read it.
     private volatile SwarmState state;
     private volatile RaftNode raft;
     private volatile Manager manager;
+    private volatile Dispatcher dispatcher;
+    private volatile ClusterListener listener;
+    private volatile WorkerSession worker;
 
     /**
-     * @param onManager called when this node becomes a manager (init, or restart into a swarm)
-     * @param onLeave   called when it leaves, before its Raft member stops: stop its tasks
+     * @param onMember called when this node enters a swarm (init, join, or restart into one) with
+     *                 its view of the cluster: the replicated store, or a worker's session
+     * @param onLeave  called when it leaves, before its Raft member or session stops: stop its tasks
      */
-    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<Manager, String> onManager, Runnable onLeave) {
+    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<ClusterConnection, String> onMember, Runnable onLeave) {
         this.stateFile = dataRoot.resolve("swarm").resolve("state.json");
         this.raftDir = dataRoot.resolve("raft");
+        this.certDir = dataRoot.resolve("certificates");
         this.hostname = hostname;
-        this.onManager = onManager;
+        this.onMember = onMember;
         this.onLeave = onLeave;
     }
 
@@ -82,15 +103,47 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         if (saved.isPresent()) {
             synchronized (lock) {
                 state = saved.get();
-                startManager(state);
+                NodeCertificate identity = NodeCertificate.load(certDir).orElse(null);
+                if (state.isWorker()) {
+                    if (identity == null) {
+                        throw new IOException("this worker's certificate is missing from " + certDir
+                                + ": leave the swarm (flotilla swarm leave) and join it again");
+                    }
+                    startWorker(state, identity);
+                } else {
+                    startManager(state);
+                    startListener(identity != null ? identity : reissue(state));
+                }
             }
-            log.info("Rejoined swarm as node {} ({})", state.nodeId(), state.advertiseAddr());
+            log.info("Rejoined swarm as {} node {} ({})", state.role(), state.nodeId(), state.advertiseAddr());
         }
     }
 
     @Override
     public Optional<Manager> manager() {
         return Optional.ofNullable(manager);
+    }
+
+    @Override
+    public Optional<ClusterConnection> connection() {
+        Manager m = manager;
+        return m != null ? Optional.of(m) : Optional.ofNullable(worker);
+    }
+
+    @Override
+    public String notManagerMessage() {
+        SwarmState s = state;
+        return s != null && s.isWorker() ? Errors.WORKER_NOT_MANAGER : Errors.NOT_A_MANAGER;
+    }
+
+    @Override
+    public List<String> managers() {
+        WorkerSession w = worker;
+        if (w != null) {
+            return w.managers();
+        }
+        Manager m = manager;
+        return m == null ? List.of() : Dispatcher.managers(m.view());
     }
 
     @Override
@@ -113,11 +166,22 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             String pool = request.getDefaultAddrPool().isEmpty() ? DEFAULT_ADDR_POOL : request.getDefaultAddrPool();
             int size = request.getDefaultAddrPoolMaskLength() == 0 ? DEFAULT_SUBNET_SIZE : request.getDefaultAddrPoolMaskLength();
             Ipv4Prefix poolPrefix = parsePool(pool, size);
-            SwarmState fresh = new SwarmState(Ids.newId(), UUID.randomUUID(), addr, RaftNode.DEFAULT_PORT);
+            long heartbeat = request.getDispatcherHeartbeatMs();
+            if (heartbeat < 0 || (heartbeat > 0 && heartbeat < 100)) {
+                throw Errors.invalid("invalid dispatcher heartbeat period: it must be at least 100ms");
+            }
+            SwarmState fresh = new SwarmState(Ids.newId(), UUID.randomUUID(), addr, RaftNode.DEFAULT_PORT,
+                    SwarmState.MANAGER, List.of());
+            CertificateAuthority ca = CertificateAuthority.create();
             try {
                 startManager(fresh);
                 // The Raft client retries until the one-member group has elected itself.
-                manager.write(initialObjects(fresh, poolPrefix, size, request.getDataPathPort()));
+                manager.write(initialObjects(fresh, ca, poolPrefix, size, request.getDataPathPort(),
+                        heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat));
+                NodeCertificate identity = NodeCertificate.selfIssued(ca, fresh.nodeId(), addr,
+                        manager.view().cluster().orElseThrow().getId());
+                identity.save(certDir);
+                startListener(identity);
                 fresh.save(stateFile);
             } catch (RuntimeException | IOException e) {
                 abandon();
@@ -143,6 +207,19 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             if (state == null) {
                 throw Errors.precondition("This node is not part of a swarm");
             }
+            if (state.isWorker()) {
+                // Tasks stop first, so their last status still reaches the manager.
+                onLeave.run();
+                WorkerSession w = worker;
+                if (w != null) {
+                    w.leave();
+                }
+                closeQuietly();
+                erase();
+                log.info("Node {} left the swarm", state.nodeId());
+                state = null;
+                return;
+            }
             if (!force) {
                 throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
                         + "as a manager. Removing the last manager erases all current state of the swarm. "
@@ -150,12 +227,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             }
             onLeave.run();
             closeQuietly();
-            try {
-                Files.deleteIfExists(stateFile);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove " + stateFile, e);
-            }
-            deleteTree(raftDir);
+            erase();
             log.info("Node {} left the swarm; its swarm state is erased", state.nodeId());
             state = null;
         }
@@ -182,9 +254,9 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return JoinTokenResponse.newBuilder().setToken(token).setManagerAddr(state.advertiseAddr() + ":" + MANAGER_PORT).build();
     }
 
-    private List<StoreAction> initialObjects(SwarmState s, Ipv4Prefix pool, int size, int dataPathPort) {
+    private List<StoreAction> initialObjects(SwarmState s, CertificateAuthority ca, Ipv4Prefix pool, int size,
+            int dataPathPort, long heartbeatMs) {
         long now = System.currentTimeMillis();
-        CertificateAuthority ca = CertificateAuthority.create();
         byte[] der = ca.certificateDer();
         Cluster cluster = Cluster.newBuilder()
                 .setId(Ids.newId())
@@ -198,6 +270,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 .setSubnetSize(size)
                 .setDataPathPort(dataPathPort == 0 ? DEFAULT_DATA_PATH_PORT : dataPathPort)
                 .setTaskHistoryLimit(Orchestrator.DEFAULT_HISTORY_LIMIT)
+                .setHeartbeatPeriodMs(heartbeatMs)
                 .build();
         Node node = Node.newBuilder()
                 .setId(s.nodeId())
@@ -252,13 +325,86 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         }
         manager = new Manager(raft, store, Clock.systemUTC(), Orchestrator.DEFAULT_HISTORY_LIMIT);
         manager.start();
-        onManager.accept(manager, s.nodeId());
+        dispatcher = new Dispatcher(manager, s.nodeId());
+        dispatcher.start();
+        onMember.accept(manager, s.nodeId());
+    }
+
+    private void startListener(NodeCertificate identity) {
+        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher);
+    }
+
+    /** A manager whose certificate files are gone gets a new one from the CA it holds. */
+    private NodeCertificate reissue(SwarmState s) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Optional<Cluster> cluster = manager.view().cluster();
+        while (cluster.isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            cluster = manager.view().cluster();
+        }
+        Cluster c = cluster.orElseThrow(() -> new IOException("the swarm's store did not load within 10 s"));
+        NodeCertificate identity = NodeCertificate.selfIssued(
+                CertificateAuthority.fromPem(c.getRootCaCertPem(), c.getRootCaKeyPem()), s.nodeId(), s.advertiseAddr(), c.getId());
+        identity.save(certDir);
+        return identity;
+    }
+
+    private void startWorker(SwarmState s, NodeCertificate identity) {
+        WorkerSession w = new WorkerSession(identity, SessionRequest.newBuilder()
+                .setHostname(hostname).setEngineVersion(Version.VERSION).setAddr(s.advertiseAddr()).build(), s.managers());
+        worker = w;
+        w.start();
+        onMember.accept(w, s.nodeId());
+    }
+
+    /** Joins with a token: the CA admits this node, then a worker opens its session. */
+    @Override
+    public JoinSwarmResponse join(JoinSwarmRequest request) {
+        synchronized (lock) {
+            if (state != null) {
+                throw Errors.precondition(Errors.ALREADY_IN_SWARM);
+            }
+            String addr = request.getAdvertiseAddr().isEmpty() ? defaultAdvertiseAddr() : checkLocal(request.getAdvertiseAddr());
+            NodeJoin.Admitted admitted = NodeJoin.join(request.getToken(), request.getRemoteAddr(), hostname, addr);
+            if (admitted.role() == NodeRole.MANAGER) {
+                throw Errors.unimplemented("joining as a manager is not supported yet: join with the worker token");
+            }
+            SwarmState fresh = new SwarmState(admitted.nodeId(), null, addr, RaftNode.DEFAULT_PORT, SwarmState.WORKER,
+                    List.of(admitted.manager()));
+            try {
+                admitted.identity().save(certDir);
+                fresh.save(stateFile);
+            } catch (IOException e) {
+                erase();
+                throw new UncheckedIOException("cannot record the swarm membership under " + stateFile.getParent(), e);
+            }
+            state = fresh;
+            startWorker(fresh, admitted.identity());
+            log.info("Joined swarm as worker node {} ({}) through manager {}", fresh.nodeId(), addr, admitted.manager());
+        }
+        if (!worker.awaitSession(JOIN_WAIT_MS)) {
+            throw Errors.unavailable("Timeout was reached before node joined. The attempt to join the swarm will "
+                    + "continue in the background. Use the \"flotilla info\" command to see the current swarm status "
+                    + "of your node.");
+        }
+        return JoinSwarmResponse.newBuilder().setNodeId(state.nodeId()).setRole(NodeRole.WORKER).build();
+    }
+
+    /** Forgets the membership on disk: state, certificates, Raft log. */
+    private void erase() {
+        try {
+            Files.deleteIfExists(stateFile);
+            NodeCertificate.delete(certDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the swarm state under " + stateFile.getParent(), e);
+        }
+        deleteTree(raftDir);
     }
 
     /** Undoes a failed init: no Raft member, no log, no state file. */
     private void abandon() {
         closeQuietly();
-        deleteTree(raftDir);
+        erase();
     }
 
     private static String checkLocal(String addr) {
@@ -303,6 +449,21 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     }
 
     private void closeQuietly() {
+        ClusterListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.close();
+        }
+        Dispatcher d = dispatcher;
+        dispatcher = null;
+        if (d != null) {
+            d.close();
+        }
+        WorkerSession w = worker;
+        worker = null;
+        if (w != null) {
+            w.close();
+        }
         Manager m = manager;
         manager = null;
         if (m != null) {

@@ -98,7 +98,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
     }
 
     private void markDirty() {
-        if (dirty.compareAndSet(false, true)) {
+        if (!loop.isShutdown() && dirty.compareAndSet(false, true)) {
             loop.schedule(this::reconcile, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
         }
     }

@@ -53,6 +53,10 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
             out.onCompleted();
         } catch (StatusRuntimeException e) {
             out.onError(e);
+        } catch (RuntimeException e) {
+            log.warn("Join refused: {}", e.getMessage());
+            out.onError(Status.UNAVAILABLE.withDescription("the manager cannot admit nodes now: " + e.getMessage())
+                    .asRuntimeException());
         }
     }
 
@@ -62,7 +66,7 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         PublicKey key = publicKey(request.getPublicKey().toByteArray());
         CertificateAuthority ca = CertificateAuthority.fromPem(cluster.getRootCaCertPem(), cluster.getRootCaKeyPem());
         String nodeId = Ids.newId();
-        X509Certificate cert = ca.issue(nodeId, role == NodeRole.MANAGER, cluster.getId(), key);
+        X509Certificate cert = ca.issue(nodeId, role == NodeRole.MANAGER, cluster.getId(), key, validAddress(request.getAdvertiseAddr()));
         admission.admit(nodeId, role, request.getHostname(), request.getAdvertiseAddr());
         log.info("Node {} ({}, {}) joined as {}", nodeId, request.getHostname(), request.getAdvertiseAddr(), role);
         return JoinResponse.newBuilder()
@@ -92,6 +96,14 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
 
     private static boolean sameSecret(String given, String current) {
         return MessageDigest.isEqual(given.getBytes(StandardCharsets.US_ASCII), current.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The joining node's advertise address, for its certificate: a literal IPv4 address or nothing. */
+    private static String validAddress(String addr) {
+        if (!addr.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            throw Errors.invalid("the advertise address must be an IPv4 address, not \"" + addr + "\"");
+        }
+        return addr;
     }
 
     private static PublicKey publicKey(byte[] der) {
