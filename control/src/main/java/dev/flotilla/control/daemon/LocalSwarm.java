@@ -45,6 +45,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.RaftPeer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
@@ -111,8 +113,12 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                     }
                     startWorker(state, identity);
                 } else {
-                    startManager(state);
-                    startListener(identity != null ? identity : reissue(state));
+                    if (identity == null) {
+                        throw new IOException("this manager's certificate is missing from " + certDir
+                                + ": leave the swarm (flotilla swarm leave --force) and init or join again");
+                    }
+                    startManager(state, identity, List.of(RaftNode.peer(state.nodeId(), raftAddr(state))), List.of());
+                    startListener(identity);
                 }
             }
             log.info("Rejoined swarm as {} node {} ({})", state.role(), state.nodeId(), state.advertiseAddr());
@@ -173,14 +179,14 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             SwarmState fresh = new SwarmState(Ids.newId(), UUID.randomUUID(), addr, RaftNode.DEFAULT_PORT,
                     SwarmState.MANAGER, List.of());
             CertificateAuthority ca = CertificateAuthority.create();
+            String clusterId = Ids.newId();
+            NodeCertificate identity = NodeCertificate.selfIssued(ca, fresh.nodeId(), addr, clusterId);
             try {
-                startManager(fresh);
-                // The Raft client retries until the one-member group has elected itself.
-                manager.write(initialObjects(fresh, ca, poolPrefix, size, request.getDataPathPort(),
-                        heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat));
-                NodeCertificate identity = NodeCertificate.selfIssued(ca, fresh.nodeId(), addr,
-                        manager.view().cluster().orElseThrow().getId());
                 identity.save(certDir);
+                startManager(fresh, identity, List.of(RaftNode.peer(fresh.nodeId(), raftAddr(fresh))), List.of());
+                // The Raft client retries until the one-member group has elected itself.
+                manager.write(initialObjects(fresh, ca, clusterId, poolPrefix, size, request.getDataPathPort(),
+                        heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat));
                 startListener(identity);
                 fresh.save(stateFile);
             } catch (RuntimeException | IOException e) {
@@ -254,12 +260,12 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return JoinTokenResponse.newBuilder().setToken(token).setManagerAddr(state.advertiseAddr() + ":" + MANAGER_PORT).build();
     }
 
-    private List<StoreAction> initialObjects(SwarmState s, CertificateAuthority ca, Ipv4Prefix pool, int size,
+    private List<StoreAction> initialObjects(SwarmState s, CertificateAuthority ca, String clusterId, Ipv4Prefix pool, int size,
             int dataPathPort, long heartbeatMs) {
         long now = System.currentTimeMillis();
         byte[] der = ca.certificateDer();
         Cluster cluster = Cluster.newBuilder()
-                .setId(Ids.newId())
+                .setId(clusterId)
                 .setMeta(Actions.meta(now))
                 .setRootCaCertPem(ca.certificatePem())
                 .setRootCaKeyPem(ca.privateKeyPem())
@@ -315,13 +321,20 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return prefix;
     }
 
-    private void startManager(SwarmState s) {
+    /**
+     * Starts this node's Raft member, the manager loops and the dispatcher.
+     *
+     * @param serverPeers the group to start with when there is no Raft log yet
+     * @param knownPeers  where the Raft client first looks for the leader (empty: serverPeers)
+     */
+    private void startManager(SwarmState s, NodeCertificate identity, List<RaftPeer> serverPeers, List<RaftPeer> knownPeers) {
         MemoryStore store = new MemoryStore();
         try {
             raft = RaftNode.start(raftDir, s.raftGroupId(), s.nodeId(), s.advertiseAddr(), s.raftPort(),
-                    List.of(RaftNode.peer(s.nodeId(), s.advertiseAddr() + ":" + s.raftPort())), store);
+                    serverPeers, knownPeers.isEmpty() ? serverPeers : knownPeers, store,
+                    new GrpcTlsConfig(identity.key(), identity.certificate(), List.of(identity.rootCa()), true));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Raft on " + s.advertiseAddr() + ":" + s.raftPort(), e);
+            throw new UncheckedIOException("cannot start Raft on " + raftAddr(s), e);
         }
         manager = new Manager(raft, store, Clock.systemUTC(), Orchestrator.DEFAULT_HISTORY_LIMIT);
         manager.start();
@@ -330,23 +343,12 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         onMember.accept(manager, s.nodeId());
     }
 
-    private void startListener(NodeCertificate identity) {
-        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher);
+    private static String raftAddr(SwarmState s) {
+        return s.advertiseAddr() + ":" + s.raftPort();
     }
 
-    /** A manager whose certificate files are gone gets a new one from the CA it holds. */
-    private NodeCertificate reissue(SwarmState s) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Optional<Cluster> cluster = manager.view().cluster();
-        while (cluster.isEmpty() && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            cluster = manager.view().cluster();
-        }
-        Cluster c = cluster.orElseThrow(() -> new IOException("the swarm's store did not load within 10 s"));
-        NodeCertificate identity = NodeCertificate.selfIssued(
-                CertificateAuthority.fromPem(c.getRootCaCertPem(), c.getRootCaKeyPem()), s.nodeId(), s.advertiseAddr(), c.getId());
-        identity.save(certDir);
-        return identity;
+    private void startListener(NodeCertificate identity) {
+        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher);
     }
 
     private void startWorker(SwarmState s, NodeCertificate identity) {
@@ -367,7 +369,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             String addr = request.getAdvertiseAddr().isEmpty() ? defaultAdvertiseAddr() : checkLocal(request.getAdvertiseAddr());
             NodeJoin.Admitted admitted = NodeJoin.join(request.getToken(), request.getRemoteAddr(), hostname, addr);
             if (admitted.role() == NodeRole.MANAGER) {
-                throw Errors.unimplemented("joining as a manager is not supported yet: join with the worker token");
+                return joinAsManager(admitted, addr);
             }
             SwarmState fresh = new SwarmState(admitted.nodeId(), null, addr, RaftNode.DEFAULT_PORT, SwarmState.WORKER,
                     List.of(admitted.manager()));
@@ -390,6 +392,41 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return JoinSwarmResponse.newBuilder().setNodeId(state.nodeId()).setRole(NodeRole.WORKER).build();
     }
 
+    /**
+     * A node admitted with the manager token: its Raft member starts with no configuration, asks
+     * the manager that admitted it to add it to the group, and is a manager once the group has
+     * committed it and its store has caught up.
+     */
+    private JoinSwarmResponse joinAsManager(NodeJoin.Admitted admitted, String addr) {
+        SwarmState fresh = new SwarmState(admitted.nodeId(), UUID.fromString(admitted.raftGroupId()), addr,
+                RaftNode.DEFAULT_PORT, SwarmState.MANAGER, List.of(admitted.manager()));
+        try {
+            admitted.identity().save(certDir);
+            List<RaftPeer> known = admitted.raftMembers().stream().map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
+            startManager(fresh, admitted.identity(), List.of(), known);
+            startListener(admitted.identity());
+            NodeJoin.addToRaft(admitted, raftAddr(fresh));
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_WAIT_MS);
+            while (manager.view().node(fresh.nodeId()).isEmpty() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            if (manager.view().node(fresh.nodeId()).isEmpty()) {
+                throw Errors.unavailable("this manager did not receive the swarm's state within "
+                        + JOIN_WAIT_MS / 1000 + " s");
+            }
+            fresh.save(stateFile);
+        } catch (RuntimeException | IOException e) {
+            abandon();
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new UncheckedIOException("cannot record the swarm membership under " + stateFile.getParent(), (IOException) e);
+        }
+        state = fresh;
+        log.info("Joined swarm as manager node {} ({}) through manager {}", fresh.nodeId(), addr, admitted.manager());
+        return JoinSwarmResponse.newBuilder().setNodeId(fresh.nodeId()).setRole(NodeRole.MANAGER).build();
+    }
+
     /** Forgets the membership on disk: state, certificates, Raft log. */
     private void erase() {
         try {
@@ -403,6 +440,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
 
     /** Undoes a failed init: no Raft member, no log, no state file. */
     private void abandon() {
+        onLeave.run();
         closeQuietly();
         erase();
     }

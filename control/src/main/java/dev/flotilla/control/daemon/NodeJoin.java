@@ -5,7 +5,10 @@ import dev.flotilla.control.api.Errors;
 import dev.flotilla.control.api.v1.JoinRequest;
 import dev.flotilla.control.api.v1.JoinResponse;
 import dev.flotilla.control.api.v1.NodeCaGrpc;
+import dev.flotilla.control.api.v1.AddManagerRequest;
 import dev.flotilla.control.api.v1.NodeRole;
+import dev.flotilla.control.api.v1.RaftMember;
+import dev.flotilla.control.api.v1.RaftMembershipGrpc;
 import dev.flotilla.control.manager.CertificateAuthority;
 import dev.flotilla.control.manager.ClusterListener;
 import dev.flotilla.control.manager.JoinToken;
@@ -18,6 +21,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import java.security.KeyPair;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -31,7 +35,8 @@ final class NodeJoin {
     static final long DEADLINE_S = 10;
 
     /** What the CA granted: identity (key, certificate, root), role, and the manager that admitted it. */
-    record Admitted(String nodeId, NodeRole role, NodeCertificate identity, String manager) {
+    record Admitted(String nodeId, NodeRole role, NodeCertificate identity, String manager, String raftGroupId,
+            List<RaftMember> raftMembers) {
     }
 
     private NodeJoin() {
@@ -65,11 +70,33 @@ final class NodeJoin {
                 throw Errors.internal("the manager answered with a certificate that does not match the token or this node's key");
             }
             cert.verify(root.getPublicKey());
-            return new Admitted(r.getNodeId(), r.getRole(), new NodeCertificate(keys.getPrivate(), cert, root), manager);
+            return new Admitted(r.getNodeId(), r.getRole(), new NodeCertificate(keys.getPrivate(), cert, root), manager,
+                    r.getRaftGroupId(), r.getRaftMembersList());
         } catch (StatusRuntimeException e) {
             throw explain(e, manager);
         } catch (java.security.GeneralSecurityException e) {
             throw Errors.internal("the certificate from the manager is not valid: " + e.getMessage());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** A manager just admitted asks the manager that admitted it to add its Raft member (mutual TLS). */
+    static void addToRaft(Admitted admitted, String raftAddr) {
+        ManagedChannel channel;
+        try {
+            channel = NettyChannelBuilder.forTarget(admitted.manager())
+                    .sslContext(admitted.identity().clientContext())
+                    .overrideAuthority(CertificateAuthority.OU_MANAGER)
+                    .build();
+        } catch (SSLException e) {
+            throw Errors.internal("cannot use this node's certificate: " + e.getMessage());
+        }
+        try {
+            RaftMembershipGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .addManager(AddManagerRequest.newBuilder().setRaftAddr(raftAddr).build());
+        } catch (StatusRuntimeException e) {
+            throw explain(e, admitted.manager());
         } finally {
             channel.shutdownNow();
         }

@@ -5,6 +5,7 @@ import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.NodeState;
+import dev.flotilla.control.api.v1.RaftMember;
 import dev.flotilla.control.security.NodeAuthInterceptor;
 import dev.flotilla.control.security.NodeCaService;
 import dev.flotilla.control.security.NodeCertificate;
@@ -49,6 +50,7 @@ public final class ClusterListener implements AutoCloseable {
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .addService(ServerInterceptors.intercept(new NodeCaService(admission(manager)), auth))
                     .addService(ServerInterceptors.intercept(dispatcher, auth))
+                    .addService(ServerInterceptors.intercept(new RaftMembershipService(manager), auth))
                     .build()
                     .start();
             log.info("Listening for nodes on 0.0.0.0:{} (mutual TLS)", port);
@@ -81,6 +83,17 @@ public final class ClusterListener implements AutoCloseable {
                         .setAddr(addr)
                         .setState(NodeState.NODE_UNKNOWN)
                         .build())));
+            }
+
+            @Override
+            public String raftGroupId() {
+                return manager.raft().groupUuid().toString();
+            }
+
+            @Override
+            public List<RaftMember> raftMembers() {
+                return manager.raft().members().stream().map(p -> RaftMember.newBuilder()
+                        .setId(p.getId().toString()).setAddr(p.getAddress()).build()).toList();
             }
         };
     }

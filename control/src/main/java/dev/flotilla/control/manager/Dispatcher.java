@@ -215,7 +215,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
                 sessions.clear();
                 return;
             }
-            List<StoreAction> down = new ArrayList<>();
+            List<StoreAction> down = new ArrayList<>(managerChanges(view));
             for (Node n : view.nodes().values()) {
                 if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER || n.getState() == NodeState.NODE_DOWN) {
                     continue;
@@ -238,6 +238,36 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         } catch (RuntimeException e) {
             log.debug("Heartbeat check failed: {}", e.toString());
         }
+    }
+
+    /**
+     * The leader's view of the managers: itself the only Leader, each other member Ready while
+     * its Raft traffic answers within the grace period, Down (unreachable) once it does not.
+     */
+    private List<StoreAction> managerChanges(StoreView view) {
+        List<StoreAction> out = new ArrayList<>();
+        Map<String, Long> silence = manager.raft().followerSilenceMs();
+        long graceMs = periodMs(view) * MISSED_HEARTBEATS;
+        for (Node n : view.nodes().values()) {
+            boolean self = n.getId().equals(selfNodeId);
+            Node.Builder b = n.toBuilder().setLeader(self);
+            Long quiet = silence.get(n.getId());
+            if (self && n.getState() != NodeState.NODE_READY) {
+                b.setState(NodeState.NODE_READY).setStatusMessage("");
+            } else if (!self && n.getRole() == NodeRole.MANAGER && quiet != null) {
+                if (quiet < graceMs && n.getState() != NodeState.NODE_READY) {
+                    b.setState(NodeState.NODE_READY).setStatusMessage("");
+                } else if (quiet >= graceMs && n.getState() == NodeState.NODE_READY) {
+                    log.warn("Manager {} ({}) stopped answering Raft: marking it Down", n.getId(), n.getHostname());
+                    b.setState(NodeState.NODE_DOWN).setStatusMessage("manager unreachable");
+                }
+            }
+            Node next = b.build();
+            if (!next.equals(n)) {
+                out.add(Actions.update(next));
+            }
+        }
+        return out;
     }
 
     private static long graceNanos(StoreView view) {

@@ -68,6 +68,11 @@ public final class Manager implements ClusterConnection, AutoCloseable {
         store.addListener(listener);
     }
 
+    /** This manager's Raft member. */
+    public RaftNode raft() {
+        return raft;
+    }
+
     public boolean isLeader() {
         return raft.isLeader();
     }
