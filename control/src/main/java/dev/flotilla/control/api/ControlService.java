@@ -31,6 +31,7 @@ import dev.flotilla.control.api.v1.NodeResponse;
 import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.RemoveNodeRequest;
 import dev.flotilla.control.api.v1.RemoveNodeResponse;
+import dev.flotilla.control.api.v1.UpdateNodeRequest;
 import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.PortConfig;
@@ -117,6 +118,30 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void getNode(GetNodeRequest request, StreamObserver<NodeResponse> out) {
         answer(out, () -> NodeResponse.newBuilder().setNode(node(manager(), request.getNode())).build());
+    }
+
+    @Override
+    public void updateNode(UpdateNodeRequest request, StreamObserver<NodeResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Node n = node(m, request.getNode());
+            Node.Builder b = n.toBuilder();
+            if (request.getSetRole()) {
+                long managers = m.view().nodes().values().stream().filter(x -> x.getRole() == NodeRole.MANAGER).count();
+                if (request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER && managers <= 1) {
+                    throw Errors.precondition("attempting to demote the last manager of the swarm");
+                }
+                b.setRole(request.getRole());
+            }
+            if (request.getSetAvailability()) {
+                b.setAvailability(request.getAvailability());
+            }
+            Node next = b.build();
+            if (!next.equals(n)) {
+                m.write(List.of(Actions.update(next)));
+            }
+            return NodeResponse.newBuilder().setNode(m.view().node(n.getId()).orElse(next)).build();
+        });
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.flotilla.control.api.v1.GetNodeRequest;
 import dev.flotilla.control.api.v1.ListNodesRequest;
 import dev.flotilla.control.api.v1.ListNodesResponse;
 import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeRole;
+import dev.flotilla.control.api.v1.UpdateNodeRequest;
 import dev.flotilla.control.api.v1.RemoveNodeRequest;
 import java.time.Instant;
 import java.util.Comparator;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code flotilla node ...} */
 @Command(name = "node", description = "Manage swarm nodes",
-        subcommands = {NodeCommands.Ls.class, NodeCommands.Inspect.class, NodeCommands.Rm.class})
+        subcommands = {NodeCommands.Ls.class, NodeCommands.Inspect.class, NodeCommands.Promote.class,
+                NodeCommands.Demote.class, NodeCommands.Update.class, NodeCommands.Rm.class})
 final class NodeCommands {
 
     @Command(name = "ls", aliases = "list", description = "List nodes in the swarm")
@@ -85,6 +88,84 @@ final class NodeCommands {
             if (!pretty) {
                 System.out.println(ServiceJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(docs));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "promote", description = "Promote one or more nodes to manager in the swarm")
+    static final class Promote extends ClientCommand {
+        @Parameters(arity = "1..*", paramLabel = "NODE")
+        List<String> nodes;
+
+        @Override
+        int run(DaemonClient client) {
+            for (String name : nodes) {
+                Node before = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
+                if (before.getRole() == NodeRole.MANAGER) {
+                    System.out.println("Node " + name + " is already a manager.");
+                    continue;
+                }
+                client.control().updateNode(UpdateNodeRequest.newBuilder().setNode(name)
+                        .setSetRole(true).setRole(NodeRole.MANAGER).build());
+                System.out.println("Node " + name + " promoted to a manager in the swarm.");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "demote", description = "Demote one or more nodes from manager in the swarm")
+    static final class Demote extends ClientCommand {
+        @Parameters(arity = "1..*", paramLabel = "NODE")
+        List<String> nodes;
+
+        @Override
+        int run(DaemonClient client) {
+            for (String name : nodes) {
+                Node before = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
+                if (before.getRole() == NodeRole.WORKER) {
+                    System.out.println("Node " + name + " is already a worker.");
+                    continue;
+                }
+                client.control().updateNode(UpdateNodeRequest.newBuilder().setNode(name)
+                        .setSetRole(true).setRole(NodeRole.WORKER).build());
+                System.out.println("Manager " + name + " demoted in the swarm.");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Update a node")
+    static final class Update extends ClientCommand {
+        @Option(names = "--availability", description = "Availability of the node (\"active\", \"pause\", \"drain\")")
+        String availability;
+
+        @Option(names = "--role", description = "Role of the node (\"worker\", \"manager\")")
+        String role;
+
+        @Parameters(paramLabel = "NODE")
+        String node;
+
+        @Override
+        int run(DaemonClient client) {
+            UpdateNodeRequest.Builder b = UpdateNodeRequest.newBuilder().setNode(node);
+            if (availability != null) {
+                b.setSetAvailability(true).setAvailability(switch (availability) {
+                    case "active" -> NodeAvailability.ACTIVE;
+                    case "pause" -> NodeAvailability.PAUSE;
+                    case "drain" -> NodeAvailability.DRAIN;
+                    default -> throw new IllegalArgumentException("invalid availability \"" + availability
+                            + "\": use active, pause or drain");
+                });
+            }
+            if (role != null) {
+                b.setSetRole(true).setRole(switch (role) {
+                    case "worker" -> NodeRole.WORKER;
+                    case "manager" -> NodeRole.MANAGER;
+                    default -> throw new IllegalArgumentException("invalid role \"" + role + "\": use worker or manager");
+                });
+            }
+            client.control().updateNode(b.build());
+            System.out.println(node);
             return 0;
         }
     }

@@ -7,6 +7,7 @@ import dev.flotilla.control.api.v1.Cluster;
 import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
 import dev.flotilla.control.api.v1.JoinSwarmRequest;
+import dev.flotilla.control.api.v1.JoinResponse;
 import dev.flotilla.control.api.v1.JoinSwarmResponse;
 import dev.flotilla.control.api.v1.SessionRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
@@ -29,6 +30,8 @@ import dev.flotilla.control.manager.Orchestrator;
 import dev.flotilla.control.raft.RaftNode;
 import dev.flotilla.control.security.NodeCertificate;
 import dev.flotilla.control.store.ClusterConnection;
+import dev.flotilla.control.store.StoreView;
+import dev.flotilla.control.store.SwitchableConnection;
 import dev.flotilla.control.store.MemoryStore;
 import dev.flotilla.control.util.Ids;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
@@ -44,7 +47,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.RaftPeer;
 import java.util.concurrent.locks.LockSupport;
@@ -84,6 +90,15 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     private volatile Dispatcher dispatcher;
     private volatile ClusterListener listener;
     private volatile WorkerSession worker;
+    private volatile NodeCertificate identity;
+    // The agent's connection while this node is a member; its delegate changes with the role.
+    private volatile SwitchableConnection connection;
+    private final AtomicBoolean roleChanging = new AtomicBoolean();
+    private final ExecutorService roleChanges = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fl-role");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param onMember called when this node enters a swarm (init, join, or restart into one) with
@@ -112,12 +127,14 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                                 + ": leave the swarm (flotilla swarm leave) and join it again");
                     }
                     startWorker(state, identity);
+                    enter(worker, state.nodeId());
                 } else {
                     if (identity == null) {
                         throw new IOException("this manager's certificate is missing from " + certDir
                                 + ": leave the swarm (flotilla swarm leave --force) and init or join again");
                     }
                     startManager(state, identity, List.of(RaftNode.peer(state.nodeId(), raftAddr(state))), List.of());
+                    enter(manager, state.nodeId());
                     startListener(identity);
                 }
             }
@@ -184,6 +201,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             try {
                 identity.save(certDir);
                 startManager(fresh, identity, List.of(RaftNode.peer(fresh.nodeId(), raftAddr(fresh))), List.of());
+                enter(manager, fresh.nodeId());
                 // The Raft client retries until the one-member group has elected itself.
                 manager.write(initialObjects(fresh, ca, clusterId, poolPrefix, size, request.getDataPathPort(),
                         heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat));
@@ -226,12 +244,21 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 state = null;
                 return;
             }
+            int members = raft == null ? 1 : raft.members().size();
             if (!force) {
-                throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
-                        + "as a manager. Removing the last manager erases all current state of the swarm. "
-                        + "Use `--force` to ignore this message.");
+                if (members <= 1) {
+                    throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
+                            + "as a manager. Removing the last manager erases all current state of the swarm. "
+                            + "Use `--force` to ignore this message.");
+                }
+                throw Errors.precondition("You are attempting to leave the swarm on a node that is participating as a "
+                        + "manager. Removing this node leaves " + (members - 1) + " managers out of " + members
+                        + ". Without a Raft quorum your swarm will be inaccessible. Use `--force` to suppress this message.");
             }
             onLeave.run();
+            if (members > 1) {
+                leaveRaft(state.nodeId());
+            }
             closeQuietly();
             erase();
             log.info("Node {} left the swarm; its swarm state is erased", state.nodeId());
@@ -340,7 +367,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         manager.start();
         dispatcher = new Dispatcher(manager, s.nodeId());
         dispatcher.start();
-        onMember.accept(manager, s.nodeId());
+        this.identity = identity;
     }
 
     private static String raftAddr(SwarmState s) {
@@ -355,13 +382,150 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         WorkerSession w = new WorkerSession(identity, SessionRequest.newBuilder()
                 .setHostname(hostname).setEngineVersion(Version.VERSION).setAddr(s.advertiseAddr()).build(), s.managers());
         worker = w;
+        this.identity = identity;
         w.start();
-        onMember.accept(w, s.nodeId());
+    }
+
+    /** Gives the agent its connection the first time, and switches it on a role change. */
+    private void enter(ClusterConnection c, String nodeId) {
+        SwitchableConnection sc = connection;
+        if (sc != null) {
+            sc.switchTo(c);
+            return;
+        }
+        sc = new SwitchableConnection(c);
+        connection = sc;
+        sc.addListener(this::watchRole);
+        onMember.accept(sc, nodeId);
+    }
+
+    /** A promotion or demotion of this node, seen in the store, is carried out off the event thread. */
+    private void watchRole(StoreView view) {
+        SwarmState s = state;
+        if (s == null || roleChanging.get()) {
+            return;
+        }
+        Optional<Node> self = view.node(s.nodeId());
+        if (self.isEmpty()) {
+            return;
+        }
+        boolean wantManager = self.get().getRole() == NodeRole.MANAGER;
+        if (wantManager == s.isWorker() && roleChanging.compareAndSet(false, true)) {
+            roleChanges.execute(() -> {
+                try {
+                    if (wantManager) {
+                        promote();
+                    } else {
+                        demote();
+                    }
+                } catch (RuntimeException e) {
+                    log.error("Changing this node's role failed: {}", e.getMessage());
+                } finally {
+                    roleChanging.set(false);
+                }
+            });
+        }
+    }
+
+    /** Worker -> manager: a manager certificate, a Raft member added to the group, the agent switched over. */
+    private void promote() {
+        synchronized (lock) {
+            SwarmState s = state;
+            WorkerSession w = worker;
+            if (s == null || !s.isWorker() || w == null) {
+                return;
+            }
+            log.info("This node was promoted: becoming a manager");
+            JoinResponse[] answer = new JoinResponse[1];
+            NodeCertificate managerId = NodeJoin.renew(identity, w.managers(), CertificateAuthority.newKeyPair(), answer);
+            SwarmState next = new SwarmState(s.nodeId(), UUID.fromString(answer[0].getRaftGroupId()), s.advertiseAddr(),
+                    RaftNode.DEFAULT_PORT, SwarmState.MANAGER, List.of());
+            List<RaftPeer> known = answer[0].getRaftMembersList().stream()
+                    .map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
+            try {
+                startManager(next, managerId, List.of(), known);
+                startListener(managerId);
+                NodeJoin.addToRaft(managerId, w.managers(), raftAddr(next));
+                awaitOwnNode(next.nodeId());
+                managerId.save(certDir);
+                next.save(stateFile);
+            } catch (RuntimeException | IOException e) {
+                stopManager();
+                deleteTree(raftDir);
+                throw new IllegalStateException("promotion failed, staying a worker: " + e.getMessage(), e);
+            }
+            enter(manager, next.nodeId());
+            worker = null;
+            w.close();
+            state = next;
+            log.info("This node is now a manager");
+        }
+    }
+
+    /** Manager -> worker: out of the Raft group, a worker certificate, a session with the leader. */
+    private void demote() {
+        synchronized (lock) {
+            SwarmState s = state;
+            Manager m = manager;
+            if (s == null || s.isWorker() || m == null) {
+                return;
+            }
+            log.info("This node was demoted: leaving the Raft group");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (raft.members().stream().anyMatch(p -> p.getId().toString().equals(s.nodeId()))
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            List<String> managers = Dispatcher.managers(m.view()).stream()
+                    .filter(a -> !a.equals(s.advertiseAddr() + ":" + MANAGER_PORT)).toList();
+            JoinResponse[] answer = new JoinResponse[1];
+            NodeCertificate workerId = NodeJoin.renew(identity, managers, CertificateAuthority.newKeyPair(), answer);
+            stopManager();
+            deleteTree(raftDir);
+            SwarmState next = new SwarmState(s.nodeId(), null, s.advertiseAddr(), RaftNode.DEFAULT_PORT,
+                    SwarmState.WORKER, managers);
+            try {
+                workerId.save(certDir);
+                next.save(stateFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot record the new role under " + stateFile.getParent(), e);
+            }
+            state = next;
+            startWorker(next, workerId);
+            // The agent switches once the session has the view: an empty one would stop its tasks.
+            if (!worker.awaitSession(JOIN_WAIT_MS)) {
+                log.warn("No manager accepted this node's session yet; it keeps trying");
+            }
+            enter(worker, next.nodeId());
+            log.info("This node is now a worker");
+        }
+    }
+
+    /** A manager leaving a group of several: marked Down, then out of the Raft group; best effort. */
+    private void leaveRaft(String nodeId) {
+        try {
+            manager.view().node(nodeId).ifPresent(n -> manager.write(List.of(Actions.update(n.toBuilder()
+                    .setState(NodeState.NODE_DOWN).setStatusMessage("node left the swarm").setLeader(false).build()))));
+            raft.removeMember(nodeId);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not leave the Raft group cleanly: {}", e.getMessage());
+        }
+    }
+
+    private void awaitOwnNode(String nodeId) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_WAIT_MS);
+        while (manager.view().node(nodeId).isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        if (manager.view().node(nodeId).isEmpty()) {
+            throw Errors.unavailable("this manager did not receive the swarm's state within " + JOIN_WAIT_MS / 1000 + " s");
+        }
     }
 
     /** Joins with a token: the CA admits this node, then a worker opens its session. */
     @Override
     public JoinSwarmResponse join(JoinSwarmRequest request) {
+        boolean accepted;
         synchronized (lock) {
             if (state != null) {
                 throw Errors.precondition(Errors.ALREADY_IN_SWARM);
@@ -383,8 +547,10 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             state = fresh;
             startWorker(fresh, admitted.identity());
             log.info("Joined swarm as worker node {} ({}) through manager {}", fresh.nodeId(), addr, admitted.manager());
+            accepted = worker.awaitSession(JOIN_WAIT_MS);
+            enter(worker, fresh.nodeId());
         }
-        if (!worker.awaitSession(JOIN_WAIT_MS)) {
+        if (!accepted) {
             throw Errors.unavailable("Timeout was reached before node joined. The attempt to join the swarm will "
                     + "continue in the background. Use the \"flotilla info\" command to see the current swarm status "
                     + "of your node.");
@@ -404,16 +570,10 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             admitted.identity().save(certDir);
             List<RaftPeer> known = admitted.raftMembers().stream().map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
             startManager(fresh, admitted.identity(), List.of(), known);
+            enter(manager, fresh.nodeId());
             startListener(admitted.identity());
-            NodeJoin.addToRaft(admitted, raftAddr(fresh));
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_WAIT_MS);
-            while (manager.view().node(fresh.nodeId()).isEmpty() && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            }
-            if (manager.view().node(fresh.nodeId()).isEmpty()) {
-                throw Errors.unavailable("this manager did not receive the swarm's state within "
-                        + JOIN_WAIT_MS / 1000 + " s");
-            }
+            NodeJoin.addToRaft(admitted.identity(), List.of(admitted.manager()), raftAddr(fresh));
+            awaitOwnNode(fresh.nodeId());
             fresh.save(stateFile);
         } catch (RuntimeException | IOException e) {
             abandon();
@@ -487,6 +647,18 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     }
 
     private void closeQuietly() {
+        stopManager();
+        WorkerSession w = worker;
+        worker = null;
+        if (w != null) {
+            w.close();
+        }
+        connection = null;
+        identity = null;
+    }
+
+    /** Stops this node's manager parts: port 2377, the dispatcher, the loops, the Raft member. */
+    private void stopManager() {
         ClusterListener l = listener;
         listener = null;
         if (l != null) {
@@ -496,11 +668,6 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         dispatcher = null;
         if (d != null) {
             d.close();
-        }
-        WorkerSession w = worker;
-        worker = null;
-        if (w != null) {
-            w.close();
         }
         Manager m = manager;
         manager = null;
@@ -531,6 +698,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
 
     @Override
     public void close() {
+        roleChanges.shutdownNow();
         closeQuietly();
     }
 }

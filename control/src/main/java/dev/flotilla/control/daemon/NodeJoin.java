@@ -6,6 +6,8 @@ import dev.flotilla.control.api.v1.JoinRequest;
 import dev.flotilla.control.api.v1.JoinResponse;
 import dev.flotilla.control.api.v1.NodeCaGrpc;
 import dev.flotilla.control.api.v1.AddManagerRequest;
+import dev.flotilla.control.api.v1.DispatcherGrpc;
+import dev.flotilla.control.api.v1.RenewCertificateRequest;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.RaftMember;
 import dev.flotilla.control.api.v1.RaftMembershipGrpc;
@@ -81,25 +83,58 @@ final class NodeJoin {
         }
     }
 
-    /** A manager just admitted asks the manager that admitted it to add its Raft member (mutual TLS). */
-    static void addToRaft(Admitted admitted, String raftAddr) {
-        ManagedChannel channel;
+    /** A manager just admitted (or promoted) asks a manager to add its Raft member (mutual TLS). */
+    static void addToRaft(NodeCertificate identity, List<String> managers, String raftAddr) {
+        withManager(identity, managers, channel -> RaftMembershipGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .addManager(AddManagerRequest.newBuilder().setRaftAddr(raftAddr).build()));
+    }
+
+    /**
+     * A certificate for the role the store now gives this node, for a key made here; checked
+     * against the root this node already trusts.
+     */
+    static NodeCertificate renew(NodeCertificate identity, List<String> managers, KeyPair keys, JoinResponse[] answer) {
+        JoinResponse r = withManager(identity, managers, channel -> DispatcherGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS)
+                .renewCertificate(RenewCertificateRequest.newBuilder()
+                        .setPublicKey(ByteString.copyFrom(keys.getPublic().getEncoded())).build()));
+        X509Certificate cert = NodeCertificate.parseCertificate(r.getCertificatePem());
         try {
-            channel = NettyChannelBuilder.forTarget(admitted.manager())
-                    .sslContext(admitted.identity().clientContext())
-                    .overrideAuthority(CertificateAuthority.OU_MANAGER)
-                    .build();
-        } catch (SSLException e) {
-            throw Errors.internal("cannot use this node's certificate: " + e.getMessage());
+            cert.verify(identity.rootCa().getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw Errors.internal("the renewed certificate is not signed by the swarm's root CA: " + e.getMessage());
         }
-        try {
-            RaftMembershipGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .addManager(AddManagerRequest.newBuilder().setRaftAddr(raftAddr).build());
-        } catch (StatusRuntimeException e) {
-            throw explain(e, admitted.manager());
-        } finally {
-            channel.shutdownNow();
+        if (!cert.getPublicKey().equals(keys.getPublic())) {
+            throw Errors.internal("the renewed certificate is not for this node's key");
         }
+        answer[0] = r;
+        return new NodeCertificate(keys.getPrivate(), cert, identity.rootCa());
+    }
+
+    /** Runs {@code call} against each manager in turn until one answers. */
+    private static <T> T withManager(NodeCertificate identity, List<String> managers,
+            java.util.function.Function<ManagedChannel, T> call) {
+        StatusRuntimeException last = Errors.unavailable("no manager is known");
+        for (String m : managers) {
+            ManagedChannel channel;
+            try {
+                channel = NettyChannelBuilder.forTarget(m)
+                        .sslContext(identity.clientContext())
+                        .overrideAuthority(CertificateAuthority.OU_MANAGER)
+                        .build();
+            } catch (SSLException e) {
+                throw Errors.internal("cannot use this node's certificate: " + e.getMessage());
+            }
+            try {
+                return call.apply(channel);
+            } catch (StatusRuntimeException e) {
+                last = explain(e, m);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+        throw last;
     }
 
     private static StatusRuntimeException explain(StatusRuntimeException e, String manager) {

@@ -6,7 +6,10 @@ import dev.flotilla.control.api.v1.HeartbeatRequest;
 import dev.flotilla.control.api.v1.HeartbeatResponse;
 import dev.flotilla.control.api.v1.LeaveRequest;
 import dev.flotilla.control.api.v1.LeaveResponse;
+import dev.flotilla.control.api.v1.JoinResponse;
 import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.RaftMember;
+import dev.flotilla.control.api.v1.RenewCertificateRequest;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.SessionMessage;
@@ -18,6 +21,7 @@ import dev.flotilla.control.api.v1.TaskStatusUpdate;
 import dev.flotilla.control.api.v1.UpdateTaskStatusRequest;
 import dev.flotilla.control.api.v1.UpdateTaskStatusResponse;
 import dev.flotilla.control.security.NodeAuthInterceptor;
+import dev.flotilla.control.security.NodeCaService;
 import dev.flotilla.control.security.PeerIdentity;
 import dev.flotilla.control.store.StoreView;
 import dev.flotilla.control.store.TaskStates;
@@ -25,6 +29,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -66,6 +72,12 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         return t;
     });
     private final AtomicBoolean dirty = new AtomicBoolean();
+    private final AtomicBoolean removing = new AtomicBoolean();
+    private final java.util.concurrent.ExecutorService membership = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fl-membership");
+        t.setDaemon(true);
+        return t;
+    });
     // Only touched on the loop thread.
     private boolean leading;
 
@@ -180,6 +192,40 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         }
     }
 
+    @Override
+    public void renewCertificate(RenewCertificateRequest request, StreamObserver<JoinResponse> out) {
+        PeerIdentity peer = NodeAuthInterceptor.PEER.get();
+        try {
+            StoreView view = manager.view();
+            Node node = view.node(peer.nodeId()).orElseThrow(() -> Status.PERMISSION_DENIED
+                    .withDescription("node " + peer.nodeId() + " is not part of the swarm").asRuntimeException());
+            Cluster cluster = view.cluster().orElseThrow(() -> Status.UNAVAILABLE
+                    .withDescription("the swarm has no cluster object").asRuntimeException());
+            PublicKey key = NodeCaService.publicKey(request.getPublicKey().toByteArray());
+            boolean asManager = node.getRole() == NodeRole.MANAGER;
+            X509Certificate cert = CertificateAuthority.fromPem(cluster.getRootCaCertPem(), cluster.getRootCaKeyPem())
+                    .issue(node.getId(), asManager, cluster.getId(), key, node.getAddr());
+            JoinResponse.Builder r = JoinResponse.newBuilder()
+                    .setNodeId(node.getId())
+                    .setRole(node.getRole())
+                    .setCertificatePem(CertificateAuthority.pem(cert))
+                    .setRootCaPem(cluster.getRootCaCertPem())
+                    .setClusterId(cluster.getId());
+            if (asManager) {
+                r.setRaftGroupId(manager.raft().groupUuid().toString());
+                manager.raft().members().forEach(m -> r.addRaftMembers(RaftMember.newBuilder()
+                        .setId(m.getId().toString()).setAddr(m.getAddress())));
+            }
+            log.info("Issued a {} certificate to node {} ({})", asManager ? "manager" : "worker", node.getId(), node.getHostname());
+            out.onNext(r.build());
+            out.onCompleted();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+        } catch (RuntimeException e) {
+            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+        }
+    }
+
     private void markDirty() {
         if (!loop.isShutdown() && dirty.compareAndSet(false, true)) {
             loop.schedule(this::pushAll, PUSH_DEBOUNCE_MS, TimeUnit.MILLISECONDS);
@@ -217,7 +263,12 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             }
             List<StoreAction> down = new ArrayList<>(managerChanges(view));
             for (Node n : view.nodes().values()) {
-                if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER || n.getState() == NodeState.NODE_DOWN) {
+                if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER) {
+                    // Raft tells whether a manager lives; should it be demoted, a full grace period starts then.
+                    deadlines.put(n.getId(), now + graceNanos(view));
+                    continue;
+                }
+                if (n.getState() == NodeState.NODE_DOWN) {
                     continue;
                 }
                 // A node first seen now (just admitted) gets a full grace period to open its session.
@@ -246,6 +297,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
      */
     private List<StoreAction> managerChanges(StoreView view) {
         List<StoreAction> out = new ArrayList<>();
+        removeDemotedMembers(view);
         Map<String, Long> silence = manager.raft().followerSilenceMs();
         long graceMs = periodMs(view) * MISSED_HEARTBEATS;
         for (Node n : view.nodes().values()) {
@@ -268,6 +320,30 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             }
         }
         return out;
+    }
+
+    /** Raft members whose node was demoted leave the group, one at a time, off the loop. */
+    private void removeDemotedMembers(StoreView view) {
+        if (removing.get()) {
+            return;
+        }
+        for (org.apache.ratis.protocol.RaftPeer member : manager.raft().members()) {
+            String id = member.getId().toString();
+            boolean demoted = view.node(id).map(n -> n.getRole() == NodeRole.WORKER).orElse(false);
+            if (demoted && removing.compareAndSet(false, true)) {
+                membership.execute(() -> {
+                    try {
+                        log.info("Removing demoted manager {} from the Raft group", id);
+                        manager.raft().removeMember(id);
+                    } catch (java.io.IOException | RuntimeException e) {
+                        log.warn("Could not remove {} from the Raft group: {}", id, e.getMessage());
+                    } finally {
+                        removing.set(false);
+                    }
+                });
+                return;
+            }
+        }
     }
 
     private static long graceNanos(StoreView view) {
@@ -365,6 +441,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     @Override
     public void close() {
         loop.shutdownNow();
+        membership.shutdownNow();
         sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription("the manager is shutting down")));
         sessions.clear();
     }

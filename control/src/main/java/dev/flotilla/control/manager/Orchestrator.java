@@ -1,5 +1,6 @@
 package dev.flotilla.control.manager;
 
+import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.Service;
 import dev.flotilla.control.api.v1.StoreAction;
@@ -98,12 +99,13 @@ public final class Orchestrator {
         }
     }
 
-    /** A task assigned to a node that is Down or was removed. */
+    /** A task assigned to a node that is Down, drained or was removed. */
     static boolean onLostNode(StoreView view, Task t) {
         if (t.getNodeId().isEmpty()) {
             return false;
         }
-        return view.node(t.getNodeId()).map(n -> n.getState() == NodeState.NODE_DOWN).orElse(true);
+        return view.node(t.getNodeId()).map(n -> n.getState() == NodeState.NODE_DOWN
+                || n.getAvailability() == NodeAvailability.DRAIN).orElse(true);
     }
 
     private static boolean restartAllowed(Service service, Task dead) {

@@ -121,7 +121,7 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         return addr;
     }
 
-    private static PublicKey publicKey(byte[] der) {
+    public static PublicKey publicKey(byte[] der) {
         try {
             PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
             if (!key.getAlgorithm().equals("EC")) {
