@@ -115,6 +115,10 @@ class MultiNodeIT {
                     .contains("Worker nodes can't be used to view or modify cluster state")
                     .contains("run this command on a manager node");
         }
+        // Node-local views still answer on a worker: its networks (seed 3.3.3.6).
+        Cli networks = worker.ok("network", "ls");
+        assertThat(networks.table()).as(worker.context(networks)).extracting(r -> r.get("NAME") + " " + r.get("DRIVER")
+                + " " + r.get("SCOPE")).contains("ingress overlay swarm", "flotilla_gwbridge bridge local");
         Cli again = worker.cli("swarm", "join", "--token", cluster.token("worker"), manager.address());
         assertThat(again.exitCode()).isNotZero();
         assertThat(again.stderr()).contains("already part of a swarm");

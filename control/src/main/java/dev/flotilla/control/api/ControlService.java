@@ -365,8 +365,17 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> out) {
-        answer(out, () -> ListNetworksResponse.newBuilder()
-                .addAllNetworks(manager().view().networks().values()).build());
+        answer(out, () -> {
+            if (swarm.manager().isPresent()) {
+                return ListNetworksResponse.newBuilder().addAllNetworks(manager().view().networks().values()).build();
+            }
+            // A worker lists what it has: the ingress network and the networks its tasks use (as Docker's do).
+            StoreView view = swarm.connection().map(ClusterConnection::view).orElse(StoreView.EMPTY);
+            java.util.Set<String> here = new java.util.HashSet<>();
+            view.tasksOnNode(swarm.nodeId()).forEach(t -> t.getNetworksList().forEach(a -> here.add(a.getNetworkId())));
+            return ListNetworksResponse.newBuilder().addAllNetworks(view.networks().values().stream()
+                    .filter(n -> n.getSpec().getIngress() || here.contains(n.getId())).toList()).build();
+        });
     }
 
     @Override
