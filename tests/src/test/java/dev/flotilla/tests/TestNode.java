@@ -56,17 +56,33 @@ public final class TestNode implements AutoCloseable {
     private final Path socket;
     private final Path log;
     private final String tag;
+    private final String prefix;
+    private final String underlay;
+    private final String hostname;
     private Process daemon;
     private Path webroot;
     private boolean closed;
 
     private TestNode(String label) throws IOException {
+        // 198.18.0.0/15 is reserved for benchmarking: it never routes anywhere real.
+        this(label, "198." + (18 + RANDOM.nextInt(2)) + "." + RANDOM.nextInt(256) + "." + (1 + RANDOM.nextInt(254)),
+                null, null);
+    }
+
+    /**
+     * @param underlay namespace whose bridge {@code br0} the node's eth0 is plugged into (a
+     *                 cluster's underlay), or null for a lone node
+     * @param hostname the hostname the daemon sees (its own UTS namespace), or null for the host's
+     */
+    private TestNode(String label, String address, String underlay, String hostname) throws IOException {
         this.label = label;
         byte[] suffix = new byte[4];
         RANDOM.nextBytes(suffix);
         this.name = "ft-" + HexFormat.of().formatHex(suffix);
-        // 198.18.0.0/15 is reserved for benchmarking: it never routes anywhere real.
-        this.address = "198." + (18 + RANDOM.nextInt(2)) + "." + RANDOM.nextInt(256) + "." + (1 + RANDOM.nextInt(254));
+        this.address = address;
+        this.prefix = "24";
+        this.underlay = underlay;
+        this.hostname = hostname;
         this.dir = Files.createTempDirectory("ft-").toAbsolutePath();
         this.dataRoot = dir.resolve("data");
         this.socket = dir.resolve("flotilla.sock");
@@ -82,6 +98,21 @@ public final class TestNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return started(node);
+    }
+
+    /** A node of a cluster: eth0 on the underlay namespace's bridge, its own hostname. */
+    static TestNode startOn(String label, String underlay, String address, String hostname) {
+        TestNode node;
+        try {
+            node = new TestNode(label, address, underlay, hostname);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return started(node);
+    }
+
+    private static TestNode started(TestNode node) {
         OPEN.add(node);
         try {
             node.createNamespace();
@@ -108,6 +139,11 @@ public final class TestNode implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The hostname `node ls` shows for this node. */
+    public String hostname() {
+        return hostname == null ? "" : hostname;
     }
 
     public String address() {
@@ -137,8 +173,13 @@ public final class TestNode implements AutoCloseable {
         if (daemon != null && daemon.isAlive()) {
             throw new IllegalStateException("The daemon of " + name + " is already running");
         }
-        ProcessBuilder pb = new ProcessBuilder("nsenter", "--net=/run/netns/" + name,
-                Processes.flotilla().toString(), "daemon", "--data-root", dataRoot.toString(), "--host", host())
+        List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + name));
+        if (hostname != null) {
+            // Its own UTS namespace, so `node ls` tells the nodes apart; exec keeps one pid.
+            command.addAll(List.of("unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostname));
+        }
+        command.addAll(List.of(Processes.flotilla().toString(), "daemon", "--data-root", dataRoot.toString(), "--host", host()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -338,9 +379,17 @@ public final class TestNode implements AutoCloseable {
         ip("-n", name, "link", "set", "lo", "up");
         // A veth, not a dummy: this kernel has no dummy interfaces. eth0p only has to be up.
         ip("-n", name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p");
-        ip("-n", name, "addr", "add", address + "/24", "dev", "eth0");
+        ip("-n", name, "addr", "add", address + "/" + prefix, "dev", "eth0");
         ip("-n", name, "link", "set", "eth0", "up");
-        ip("-n", name, "link", "set", "eth0p", "up");
+        if (underlay != null) {
+            String port = "u" + name.substring(3);
+            ip("-n", name, "link", "set", "eth0p", "name", port);
+            ip("-n", name, "link", "set", port, "netns", underlay);
+            ip("-n", underlay, "link", "set", port, "master", "br0");
+            ip("-n", underlay, "link", "set", port, "up");
+        } else {
+            ip("-n", name, "link", "set", "eth0p", "up");
+        }
     }
 
     private static void ip(String... args) {

@@ -93,8 +93,12 @@ public final class Agent implements AutoCloseable {
     }
 
     private void markDirty() {
-        if (dirty.compareAndSet(false, true)) {
-            loop.execute(this::reconcile);
+        if (!loop.isShutdown() && dirty.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::reconcile);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Closing: no more passes.
+            }
         }
     }
 

@@ -23,7 +23,16 @@ import dev.flotilla.control.api.v1.Network;
 import dev.flotilla.control.api.v1.NetworkResponse;
 import dev.flotilla.control.api.v1.RemoveNetworkRequest;
 import dev.flotilla.control.api.v1.RemoveNetworkResponse;
+import dev.flotilla.control.api.v1.GetNodeRequest;
+import dev.flotilla.control.api.v1.JoinSwarmRequest;
+import dev.flotilla.control.api.v1.JoinSwarmResponse;
 import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.NodeResponse;
+import dev.flotilla.control.api.v1.NodeState;
+import dev.flotilla.control.api.v1.RemoveNodeRequest;
+import dev.flotilla.control.api.v1.RemoveNodeResponse;
+import dev.flotilla.control.api.v1.UpdateNodeRequest;
+import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.RemoveServiceRequest;
@@ -62,9 +71,20 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     public interface Swarm {
         Optional<Manager> manager();
 
+        /** The cluster as this node sees it: its manager's store, or a worker's session. */
+        Optional<ClusterConnection> connection();
+
+        /** Why this node refuses cluster commands (not in a swarm, or a worker). */
+        String notManagerMessage();
+
+        /** Managers' host:port this node knows. */
+        List<String> managers();
+
         String nodeId();
 
         InitSwarmResponse init(InitSwarmRequest request);
+
+        JoinSwarmResponse join(JoinSwarmRequest request);
 
         void leave(boolean force);
 
@@ -88,6 +108,80 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void initSwarm(InitSwarmRequest request, StreamObserver<InitSwarmResponse> out) {
         answer(out, () -> swarm.init(request));
+    }
+
+    @Override
+    public void joinSwarm(JoinSwarmRequest request, StreamObserver<JoinSwarmResponse> out) {
+        answer(out, () -> swarm.join(request));
+    }
+
+    @Override
+    public void getNode(GetNodeRequest request, StreamObserver<NodeResponse> out) {
+        answer(out, () -> NodeResponse.newBuilder().setNode(node(manager(), request.getNode())).build());
+    }
+
+    @Override
+    public void updateNode(UpdateNodeRequest request, StreamObserver<NodeResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Node n = node(m, request.getNode());
+            Node.Builder b = n.toBuilder();
+            if (request.getSetRole()) {
+                long managers = m.view().nodes().values().stream().filter(x -> x.getRole() == NodeRole.MANAGER).count();
+                if (request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER && managers <= 1) {
+                    throw Errors.precondition("attempting to demote the last manager of the swarm");
+                }
+                b.setRole(request.getRole());
+            }
+            if (request.getSetAvailability()) {
+                b.setAvailability(request.getAvailability());
+            }
+            Node next = b.build();
+            if (!next.equals(n)) {
+                m.write(List.of(Actions.update(next)));
+            }
+            return NodeResponse.newBuilder().setNode(m.view().node(n.getId()).orElse(next)).build();
+        });
+    }
+
+    @Override
+    public void removeNode(RemoveNodeRequest request, StreamObserver<RemoveNodeResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Node n = node(m, request.getNode());
+            if (n.getRole() == NodeRole.MANAGER) {
+                throw Errors.precondition("node " + n.getId() + " is a cluster manager and is a member "
+                        + "of the raft cluster. It must be demoted to worker before removal");
+            }
+            if (n.getState() != NodeState.NODE_DOWN && !request.getForce()) {
+                throw Errors.precondition("node " + n.getId() + " is not down and can't be removed");
+            }
+            m.write(List.of(Actions.remove(n)));
+            return RemoveNodeResponse.newBuilder().setId(n.getId()).build();
+        });
+    }
+
+    /** A node by id, unique id prefix or hostname; "self" is this node. */
+    private Node node(Manager m, String key) {
+        StoreView view = m.view();
+        String k = "self".equals(key) ? swarm.nodeId() : key;
+        Optional<Node> exact = view.node(k);
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<Node> byName = view.nodes().values().stream().filter(n -> n.getHostname().equals(k)).toList();
+        if (byName.size() == 1) {
+            return byName.get(0);
+        }
+        List<Node> byPrefix = view.nodes().values().stream().filter(n -> n.getId().startsWith(k)).toList();
+        if (byPrefix.size() == 1 && !k.isEmpty()) {
+            return byPrefix.get(0);
+        }
+        if (byName.size() > 1 || byPrefix.size() > 1) {
+            throw Errors.precondition("node " + key + " is ambiguous (" + Math.max(byName.size(), byPrefix.size())
+                    + " matches found)");
+        }
+        throw Errors.notFound("node " + key + " not found");
     }
 
     @Override
@@ -271,8 +365,17 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> out) {
-        answer(out, () -> ListNetworksResponse.newBuilder()
-                .addAllNetworks(manager().view().networks().values()).build());
+        answer(out, () -> {
+            if (swarm.manager().isPresent()) {
+                return ListNetworksResponse.newBuilder().addAllNetworks(manager().view().networks().values()).build();
+            }
+            // A worker lists what it has: the ingress network and the networks its tasks use (as Docker's do).
+            StoreView view = swarm.connection().map(ClusterConnection::view).orElse(StoreView.EMPTY);
+            java.util.Set<String> here = new java.util.HashSet<>();
+            view.tasksOnNode(swarm.nodeId()).forEach(t -> t.getNetworksList().forEach(a -> here.add(a.getNetworkId())));
+            return ListNetworksResponse.newBuilder().addAllNetworks(view.networks().values().stream()
+                    .filter(n -> n.getSpec().getIngress() || here.contains(n.getId())).toList()).build();
+        });
     }
 
     @Override
@@ -316,7 +419,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     private Manager manager() {
-        return swarm.manager().orElseThrow(() -> Errors.precondition(Errors.NOT_A_MANAGER));
+        return swarm.manager().orElseThrow(() -> Errors.precondition(swarm.notManagerMessage()));
     }
 
     private static Service service(Manager m, String name) {

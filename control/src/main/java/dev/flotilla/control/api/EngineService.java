@@ -52,7 +52,8 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
                 .setSwarmState(swarm.nodeId().isEmpty() ? "inactive" : "active")
                 .setNodeId(swarm.nodeId())
                 .setManager(swarm.manager().isPresent())
-                .setNodeAddr(swarm.manager().flatMap(m -> m.view().node(swarm.nodeId())).map(n -> n.getAddr()).orElse(""))
+                .setNodeAddr(swarm.connection().flatMap(c -> c.view().node(swarm.nodeId())).map(n -> n.getAddr()).orElse(""))
+                .addAllManagers(swarm.managers())
                 .setDataRoot(config.dataRoot().toString())
                 .setVersion(Version.VERSION)
                 .build());

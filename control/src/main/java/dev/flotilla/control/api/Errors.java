@@ -8,6 +8,9 @@ public final class Errors {
 
     public static final String NOT_A_MANAGER = "This node is not a swarm manager. Use \"flotilla swarm init\" "
             + "or \"flotilla swarm join\" to connect this node to swarm and try again.";
+    public static final String WORKER_NOT_MANAGER = "This node is not a swarm manager. Worker nodes can't be used "
+            + "to view or modify cluster state. Please run this command on a manager node or promote the current "
+            + "node to a manager.";
     public static final String ALREADY_IN_SWARM = "This node is already part of a swarm. Use \"flotilla swarm "
             + "leave\" to leave this swarm and join another one.";
 
@@ -32,6 +35,10 @@ public final class Errors {
 
     public static StatusRuntimeException unavailable(String message) {
         return Status.UNAVAILABLE.withDescription(message).asRuntimeException();
+    }
+
+    public static StatusRuntimeException unimplemented(String message) {
+        return Status.UNIMPLEMENTED.withDescription(message).asRuntimeException();
     }
 
     public static StatusRuntimeException internal(String message) {

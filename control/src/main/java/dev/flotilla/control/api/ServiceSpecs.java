@@ -47,6 +47,15 @@ public final class ServiceSpecs {
             }
         }
         ServiceSpec.Builder b = spec.toBuilder();
+        if (b.getEndpointMode().isEmpty()) {
+            b.setEndpointMode("vip");
+        }
+        if (!Set.of("vip", "dnsrr").contains(b.getEndpointMode())) {
+            throw new IllegalArgumentException("invalid endpoint mode \"" + b.getEndpointMode() + "\": vip or dnsrr");
+        }
+        if (b.getEndpointMode().equals("dnsrr") && spec.getPortsCount() > 0) {
+            throw new IllegalArgumentException("port published with ingress mode can't be used with dnsrr mode");
+        }
         RestartPolicy.Builder r = spec.getRestart().toBuilder();
         if (r.getCondition().isEmpty()) {
             r.setCondition("any");

@@ -178,6 +178,8 @@ final class EngineCommands {
                 System.out.println(" NodeID: " + r.getNodeId());
                 System.out.println(" Is Manager: " + r.getManager());
                 System.out.println(" Node Address: " + r.getNodeAddr());
+                System.out.println(" Manager Addresses:");
+                r.getManagersList().forEach(m -> System.out.println("  " + m));
             }
             return 0;
         }

@@ -51,6 +51,9 @@ final class ServiceCommands {
         @Option(names = "--hostname", description = "Container hostname")
         String hostname = "";
 
+        @Option(names = "--endpoint-mode", description = "Endpoint mode (vip or dnsrr) (default \"vip\")")
+        String endpointMode = "vip";
+
         @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h) (default 5s)")
         String restartDelay;
 
@@ -85,6 +88,7 @@ final class ServiceCommands {
                     .addAllPorts(ports)
                     .addAllNetworks(networks)
                     .setRestart(restart)
+                    .setEndpointMode(endpointMode)
                     .build();
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
@@ -205,7 +209,7 @@ final class ServiceCommands {
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
             }
-            System.out.println("Endpoint Mode:  vip");
+            System.out.println("Endpoint Mode:  " + (s.getSpec().getEndpointMode().isEmpty() ? "vip" : s.getSpec().getEndpointMode()));
             if (s.getEndpointPortsCount() > 0) {
                 System.out.println("Ports:");
                 for (PortConfig p : s.getEndpointPortsList()) {

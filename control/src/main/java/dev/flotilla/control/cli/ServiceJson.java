@@ -66,7 +66,7 @@ final class ServiceJson {
 
     private static ObjectNode endpointSpec(ServiceSpec spec) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("Mode", "vip");
+        o.put("Mode", spec.getEndpointMode().isEmpty() ? "vip" : spec.getEndpointMode());
         if (spec.getPortsCount() > 0) {
             o.set("Ports", ports(spec.getPortsList()));
         }

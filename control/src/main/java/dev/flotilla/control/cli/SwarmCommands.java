@@ -2,6 +2,8 @@ package dev.flotilla.control.cli;
 
 import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
+import dev.flotilla.control.api.v1.JoinSwarmRequest;
+import dev.flotilla.control.api.v1.JoinSwarmResponse;
 import dev.flotilla.control.api.v1.JoinTokenRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
 import dev.flotilla.control.api.v1.LeaveSwarmRequest;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code flotilla swarm ...} */
 @Command(name = "swarm", description = "Manage the swarm",
-        subcommands = {SwarmCommands.Init.class, SwarmCommands.JoinToken.class, SwarmCommands.Leave.class})
+        subcommands = {SwarmCommands.Init.class, SwarmCommands.Join.class, SwarmCommands.JoinToken.class,
+                SwarmCommands.Leave.class})
 final class SwarmCommands {
 
     @Command(name = "init", description = "Initialize a swarm")
@@ -29,13 +32,18 @@ final class SwarmCommands {
         @Option(names = "--data-path-port", description = "UDP port of VXLAN traffic (default 4789)")
         int dataPathPort;
 
+        @Option(names = "--dispatcher-heartbeat", description = "Dispatcher heartbeat period (ns|us|ms|s|m|h) (default 5s)")
+        String heartbeat = "";
+
         @Override
         int run(DaemonClient client) {
+            long heartbeatMs = heartbeat.isEmpty() ? 0 : Flags.duration(heartbeat, "--dispatcher-heartbeat").toMillis();
             InitSwarmResponse r = client.control().initSwarm(InitSwarmRequest.newBuilder()
                     .setAdvertiseAddr(advertiseAddr)
                     .setDefaultAddrPool(pool)
                     .setDefaultAddrPoolMaskLength(maskLength)
                     .setDataPathPort(dataPathPort)
+                    .setDispatcherHeartbeatMs(heartbeatMs)
                     .build());
             System.out.println("Swarm initialized: current node (" + r.getNodeId() + ") is now a manager.");
             System.out.println();
@@ -46,6 +54,30 @@ final class SwarmCommands {
             System.out.println("To add a manager to this swarm, run 'flotilla swarm join-token manager' "
                     + "and follow the instructions.");
             System.out.println();
+            return 0;
+        }
+    }
+
+    @Command(name = "join", description = "Join a swarm as a node and/or manager")
+    static final class Join extends ClientCommand {
+        @Option(names = "--token", required = true, description = "Token for entry into the swarm")
+        String token;
+
+        @Option(names = "--advertise-addr", description = "Advertised address (IP)")
+        String advertiseAddr = "";
+
+        @Parameters(paramLabel = "HOST:PORT", description = "Address of a manager (port 2377 by default)")
+        String remote;
+
+        @Override
+        int run(DaemonClient client) {
+            JoinSwarmResponse r = client.control().withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+                    .joinSwarm(JoinSwarmRequest.newBuilder()
+                            .setToken(token)
+                            .setRemoteAddr(remote)
+                            .setAdvertiseAddr(advertiseAddr)
+                            .build());
+            System.out.println("This node joined a swarm as a " + (r.getRole() == NodeRole.MANAGER ? "manager" : "worker") + ".");
             return 0;
         }
     }

@@ -6,7 +6,7 @@ import dev.flotilla.control.agent.Overlay;
 import dev.flotilla.control.agent.SandboxNetwork;
 import dev.flotilla.control.api.ControlService;
 import dev.flotilla.control.api.EngineService;
-import dev.flotilla.control.manager.Manager;
+import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.runtime.ImageStore;
 import dev.flotilla.control.runtime.RuncRuntime;
 import dev.flotilla.dataplane.NetnsEventLoops;
@@ -147,8 +147,8 @@ public final class Daemon {
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
     }
 
-    private void startAgent(Manager manager, String nodeId) {
-        Agent a = new Agent(nodeId, manager, runtime, network, mesh, new Overlay(vxlanLoops, network));
+    private void startAgent(ClusterConnection cluster, String nodeId) {
+        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }

@@ -6,6 +6,10 @@ import dev.flotilla.control.api.v1.ActionKind;
 import dev.flotilla.control.api.v1.Cluster;
 import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
+import dev.flotilla.control.api.v1.JoinSwarmRequest;
+import dev.flotilla.control.api.v1.JoinResponse;
+import dev.flotilla.control.api.v1.JoinSwarmResponse;
+import dev.flotilla.control.api.v1.SessionRequest;
 import dev.flotilla.control.api.v1.JoinTokenResponse;
 import dev.flotilla.control.api.v1.JoinTokens;
 import dev.flotilla.control.api.v1.Network;
@@ -15,12 +19,19 @@ import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.agent.WorkerSession;
 import dev.flotilla.control.manager.Actions;
+import dev.flotilla.control.manager.ClusterListener;
+import dev.flotilla.control.manager.Dispatcher;
 import dev.flotilla.control.manager.CertificateAuthority;
 import dev.flotilla.control.manager.JoinToken;
 import dev.flotilla.control.manager.Manager;
 import dev.flotilla.control.manager.Orchestrator;
 import dev.flotilla.control.raft.RaftNode;
+import dev.flotilla.control.security.NodeCertificate;
+import dev.flotilla.control.store.ClusterConnection;
+import dev.flotilla.control.store.StoreView;
+import dev.flotilla.control.store.SwitchableConnection;
 import dev.flotilla.control.store.MemoryStore;
 import dev.flotilla.control.util.Ids;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
@@ -36,12 +47,22 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.RaftPeer;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** This node's membership: none until {@code swarm init}, then a one-member Raft group it leads. */
+/**
+ * This node's membership: none until {@code swarm init} (a one-member Raft group it leads, the CA,
+ * port 2377) or {@code swarm join} (a worker: a node certificate and a session with the leader).
+ */
 public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalSwarm.class);
@@ -51,28 +72,45 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     static final int DEFAULT_SUBNET_SIZE = 20;
     static final int DEFAULT_DATA_PATH_PORT = 4789;
     static final int FIRST_VNI = 4096;
-    static final int MANAGER_PORT = 2377;
+    static final int MANAGER_PORT = ClusterListener.PORT;
+    /** How long {@code swarm join} waits for the manager to accept the node's session. */
+    static final long JOIN_WAIT_MS = 15_000;
 
     private final Path stateFile;
     private final Path raftDir;
+    private final Path certDir;
     private final String hostname;
-    private final BiConsumer<Manager, String> onManager;
+    private final BiConsumer<ClusterConnection, String> onMember;
     private final Runnable onLeave;
     private final Object lock = new Object();
     // Guarded by lock for writes; volatile for the API threads that read it.
     private volatile SwarmState state;
     private volatile RaftNode raft;
     private volatile Manager manager;
+    private volatile Dispatcher dispatcher;
+    private volatile ClusterListener listener;
+    private volatile WorkerSession worker;
+    private volatile NodeCertificate identity;
+    // The agent's connection while this node is a member; its delegate changes with the role.
+    private volatile SwitchableConnection connection;
+    private final AtomicBoolean roleChanging = new AtomicBoolean();
+    private final ExecutorService roleChanges = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fl-role");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
-     * @param onManager called when this node becomes a manager (init, or restart into a swarm)
-     * @param onLeave   called when it leaves, before its Raft member stops: stop its tasks
+     * @param onMember called when this node enters a swarm (init, join, or restart into one) with
+     *                 its view of the cluster: the replicated store, or a worker's session
+     * @param onLeave  called when it leaves, before its Raft member or session stops: stop its tasks
      */
-    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<Manager, String> onManager, Runnable onLeave) {
+    public LocalSwarm(Path dataRoot, String hostname, BiConsumer<ClusterConnection, String> onMember, Runnable onLeave) {
         this.stateFile = dataRoot.resolve("swarm").resolve("state.json");
         this.raftDir = dataRoot.resolve("raft");
+        this.certDir = dataRoot.resolve("certificates");
         this.hostname = hostname;
-        this.onManager = onManager;
+        this.onMember = onMember;
         this.onLeave = onLeave;
     }
 
@@ -82,15 +120,53 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         if (saved.isPresent()) {
             synchronized (lock) {
                 state = saved.get();
-                startManager(state);
+                NodeCertificate identity = NodeCertificate.load(certDir).orElse(null);
+                if (state.isWorker()) {
+                    if (identity == null) {
+                        throw new IOException("this worker's certificate is missing from " + certDir
+                                + ": leave the swarm (flotilla swarm leave) and join it again");
+                    }
+                    startWorker(state, identity);
+                    enter(worker, state.nodeId());
+                } else {
+                    if (identity == null) {
+                        throw new IOException("this manager's certificate is missing from " + certDir
+                                + ": leave the swarm (flotilla swarm leave --force) and init or join again");
+                    }
+                    startManager(state, identity, List.of(RaftNode.peer(state.nodeId(), raftAddr(state))), List.of());
+                    enter(manager, state.nodeId());
+                    startListener(identity);
+                }
             }
-            log.info("Rejoined swarm as node {} ({})", state.nodeId(), state.advertiseAddr());
+            log.info("Rejoined swarm as {} node {} ({})", state.role(), state.nodeId(), state.advertiseAddr());
         }
     }
 
     @Override
     public Optional<Manager> manager() {
         return Optional.ofNullable(manager);
+    }
+
+    @Override
+    public Optional<ClusterConnection> connection() {
+        Manager m = manager;
+        return m != null ? Optional.of(m) : Optional.ofNullable(worker);
+    }
+
+    @Override
+    public String notManagerMessage() {
+        SwarmState s = state;
+        return s != null && s.isWorker() ? Errors.WORKER_NOT_MANAGER : Errors.NOT_A_MANAGER;
+    }
+
+    @Override
+    public List<String> managers() {
+        WorkerSession w = worker;
+        if (w != null) {
+            return w.managers();
+        }
+        Manager m = manager;
+        return m == null ? List.of() : Dispatcher.managers(m.view());
     }
 
     @Override
@@ -113,11 +189,23 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             String pool = request.getDefaultAddrPool().isEmpty() ? DEFAULT_ADDR_POOL : request.getDefaultAddrPool();
             int size = request.getDefaultAddrPoolMaskLength() == 0 ? DEFAULT_SUBNET_SIZE : request.getDefaultAddrPoolMaskLength();
             Ipv4Prefix poolPrefix = parsePool(pool, size);
-            SwarmState fresh = new SwarmState(Ids.newId(), UUID.randomUUID(), addr, RaftNode.DEFAULT_PORT);
+            long heartbeat = request.getDispatcherHeartbeatMs();
+            if (heartbeat < 0 || (heartbeat > 0 && heartbeat < 100)) {
+                throw Errors.invalid("invalid dispatcher heartbeat period: it must be at least 100ms");
+            }
+            SwarmState fresh = new SwarmState(Ids.newId(), UUID.randomUUID(), addr, RaftNode.DEFAULT_PORT,
+                    SwarmState.MANAGER, List.of());
+            CertificateAuthority ca = CertificateAuthority.create();
+            String clusterId = Ids.newId();
+            NodeCertificate identity = NodeCertificate.selfIssued(ca, fresh.nodeId(), addr, clusterId);
             try {
-                startManager(fresh);
+                identity.save(certDir);
+                startManager(fresh, identity, List.of(RaftNode.peer(fresh.nodeId(), raftAddr(fresh))), List.of());
+                enter(manager, fresh.nodeId());
                 // The Raft client retries until the one-member group has elected itself.
-                manager.write(initialObjects(fresh, poolPrefix, size, request.getDataPathPort()));
+                manager.write(initialObjects(fresh, ca, clusterId, poolPrefix, size, request.getDataPathPort(),
+                        heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat));
+                startListener(identity);
                 fresh.save(stateFile);
             } catch (RuntimeException | IOException e) {
                 abandon();
@@ -143,19 +231,36 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             if (state == null) {
                 throw Errors.precondition("This node is not part of a swarm");
             }
+            if (state.isWorker()) {
+                // Tasks stop first, so their last status still reaches the manager.
+                onLeave.run();
+                WorkerSession w = worker;
+                if (w != null) {
+                    w.leave();
+                }
+                closeQuietly();
+                erase();
+                log.info("Node {} left the swarm", state.nodeId());
+                state = null;
+                return;
+            }
+            int members = raft == null ? 1 : raft.members().size();
             if (!force) {
-                throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
-                        + "as a manager. Removing the last manager erases all current state of the swarm. "
-                        + "Use `--force` to ignore this message.");
+                if (members <= 1) {
+                    throw Errors.precondition("You are attempting to leave the swarm on a node that is participating "
+                            + "as a manager. Removing the last manager erases all current state of the swarm. "
+                            + "Use `--force` to ignore this message.");
+                }
+                throw Errors.precondition("You are attempting to leave the swarm on a node that is participating as a "
+                        + "manager. Removing this node leaves " + (members - 1) + " managers out of " + members
+                        + ". Without a Raft quorum your swarm will be inaccessible. Use `--force` to suppress this message.");
             }
             onLeave.run();
-            closeQuietly();
-            try {
-                Files.deleteIfExists(stateFile);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove " + stateFile, e);
+            if (members > 1) {
+                leaveRaft(state.nodeId());
             }
-            deleteTree(raftDir);
+            closeQuietly();
+            erase();
             log.info("Node {} left the swarm; its swarm state is erased", state.nodeId());
             state = null;
         }
@@ -182,12 +287,12 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return JoinTokenResponse.newBuilder().setToken(token).setManagerAddr(state.advertiseAddr() + ":" + MANAGER_PORT).build();
     }
 
-    private List<StoreAction> initialObjects(SwarmState s, Ipv4Prefix pool, int size, int dataPathPort) {
+    private List<StoreAction> initialObjects(SwarmState s, CertificateAuthority ca, String clusterId, Ipv4Prefix pool, int size,
+            int dataPathPort, long heartbeatMs) {
         long now = System.currentTimeMillis();
-        CertificateAuthority ca = CertificateAuthority.create();
         byte[] der = ca.certificateDer();
         Cluster cluster = Cluster.newBuilder()
-                .setId(Ids.newId())
+                .setId(clusterId)
                 .setMeta(Actions.meta(now))
                 .setRootCaCertPem(ca.certificatePem())
                 .setRootCaKeyPem(ca.privateKeyPem())
@@ -198,6 +303,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 .setSubnetSize(size)
                 .setDataPathPort(dataPathPort == 0 ? DEFAULT_DATA_PATH_PORT : dataPathPort)
                 .setTaskHistoryLimit(Orchestrator.DEFAULT_HISTORY_LIMIT)
+                .setHeartbeatPeriodMs(heartbeatMs)
                 .build();
         Node node = Node.newBuilder()
                 .setId(s.nodeId())
@@ -242,23 +348,261 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
         return prefix;
     }
 
-    private void startManager(SwarmState s) {
+    /**
+     * Starts this node's Raft member, the manager loops and the dispatcher.
+     *
+     * @param serverPeers the group to start with when there is no Raft log yet
+     * @param knownPeers  where the Raft client first looks for the leader (empty: serverPeers)
+     */
+    private void startManager(SwarmState s, NodeCertificate identity, List<RaftPeer> serverPeers, List<RaftPeer> knownPeers) {
         MemoryStore store = new MemoryStore();
         try {
             raft = RaftNode.start(raftDir, s.raftGroupId(), s.nodeId(), s.advertiseAddr(), s.raftPort(),
-                    List.of(RaftNode.peer(s.nodeId(), s.advertiseAddr() + ":" + s.raftPort())), store);
+                    serverPeers, knownPeers.isEmpty() ? serverPeers : knownPeers, store,
+                    new GrpcTlsConfig(identity.key(), identity.certificate(), List.of(identity.rootCa()), true));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Raft on " + s.advertiseAddr() + ":" + s.raftPort(), e);
+            throw new UncheckedIOException("cannot start Raft on " + raftAddr(s), e);
         }
         manager = new Manager(raft, store, Clock.systemUTC(), Orchestrator.DEFAULT_HISTORY_LIMIT);
         manager.start();
-        onManager.accept(manager, s.nodeId());
+        dispatcher = new Dispatcher(manager, s.nodeId());
+        dispatcher.start();
+        this.identity = identity;
+    }
+
+    private static String raftAddr(SwarmState s) {
+        return s.advertiseAddr() + ":" + s.raftPort();
+    }
+
+    private void startListener(NodeCertificate identity) {
+        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher);
+    }
+
+    private void startWorker(SwarmState s, NodeCertificate identity) {
+        WorkerSession w = new WorkerSession(identity, SessionRequest.newBuilder()
+                .setHostname(hostname).setEngineVersion(Version.VERSION).setAddr(s.advertiseAddr()).build(), s.managers());
+        worker = w;
+        this.identity = identity;
+        w.start();
+    }
+
+    /** Gives the agent its connection the first time, and switches it on a role change. */
+    private void enter(ClusterConnection c, String nodeId) {
+        SwitchableConnection sc = connection;
+        if (sc != null) {
+            sc.switchTo(c);
+            return;
+        }
+        sc = new SwitchableConnection(c);
+        connection = sc;
+        sc.addListener(this::watchRole);
+        onMember.accept(sc, nodeId);
+    }
+
+    /** A promotion or demotion of this node, seen in the store, is carried out off the event thread. */
+    private void watchRole(StoreView view) {
+        SwarmState s = state;
+        if (s == null || roleChanging.get()) {
+            return;
+        }
+        Optional<Node> self = view.node(s.nodeId());
+        if (self.isEmpty()) {
+            return;
+        }
+        boolean wantManager = self.get().getRole() == NodeRole.MANAGER;
+        if (wantManager == s.isWorker() && roleChanging.compareAndSet(false, true)) {
+            roleChanges.execute(() -> {
+                try {
+                    if (wantManager) {
+                        promote();
+                    } else {
+                        demote();
+                    }
+                } catch (RuntimeException e) {
+                    log.error("Changing this node's role failed: {}", e.getMessage());
+                } finally {
+                    roleChanging.set(false);
+                }
+            });
+        }
+    }
+
+    /** Worker -> manager: a manager certificate, a Raft member added to the group, the agent switched over. */
+    private void promote() {
+        synchronized (lock) {
+            SwarmState s = state;
+            WorkerSession w = worker;
+            if (s == null || !s.isWorker() || w == null) {
+                return;
+            }
+            log.info("This node was promoted: becoming a manager");
+            JoinResponse[] answer = new JoinResponse[1];
+            NodeCertificate managerId = NodeJoin.renew(identity, w.managers(), CertificateAuthority.newKeyPair(), answer);
+            SwarmState next = new SwarmState(s.nodeId(), UUID.fromString(answer[0].getRaftGroupId()), s.advertiseAddr(),
+                    RaftNode.DEFAULT_PORT, SwarmState.MANAGER, List.of());
+            List<RaftPeer> known = answer[0].getRaftMembersList().stream()
+                    .map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
+            try {
+                startManager(next, managerId, List.of(), known);
+                startListener(managerId);
+                NodeJoin.addToRaft(managerId, w.managers(), raftAddr(next));
+                awaitOwnNode(next.nodeId());
+                managerId.save(certDir);
+                next.save(stateFile);
+            } catch (RuntimeException | IOException e) {
+                stopManager();
+                deleteTree(raftDir);
+                throw new IllegalStateException("promotion failed, staying a worker: " + e.getMessage(), e);
+            }
+            enter(manager, next.nodeId());
+            worker = null;
+            w.close();
+            state = next;
+            log.info("This node is now a manager");
+        }
+    }
+
+    /** Manager -> worker: out of the Raft group, a worker certificate, a session with the leader. */
+    private void demote() {
+        synchronized (lock) {
+            SwarmState s = state;
+            Manager m = manager;
+            if (s == null || s.isWorker() || m == null) {
+                return;
+            }
+            log.info("This node was demoted: leaving the Raft group");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (raft.members().stream().anyMatch(p -> p.getId().toString().equals(s.nodeId()))
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            List<String> managers = Dispatcher.managers(m.view()).stream()
+                    .filter(a -> !a.equals(s.advertiseAddr() + ":" + MANAGER_PORT)).toList();
+            JoinResponse[] answer = new JoinResponse[1];
+            NodeCertificate workerId = NodeJoin.renew(identity, managers, CertificateAuthority.newKeyPair(), answer);
+            stopManager();
+            deleteTree(raftDir);
+            SwarmState next = new SwarmState(s.nodeId(), null, s.advertiseAddr(), RaftNode.DEFAULT_PORT,
+                    SwarmState.WORKER, managers);
+            try {
+                workerId.save(certDir);
+                next.save(stateFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot record the new role under " + stateFile.getParent(), e);
+            }
+            state = next;
+            startWorker(next, workerId);
+            // The agent switches once the session has the view: an empty one would stop its tasks.
+            if (!worker.awaitSession(JOIN_WAIT_MS)) {
+                log.warn("No manager accepted this node's session yet; it keeps trying");
+            }
+            enter(worker, next.nodeId());
+            log.info("This node is now a worker");
+        }
+    }
+
+    /** A manager leaving a group of several: marked Down, then out of the Raft group; best effort. */
+    private void leaveRaft(String nodeId) {
+        try {
+            manager.view().node(nodeId).ifPresent(n -> manager.write(List.of(Actions.update(n.toBuilder()
+                    .setState(NodeState.NODE_DOWN).setStatusMessage("node left the swarm").setLeader(false).build()))));
+            raft.removeMember(nodeId);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not leave the Raft group cleanly: {}", e.getMessage());
+        }
+    }
+
+    private void awaitOwnNode(String nodeId) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_WAIT_MS);
+        while (manager.view().node(nodeId).isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        if (manager.view().node(nodeId).isEmpty()) {
+            throw Errors.unavailable("this manager did not receive the swarm's state within " + JOIN_WAIT_MS / 1000 + " s");
+        }
+    }
+
+    /** Joins with a token: the CA admits this node, then a worker opens its session. */
+    @Override
+    public JoinSwarmResponse join(JoinSwarmRequest request) {
+        boolean accepted;
+        synchronized (lock) {
+            if (state != null) {
+                throw Errors.precondition(Errors.ALREADY_IN_SWARM);
+            }
+            String addr = request.getAdvertiseAddr().isEmpty() ? defaultAdvertiseAddr() : checkLocal(request.getAdvertiseAddr());
+            NodeJoin.Admitted admitted = NodeJoin.join(request.getToken(), request.getRemoteAddr(), hostname, addr);
+            if (admitted.role() == NodeRole.MANAGER) {
+                return joinAsManager(admitted, addr);
+            }
+            SwarmState fresh = new SwarmState(admitted.nodeId(), null, addr, RaftNode.DEFAULT_PORT, SwarmState.WORKER,
+                    List.of(admitted.manager()));
+            try {
+                admitted.identity().save(certDir);
+                fresh.save(stateFile);
+            } catch (IOException e) {
+                erase();
+                throw new UncheckedIOException("cannot record the swarm membership under " + stateFile.getParent(), e);
+            }
+            state = fresh;
+            startWorker(fresh, admitted.identity());
+            log.info("Joined swarm as worker node {} ({}) through manager {}", fresh.nodeId(), addr, admitted.manager());
+            accepted = worker.awaitSession(JOIN_WAIT_MS);
+            enter(worker, fresh.nodeId());
+        }
+        if (!accepted) {
+            throw Errors.unavailable("Timeout was reached before node joined. The attempt to join the swarm will "
+                    + "continue in the background. Use the \"flotilla info\" command to see the current swarm status "
+                    + "of your node.");
+        }
+        return JoinSwarmResponse.newBuilder().setNodeId(state.nodeId()).setRole(NodeRole.WORKER).build();
+    }
+
+    /**
+     * A node admitted with the manager token: its Raft member starts with no configuration, asks
+     * the manager that admitted it to add it to the group, and is a manager once the group has
+     * committed it and its store has caught up.
+     */
+    private JoinSwarmResponse joinAsManager(NodeJoin.Admitted admitted, String addr) {
+        SwarmState fresh = new SwarmState(admitted.nodeId(), UUID.fromString(admitted.raftGroupId()), addr,
+                RaftNode.DEFAULT_PORT, SwarmState.MANAGER, List.of(admitted.manager()));
+        try {
+            admitted.identity().save(certDir);
+            List<RaftPeer> known = admitted.raftMembers().stream().map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
+            startManager(fresh, admitted.identity(), List.of(), known);
+            enter(manager, fresh.nodeId());
+            startListener(admitted.identity());
+            NodeJoin.addToRaft(admitted.identity(), List.of(admitted.manager()), raftAddr(fresh));
+            awaitOwnNode(fresh.nodeId());
+            fresh.save(stateFile);
+        } catch (RuntimeException | IOException e) {
+            abandon();
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new UncheckedIOException("cannot record the swarm membership under " + stateFile.getParent(), (IOException) e);
+        }
+        state = fresh;
+        log.info("Joined swarm as manager node {} ({}) through manager {}", fresh.nodeId(), addr, admitted.manager());
+        return JoinSwarmResponse.newBuilder().setNodeId(fresh.nodeId()).setRole(NodeRole.MANAGER).build();
+    }
+
+    /** Forgets the membership on disk: state, certificates, Raft log. */
+    private void erase() {
+        try {
+            Files.deleteIfExists(stateFile);
+            NodeCertificate.delete(certDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the swarm state under " + stateFile.getParent(), e);
+        }
+        deleteTree(raftDir);
     }
 
     /** Undoes a failed init: no Raft member, no log, no state file. */
     private void abandon() {
+        onLeave.run();
         closeQuietly();
-        deleteTree(raftDir);
+        erase();
     }
 
     private static String checkLocal(String addr) {
@@ -303,6 +647,28 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     }
 
     private void closeQuietly() {
+        stopManager();
+        WorkerSession w = worker;
+        worker = null;
+        if (w != null) {
+            w.close();
+        }
+        connection = null;
+        identity = null;
+    }
+
+    /** Stops this node's manager parts: port 2377, the dispatcher, the loops, the Raft member. */
+    private void stopManager() {
+        ClusterListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.close();
+        }
+        Dispatcher d = dispatcher;
+        dispatcher = null;
+        if (d != null) {
+            d.close();
+        }
         Manager m = manager;
         manager = null;
         if (m != null) {
@@ -332,6 +698,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
 
     @Override
     public void close() {
+        roleChanges.shutdownNow();
         closeQuietly();
     }
 }

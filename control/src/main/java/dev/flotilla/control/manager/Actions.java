@@ -49,6 +49,10 @@ public final class Actions {
         return StoreAction.newBuilder().setKind(ActionKind.ACTION_UPDATE).setNode(n).build();
     }
 
+    public static StoreAction remove(Node n) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setNode(n).build();
+    }
+
     public static StoreAction create(Network n) {
         return StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setNetwork(n).build();
     }

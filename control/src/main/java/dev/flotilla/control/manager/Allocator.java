@@ -3,6 +3,8 @@ package dev.flotilla.control.manager;
 import dev.flotilla.control.api.v1.Network;
 import dev.flotilla.control.api.v1.NetworkAttachment;
 import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.Service;
+import dev.flotilla.control.api.v1.VirtualIp;
 import dev.flotilla.control.api.v1.StoreAction;
 import dev.flotilla.control.api.v1.Task;
 import dev.flotilla.control.api.v1.TaskState;
@@ -20,9 +22,10 @@ import java.util.Set;
 
 /**
  * Gives new tasks their network attachments (an address on the ingress network when the service
- * publishes ports) and every node its address on the ingress network, then moves tasks NEW ->
- * PENDING. Addresses in use are read from the store on every pass: no separate IPAM state can
- * drift from the objects that hold the addresses.
+ * publishes ports), every service in VIP mode one virtual IP per network it is on, and every node
+ * its address on the ingress network and one load-balancer address on each other network, then
+ * moves tasks NEW -> PENDING. Addresses in use are read from the store on every pass: no separate
+ * IPAM state can drift from the objects that hold the addresses.
  */
 public final class Allocator {
 
@@ -34,9 +37,28 @@ public final class Allocator {
             used.put(n.getId(), usedAddresses(view, n));
         }
         for (Node node : view.nodes().values()) {
+            Node.Builder b = node.toBuilder();
             if (ingress.isPresent() && node.getIngressAddress().isEmpty()) {
-                Optional<String> addr = next(ingress.get(), used.get(ingress.get().getId()));
-                addr.ifPresent(a -> actions.add(Actions.update(node.toBuilder().setIngressAddress(a).build())));
+                next(ingress.get(), used.get(ingress.get().getId())).ifPresent(b::setIngressAddress);
+            }
+            // One LB address per other network; attachments to removed networks are dropped.
+            List<NetworkAttachment> lbs = new ArrayList<>(node.getLbAddressesList());
+            lbs.removeIf(a -> !view.networks().containsKey(a.getNetworkId()));
+            for (Network n : view.networks().values()) {
+                if (!n.getSpec().getIngress() && lbs.stream().noneMatch(a -> a.getNetworkId().equals(n.getId()))) {
+                    next(n, used.get(n.getId())).ifPresent(a -> lbs.add(
+                            NetworkAttachment.newBuilder().setNetworkId(n.getId()).setAddress(a).build()));
+                }
+            }
+            b.clearLbAddresses().addAllLbAddresses(lbs);
+            if (!b.build().equals(node)) {
+                actions.add(Actions.update(b.build()));
+            }
+        }
+        for (Service service : view.services().values()) {
+            List<VirtualIp> vips = virtualIps(view, service, ingress, used);
+            if (!vips.equals(service.getVirtualIpsList())) {
+                actions.add(Actions.update(service.toBuilder().clearVirtualIps().addAllVirtualIps(vips).build()));
             }
         }
         for (Task task : view.tasks().values()) {
@@ -73,6 +95,34 @@ public final class Allocator {
         return actions;
     }
 
+    /**
+     * The VIPs a service should have: in VIP mode, one on the ingress network when it publishes
+     * ports and one on each of its networks, kept when already given; none in DNSRR mode.
+     */
+    private static List<VirtualIp> virtualIps(StoreView view, Service service, Optional<Network> ingress,
+            Map<String, Set<Ipv4Address>> used) {
+        List<VirtualIp> out = new ArrayList<>();
+        if ("dnsrr".equals(service.getSpec().getEndpointMode())) {
+            return out;
+        }
+        List<Network> networks = new ArrayList<>();
+        if (!service.getEndpointPortsList().isEmpty()) {
+            ingress.ifPresent(networks::add);
+        }
+        service.getSpec().getNetworksList().forEach(id -> view.network(id).ifPresent(networks::add));
+        for (Network n : networks) {
+            Optional<VirtualIp> had = service.getVirtualIpsList().stream()
+                    .filter(v -> v.getNetworkId().equals(n.getId())).findFirst();
+            if (had.isPresent()) {
+                out.add(had.get());
+            } else {
+                next(n, used.get(n.getId())).ifPresent(a -> out.add(
+                        VirtualIp.newBuilder().setNetworkId(n.getId()).setAddr(a).build()));
+            }
+        }
+        return out;
+    }
+
     private static Set<Ipv4Address> usedAddresses(StoreView view, Network network) {
         Set<Ipv4Address> used = new HashSet<>();
         if (!network.getSpec().getGateway().isEmpty()) {
@@ -81,6 +131,18 @@ public final class Allocator {
         for (Node n : view.nodes().values()) {
             if (!n.getIngressAddress().isEmpty() && network.getSpec().getIngress()) {
                 used.add(addressOf(n.getIngressAddress()));
+            }
+            for (NetworkAttachment a : n.getLbAddressesList()) {
+                if (a.getNetworkId().equals(network.getId())) {
+                    used.add(addressOf(a.getAddress()));
+                }
+            }
+        }
+        for (Service s : view.services().values()) {
+            for (VirtualIp v : s.getVirtualIpsList()) {
+                if (v.getNetworkId().equals(network.getId())) {
+                    used.add(addressOf(v.getAddr()));
+                }
             }
         }
         for (Task t : view.tasks().values()) {

@@ -63,9 +63,15 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
 
     /**
      * Signs a node certificate: CN = node id, OU = its role, O = the cluster id, valid 90 days,
-     * usable for both ends of mutual TLS. The role is the one the join token decided.
+     * usable for both ends of mutual TLS. The role is the one the join token decided. Names: the
+     * role (what peers check, as swarmkit's "swarm-manager"), the node id and, when known, the
+     * node's advertise address (so Raft peers can verify each other by address).
      */
     public X509Certificate issue(String nodeId, boolean manager, String clusterId, PublicKey nodeKey) {
+        return issue(nodeId, manager, clusterId, nodeKey, null);
+    }
+
+    public X509Certificate issue(String nodeId, boolean manager, String clusterId, PublicKey nodeKey, String ipAddress) {
         try {
             X500Name subject = new X500Name("O=" + clusterId + ",OU=" + (manager ? OU_MANAGER : OU_WORKER)
                     + ",CN=" + nodeId);
@@ -79,9 +85,14 @@ public record CertificateAuthority(X509Certificate certificate, KeyPair keyPair)
                     new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                     new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+            java.util.List<GeneralName> names = new java.util.ArrayList<>(java.util.List.of(
                     new GeneralName(GeneralName.dNSName, manager ? OU_MANAGER : OU_WORKER),
-                    new GeneralName(GeneralName.dNSName, nodeId)}));
+                    new GeneralName(GeneralName.dNSName, nodeId)));
+            if (ipAddress != null && !ipAddress.isEmpty()) {
+                names.add(new GeneralName(GeneralName.iPAddress, ipAddress));
+            }
+            builder.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(names.toArray(new GeneralName[0])));
             X509CertificateHolder holder = builder.build(
                     new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate()));
             return new JcaX509CertificateConverter().getCertificate(holder);

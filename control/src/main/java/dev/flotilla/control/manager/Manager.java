@@ -68,6 +68,11 @@ public final class Manager implements ClusterConnection, AutoCloseable {
         store.addListener(listener);
     }
 
+    /** This manager's Raft member. */
+    public RaftNode raft() {
+        return raft;
+    }
+
     public boolean isLeader() {
         return raft.isLeader();
     }
@@ -98,7 +103,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
     }
 
     private void markDirty() {
-        if (dirty.compareAndSet(false, true)) {
+        if (!loop.isShutdown() && dirty.compareAndSet(false, true)) {
             loop.schedule(this::reconcile, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
         }
     }

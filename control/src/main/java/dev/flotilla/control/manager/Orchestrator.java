@@ -1,5 +1,7 @@
 package dev.flotilla.control.manager;
 
+import dev.flotilla.control.api.v1.NodeAvailability;
+import dev.flotilla.control.api.v1.NodeState;
 import dev.flotilla.control.api.v1.Service;
 import dev.flotilla.control.api.v1.StoreAction;
 import dev.flotilla.control.api.v1.Task;
@@ -35,7 +37,7 @@ public final class Orchestrator {
         Map<String, List<Task>> byService = view.tasks().values().stream()
                 .collect(Collectors.groupingBy(Task::getServiceId));
         for (Service service : view.services().values()) {
-            reconcileService(service, byService.getOrDefault(service.getId(), List.of()), nowMs, actions);
+            reconcileService(view, service, byService.getOrDefault(service.getId(), List.of()), nowMs, actions);
         }
         for (Map.Entry<String, List<Task>> e : byService.entrySet()) {
             if (!view.services().containsKey(e.getKey())) {
@@ -45,7 +47,7 @@ public final class Orchestrator {
         return actions;
     }
 
-    private void reconcileService(Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
+    private void reconcileService(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
         long replicas = service.getSpec().getReplicas();
         Map<Long, List<Task>> slots = new TreeMap<>();
         for (Task t : tasks) {
@@ -54,12 +56,23 @@ public final class Orchestrator {
         for (long slot = 1; slot <= replicas; slot++) {
             List<Task> inSlot = slots.getOrDefault(slot, List.of());
             Task live = null;
+            Task lost = null;
             for (Task t : inSlot) {
                 if (wantsRunning(t) && !TaskStates.isTerminal(t.getStatus().getState())) {
-                    live = t;
+                    if (onLostNode(view, t)) {
+                        lost = t;
+                    } else {
+                        live = t;
+                    }
                 }
             }
             if (live != null) {
+                continue;
+            }
+            if (lost != null) {
+                // Its node is Down or gone: the task cannot report; replace it now, elsewhere.
+                actions.add(Actions.update(lost.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+                actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
                 continue;
             }
             // The slot's task died (or never was): retire it and start its successor after the delay.
@@ -84,6 +97,15 @@ public final class Orchestrator {
             }
             reapHistory(e.getValue(), actions);
         }
+    }
+
+    /** A task assigned to a node that is Down, drained or was removed. */
+    static boolean onLostNode(StoreView view, Task t) {
+        if (t.getNodeId().isEmpty()) {
+            return false;
+        }
+        return view.node(t.getNodeId()).map(n -> n.getState() == NodeState.NODE_DOWN
+                || n.getAvailability() == NodeAvailability.DRAIN).orElse(true);
     }
 
     private static boolean restartAllowed(Service service, Task dead) {

@@ -6,19 +6,29 @@ import dev.flotilla.control.store.MemoryStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -46,13 +56,53 @@ public final class RaftNode implements Closeable {
     static final long WRITE_TIMEOUT_SECONDS = 10;
 
     private final RaftServer server;
-    private final RaftClient client;
+    private final RaftProperties properties;
+    private final Parameters parameters;
     private final RaftPeerId peerId;
+    // Rebuilt when the group's configuration changes, so the client always knows every member.
+    private volatile RaftClient client;
+    private volatile Set<RaftPeer> clientPeers;
 
-    private RaftNode(RaftServer server, RaftClient client, RaftPeerId peerId) {
+    private final RaftGroupId groupId;
+
+    private RaftNode(RaftServer server, RaftProperties properties, Parameters parameters, RaftPeerId peerId,
+            RaftGroupId groupId, List<RaftPeer> clientPeers) {
         this.server = server;
-        this.client = client;
+        this.properties = properties;
+        this.parameters = parameters;
         this.peerId = peerId;
+        this.groupId = groupId;
+        this.clientPeers = Set.copyOf(clientPeers);
+        this.client = newClient(clientPeers);
+    }
+
+    private RaftClient newClient(List<RaftPeer> peers) {
+        return RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+                .setRaftGroup(RaftGroup.valueOf(groupId, peers)).build();
+    }
+
+    /** The client, rebuilt first if members joined or left since it was made. */
+    private RaftClient client() {
+        List<RaftPeer> current = members();
+        if (!current.isEmpty() && !Set.copyOf(current).equals(clientPeers)) {
+            synchronized (this) {
+                if (!Set.copyOf(current).equals(clientPeers)) {
+                    RaftClient old = client;
+                    client = newClient(current);
+                    clientPeers = Set.copyOf(current);
+                    log.info("Raft members now {}", current.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
+                    // Requests in flight on the old client finish or time out first.
+                    CompletableFuture.delayedExecutor(WRITE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS).execute(() -> {
+                        try {
+                            old.close();
+                        } catch (IOException e) {
+                            log.debug("Old Raft client did not close: {}", e.toString());
+                        }
+                    });
+                }
+            }
+        }
+        return client;
     }
 
     /**
@@ -63,6 +113,19 @@ public final class RaftNode implements Closeable {
      */
     public static RaftNode start(Path dir, UUID groupId, String selfId, String bindHost, int port,
             List<RaftPeer> peers, MemoryStore store) throws IOException {
+        return start(dir, groupId, selfId, bindHost, port, peers, peers, store, null);
+    }
+
+    /**
+     * @param serverPeers the group this member starts with when it has no log yet: every manager
+     *                    for the first one, nobody for a manager that joins (it waits until the
+     *                    leader adds it and streams it the log)
+     * @param knownPeers  where its client first looks for the leader
+     * @param tls         mutual TLS between members (the node certificates), or null
+     */
+    public static RaftNode start(Path dir, UUID groupId, String selfId, String bindHost, int port,
+            List<RaftPeer> serverPeers, List<RaftPeer> knownPeers, MemoryStore store, GrpcTlsConfig tls)
+            throws IOException {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
@@ -75,18 +138,84 @@ public final class RaftNode implements Closeable {
         log.info("Raft member {} on {}:{}, storage {}, election timeout {}-{}, snapshot every {} entries",
                 selfId, bindHost, port, dir, ELECTION_TIMEOUT_MIN, ELECTION_TIMEOUT_MAX, SNAPSHOT_EVERY);
 
+        Parameters parameters = new Parameters();
+        if (tls != null) {
+            GrpcConfigKeys.TLS.setConf(parameters, tls);
+        }
         RaftPeerId id = RaftPeerId.valueOf(selfId);
-        RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(groupId), peers);
+        RaftGroupId gid = RaftGroupId.valueOf(groupId);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(id)
-                .setGroup(group)
+                .setGroup(RaftGroup.valueOf(gid, serverPeers))
                 .setProperties(p)
+                .setParameters(parameters)
                 .setStateMachine(new ClusterStateMachine(store))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
-        RaftClient client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group).build();
-        return new RaftNode(server, client, id);
+        // A restarted member knows the current configuration from its log; prefer it.
+        List<RaftPeer> current = new ArrayList<>(server.getDivision(gid).getRaftConf().getCurrentPeers());
+        return new RaftNode(server, p, parameters, id, gid, current.isEmpty() ? knownPeers : current);
+    }
+
+    /**
+     * Adds a manager to the group (Ratis sets the new configuration once the member has caught
+     * up with the log). Blocks until committed.
+     */
+    public void addMember(String id, String address) throws IOException {
+        RaftClientReply reply = client().admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(List.of(peer(id, address)))
+                .setMode(SetConfigurationRequest.Mode.ADD)
+                .build());
+        if (!reply.isSuccess()) {
+            throw new IOException("the Raft group did not add " + id + ": " + reply.getException());
+        }
+    }
+
+    /** Removes a manager from the group; blocks until committed. */
+    public void removeMember(String id) throws IOException {
+        List<RaftPeer> rest = members().stream().filter(m -> !m.getId().toString().equals(id)).toList();
+        RaftClientReply reply = client().admin().setConfiguration(rest);
+        if (!reply.isSuccess()) {
+            throw new IOException("the Raft group did not remove " + id + ": " + reply.getException());
+        }
+    }
+
+    /** The members of the current configuration, as this member knows it. */
+    public List<RaftPeer> members() {
+        try {
+            return new ArrayList<>(server.getDivision(groupId).getRaftConf().getCurrentPeers());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * On the leader: how long ago each follower last answered, by member id. Empty elsewhere.
+     */
+    public Map<String, Long> followerSilenceMs() {
+        Map<String, Long> out = new HashMap<>();
+        try {
+            RoleInfoProto role = server.getDivision(groupId).getInfo().getRoleInfoProto();
+            if (role.hasLeaderInfo()) {
+                for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                    out.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("No follower information: {}", e.toString());
+        }
+        return out;
+    }
+
+    /** The leader's member id, if this member knows one. */
+    public java.util.Optional<String> leaderId() {
+        try {
+            RaftPeerId leader = server.getDivision(groupId).getInfo().getLeaderId();
+            return java.util.Optional.ofNullable(leader).map(RaftPeerId::toString);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     public static RaftPeer peer(String id, String address) {
@@ -98,7 +227,7 @@ public final class RaftNode implements Closeable {
      * {@link NoQuorumException} when no leader commits it within the write timeout.
      */
     public CompletableFuture<StoreResult> submit(StoreTransaction tx) {
-        return client.async().send(RatisMessages.toMessage(tx))
+        return client().async().send(RatisMessages.toMessage(tx))
                 .orTimeout(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .handle((reply, error) -> {
                     if (error != null || reply == null || !reply.isSuccess()) {
@@ -119,10 +248,14 @@ public final class RaftNode implements Closeable {
     /** Whether this member currently leads its group. */
     public boolean isLeader() {
         try {
-            return server.getDivision(server.getGroupIds().iterator().next()).getInfo().isLeader();
+            return server.getDivision(groupId).getInfo().isLeader();
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    public UUID groupUuid() {
+        return groupId.getUuid();
     }
 
     public String peerId() {

@@ -6,6 +6,7 @@ import dev.flotilla.control.api.v1.JoinRequest;
 import dev.flotilla.control.api.v1.JoinResponse;
 import dev.flotilla.control.api.v1.NodeCaGrpc;
 import dev.flotilla.control.api.v1.NodeRole;
+import dev.flotilla.control.api.v1.RaftMember;
 import dev.flotilla.control.manager.CertificateAuthority;
 import dev.flotilla.control.manager.JoinToken;
 import dev.flotilla.control.util.Ids;
@@ -19,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,16 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
 
         /** Records a newly admitted node. */
         void admit(String nodeId, NodeRole role, String hostname, String addr);
+
+        /** The Raft group a new manager joins. */
+        default String raftGroupId() {
+            return "";
+        }
+
+        /** The Raft group's current members. */
+        default List<RaftMember> raftMembers() {
+            return List.of();
+        }
     }
 
     private final Admission admission;
@@ -53,6 +65,10 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
             out.onCompleted();
         } catch (StatusRuntimeException e) {
             out.onError(e);
+        } catch (RuntimeException e) {
+            log.warn("Join refused: {}", e.getMessage());
+            out.onError(Status.UNAVAILABLE.withDescription("the manager cannot admit nodes now: " + e.getMessage())
+                    .asRuntimeException());
         }
     }
 
@@ -62,16 +78,19 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         PublicKey key = publicKey(request.getPublicKey().toByteArray());
         CertificateAuthority ca = CertificateAuthority.fromPem(cluster.getRootCaCertPem(), cluster.getRootCaKeyPem());
         String nodeId = Ids.newId();
-        X509Certificate cert = ca.issue(nodeId, role == NodeRole.MANAGER, cluster.getId(), key);
+        X509Certificate cert = ca.issue(nodeId, role == NodeRole.MANAGER, cluster.getId(), key, validAddress(request.getAdvertiseAddr()));
         admission.admit(nodeId, role, request.getHostname(), request.getAdvertiseAddr());
         log.info("Node {} ({}, {}) joined as {}", nodeId, request.getHostname(), request.getAdvertiseAddr(), role);
-        return JoinResponse.newBuilder()
+        JoinResponse.Builder r = JoinResponse.newBuilder()
                 .setNodeId(nodeId)
                 .setRole(role)
                 .setCertificatePem(CertificateAuthority.pem(cert))
                 .setRootCaPem(cluster.getRootCaCertPem())
-                .setClusterId(cluster.getId())
-                .build();
+                .setClusterId(cluster.getId());
+        if (role == NodeRole.MANAGER) {
+            r.setRaftGroupId(admission.raftGroupId()).addAllRaftMembers(admission.raftMembers());
+        }
+        return r.build();
     }
 
     /** The role a valid token grants; PERMISSION_DENIED for anything else. */
@@ -94,7 +113,15 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         return MessageDigest.isEqual(given.getBytes(StandardCharsets.US_ASCII), current.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static PublicKey publicKey(byte[] der) {
+    /** The joining node's advertise address, for its certificate: a literal IPv4 address or nothing. */
+    private static String validAddress(String addr) {
+        if (!addr.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            throw Errors.invalid("the advertise address must be an IPv4 address, not \"" + addr + "\"");
+        }
+        return addr;
+    }
+
+    public static PublicKey publicKey(byte[] der) {
         try {
             PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
             if (!key.getAlgorithm().equals("EC")) {

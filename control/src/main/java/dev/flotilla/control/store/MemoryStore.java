@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  */
 public final class MemoryStore {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemoryStore.class);
+
     private final List<Consumer<StoreView>> listeners = new CopyOnWriteArrayList<>();
     // Written only by the applying thread; read by anyone through the volatile swap.
     private volatile StoreView view = StoreView.EMPTY;
@@ -81,7 +83,12 @@ public final class MemoryStore {
     private void publish(StoreView next) {
         view = next;
         for (Consumer<StoreView> l : listeners) {
-            l.accept(next);
+            // A listener's failure (one shutting down, say) must never fail the Raft apply thread.
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                log.warn("A store listener failed: {}", e.toString());
+            }
         }
     }
 

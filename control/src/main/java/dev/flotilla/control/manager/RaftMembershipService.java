@@ -1,0 +1,59 @@
+package dev.flotilla.control.manager;
+
+import dev.flotilla.control.api.v1.AddManagerRequest;
+import dev.flotilla.control.api.v1.AddManagerResponse;
+import dev.flotilla.control.api.v1.Node;
+import dev.flotilla.control.api.v1.NodeRole;
+import dev.flotilla.control.api.v1.NodeState;
+import dev.flotilla.control.api.v1.RaftMembershipGrpc;
+import dev.flotilla.control.security.NodeAuthInterceptor;
+import dev.flotilla.control.security.PeerIdentity;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adds a freshly admitted manager to the Raft group. Only a node holding a manager certificate,
+ * recorded in the store as a manager, may ask, and only for itself at its own address.
+ */
+final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(RaftMembershipService.class);
+
+    private final Manager manager;
+
+    RaftMembershipService(Manager manager) {
+        this.manager = manager;
+    }
+
+    @Override
+    public void addManager(AddManagerRequest request, StreamObserver<AddManagerResponse> out) {
+        PeerIdentity peer = NodeAuthInterceptor.PEER.get();
+        Node node = manager.view().node(peer.nodeId()).orElse(null);
+        if (!peer.manager() || node == null || node.getRole() != NodeRole.MANAGER) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("only a manager may join the Raft group").asRuntimeException());
+            return;
+        }
+        String addr = request.getRaftAddr();
+        if (!addr.startsWith(node.getAddr() + ":")) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("the Raft address " + addr
+                    + " is not on the node's advertise address " + node.getAddr()).asRuntimeException());
+            return;
+        }
+        try {
+            log.info("Adding manager {} ({}) to the Raft group at {}", node.getId(), node.getHostname(), addr);
+            manager.raft().addMember(node.getId(), addr);
+            Node current = manager.view().node(node.getId()).orElse(node);
+            manager.write(List.of(Actions.update(current.toBuilder().setState(NodeState.NODE_READY).setStatusMessage("").build())));
+            out.onNext(AddManagerResponse.getDefaultInstance());
+            out.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Manager {} could not join the Raft group: {}", node.getId(), e.getMessage());
+            out.onError(Status.UNAVAILABLE.withDescription("the Raft group did not add this manager: " + e.getMessage())
+                    .asRuntimeException());
+        }
+    }
+}
