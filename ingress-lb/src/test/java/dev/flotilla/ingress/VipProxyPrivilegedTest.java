@@ -209,6 +209,38 @@ class VipProxyPrivilegedTest {
     }
 
     @Test
+    void halfCloseReachesTheTaskAndItsAnswerStillComesBack() throws Exception {
+        try (Conn c = connect(VIP, HTTP)) {
+            c.line();
+            c.out.write("last words\n".getBytes(StandardCharsets.UTF_8));
+            c.out.flush();
+            c.socket.shutdownOutput();
+            assertThat(c.line()).isEqualTo("last words");
+            assertThat(c.in.readLine()).as("the task closed after our FIN").isNull();
+        }
+        Await.until("the proxy to let go of the connection", WAIT, () -> proxy.openConnections() == 0);
+    }
+
+    @Test
+    void removingAVipClosesItsConnections() throws Exception {
+        Conn c = connect(VIP, HTTP);
+        toClose.add(c);
+        c.line();
+        assertThat(proxy.removeVip(VIP)).isTrue();
+        assertThatThrownBy(() -> {
+            c.line();
+            c.echo("anyone?");
+        }).isInstanceOf(IOException.class);
+        assertThat(proxy.vips()).containsExactly(EMPTY_VIP);
+        try (Conn again = connect(VIP, HTTP)) {
+            assertThatThrownBy(again::line).isInstanceOf(IOException.class);
+        } catch (IOException refused) {
+            // reset before the client even read: just as good
+        }
+        assertThat(proxy.unknownVipCounters().connectionsFailed()).isEqualTo(1);
+    }
+
+    @Test
     void aVipWithoutTasksRefusesAtOnceAndDropsDatagrams() throws Exception {
         long start = System.nanoTime();
         assertThatThrownBy(() -> {
