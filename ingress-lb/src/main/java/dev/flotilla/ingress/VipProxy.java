@@ -24,6 +24,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -111,7 +112,7 @@ public final class VipProxy implements AutoCloseable {
                                  ProxyOptions options) {
         Epoll.ensureAvailability();
         Objects.requireNonNull(group, "group");
-        Objects.requireNonNull(lbAddress, "lbAddress");
+        requireIpv4(lbAddress, "lbAddress");
         VipProxy proxy = new VipProxy(group, options.withUpstreamBindAddress(lbAddress));
         try {
             proxy.tcpListener = bind(group, proxy.tcpBootstrap(), tcpPort, "tcp");
@@ -185,6 +186,15 @@ public final class VipProxy implements AutoCloseable {
         };
     }
 
+    /** VIPs are IPv4 only, as Docker's; the steering (table {@code ip ...}) only sees IPv4. */
+    private static InetAddress requireIpv4(InetAddress address, String what) {
+        Objects.requireNonNull(address, what);
+        if (!(address instanceof Inet4Address)) {
+            throw new IllegalArgumentException(what + " must be an IPv4 address, got " + address.getHostAddress());
+        }
+        return address;
+    }
+
     /** Closes with SO_LINGER 0: the client gets a RST at once instead of waiting on a connection nobody serves. */
     private static void reset(Channel client) {
         client.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -197,9 +207,10 @@ public final class VipProxy implements AutoCloseable {
      * connections and flows are not touched. An empty list keeps the VIP, refusing new connections.
      */
     public void setBackends(InetAddress vip, Collection<? extends InetAddress> backends) {
-        Objects.requireNonNull(vip, "vip");
+        requireIpv4(vip, "vip");
         List<Backend> pool = backends.stream()
-                .map(a -> new Backend(a.getHostAddress(), new InetSocketAddress(a, 0)))
+                .map(a -> new Backend(requireIpv4(a, "backend of " + vip.getHostAddress()).getHostAddress(),
+                        new InetSocketAddress(a, 0)))
                 .toList();
         vips.computeIfAbsent(vip, Vip::new).pool.setBackends(pool);
     }

@@ -293,6 +293,32 @@ class VipProxyPrivilegedTest {
     }
 
     @Test
+    void aConfiguredIdleTimeoutCutsQuietConnectionsAndReinstallMovesTheSteering() throws Exception {
+        VipProxy idle = VipProxy.start(loops, LB, 0, 0, ProxyOptions.DEFAULTS.withTcpIdleTimeout(Duration.ofMillis(300)));
+        toClose.add(idle);
+        idle.setBackends(VIP, List.of(TASK1, TASK2));
+        steering.install(idle.tcpPort(), idle.udpPort());
+
+        try (Conn c = connect(VIP, HTTP)) {
+            c.line();
+            long start = System.nanoTime();
+            assertThat(c.in.readLine()).as("closed by the proxy once quiet").isNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+        }
+        ProxyCounters counters = idle.counters(VIP).orElseThrow();
+        Await.until("the idle close to be counted", WAIT, () -> counters.connectionsIdleClosed() == 1);
+        assertThat(proxy.counters(VIP).orElseThrow().connectionsAccepted()).as("the first proxy saw nothing").isZero();
+    }
+
+    @Test
+    void vipsAndBackendsAreIpv4() {
+        InetAddress v6 = address("fd00::1");
+        assertThatThrownBy(() -> proxy.setBackends(v6, List.of(TASK1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> proxy.setBackends(VIP, List.of(v6))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(proxy.backends(VIP)).containsExactly(TASK1, TASK2);
+    }
+
+    @Test
     void removingTheSteeringLeavesNothingInTheNamespace() {
         steering.remove();
         assertThat(steering.hasTable()).isFalse();
