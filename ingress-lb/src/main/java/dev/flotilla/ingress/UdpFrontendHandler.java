@@ -97,8 +97,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         DatagramPacket packet = (DatagramPacket) msg;
         long now = System.nanoTime();
-        UdpFlow flow = flows.get(routing.key(packet));
-        if (flow == null && (flow = openFlow(ctx.channel(), packet, now)) == null) {
+        Object key = routing.key(packet);
+        UdpFlow flow = flows.get(key);
+        if (flow == null && (flow = openFlow(ctx.channel(), key, packet, now)) == null) {
             packet.release();
             return;
         }
@@ -136,7 +137,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Opens a flow for {@code packet}, or returns null (the drop counted) when nothing may take it. */
-    private UdpFlow openFlow(Channel listener, DatagramPacket packet, long now) {
+    private UdpFlow openFlow(Channel listener, Object key, DatagramPacket packet, long now) {
         UdpRouting.Route route = routing.route(packet);
         if (route == null) {
             return null;
@@ -155,7 +156,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Backend backend = route.targetPort() == 0 ? chosen.get()
                 : new Backend(chosen.get().id(), new InetSocketAddress(chosen.get().address().getAddress(), route.targetPort()));
-        UdpFlow flow = new UdpFlow(routing.key(packet), client, backend, route.counters(), now);
+        UdpFlow flow = new UdpFlow(key, client, backend, route.counters(), now);
         if (!routing.attachReplyChannel(listener, flow, this)) {
             route.counters().datagramsDropped.increment();
             return null;
