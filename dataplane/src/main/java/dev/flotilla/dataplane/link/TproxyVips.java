@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  * removed by difference. {@link #remove} leaves no table, rule, route or VIP address behind (the
  * sysctls stay off: they are values, not objects, and off is right for a bridge nobody filters).
  *
+ * <p>Methods are synchronized per instance; use one instance per namespace (the agent's network
+ * reconciler), since {@link #setVips} reads the current addresses and then applies the difference.
+ *
  * <p>Convention: {@code /32} addresses on the bridge are VIPs; the node's LB address on the network
  * goes on the bridge with the subnet's prefix length.
  */
@@ -65,7 +68,7 @@ public final class TproxyVips {
      * of the transparent listeners. Keeps the current VIP set: re-running it with other ports moves
      * new connections to those ports without disturbing anything else.
      */
-    public void install(int tcpPort, int udpPort) {
+    public synchronized void install(int tcpPort, int udpPort) {
         checkPort(tcpPort);
         checkPort(udpPort);
         Sysctl sysctl = Sysctl.in(netns);
@@ -84,7 +87,7 @@ public final class TproxyVips {
      * Makes {@code vips} the namespace's VIP set: addresses on the bridge and the nft set. VIPs that
      * stay are not touched (their established connections go on); VIPs that go lose their address.
      */
-    public void setVips(Collection<Ipv4Address> vips) {
+    public synchronized void setVips(Collection<Ipv4Address> vips) {
         Set<Ipv4Address> wanted = new TreeSet<>(vips);
         Set<Ipv4Address> present = vipAddresses();
         String batch = addressBatch(bridge, wanted, present);
@@ -100,7 +103,7 @@ public final class TproxyVips {
     }
 
     /** Undoes {@link #install} and {@link #setVips}: no table, fwmark rule, table-100 route or VIP address is left. */
-    public void remove() {
+    public synchronized void remove() {
         Set<Ipv4Address> present = vipAddresses();
         String batch = addressBatch(bridge, Set.of(), present);
         if (!batch.isEmpty()) {
@@ -154,7 +157,10 @@ public final class TproxyVips {
 
     /** Flush and refill in one transaction: packets see the old set or the new one, never an empty one. */
     static String setScript(Set<Ipv4Address> vips) {
-        StringBuilder script = new StringBuilder("flush set ip " + TABLE + " vips\n");
+        // "add" first: setting the VIPs before install() is harmless (no chain steers them yet).
+        StringBuilder script = new StringBuilder("add table ip " + TABLE + "\n"
+                + "add set ip " + TABLE + " vips { type ipv4_addr; }\n"
+                + "flush set ip " + TABLE + " vips\n");
         if (!vips.isEmpty()) {
             script.append("add element ip ").append(TABLE).append(" vips { ");
             script.append(String.join(", ", vips.stream().map(Ipv4Address::toString).toList()));

@@ -26,8 +26,8 @@ class TproxyVipsTest {
     @Test
     void setScriptFlushesAndRefillsInOneScript() {
         assertThat(TproxyVips.setScript(new TreeSet<>(Set.of(ip("10.0.0.9"), ip("10.0.0.10")))))
-                .isEqualTo("flush set ip flotilla_vip vips\nadd element ip flotilla_vip vips { 10.0.0.9, 10.0.0.10 }\n");
-        assertThat(TproxyVips.setScript(Set.of())).isEqualTo("flush set ip flotilla_vip vips\n");
+                .endsWith("flush set ip flotilla_vip vips\nadd element ip flotilla_vip vips { 10.0.0.9, 10.0.0.10 }\n");
+        assertThat(TproxyVips.setScript(Set.of())).endsWith("vips { type ipv4_addr; }\nflush set ip flotilla_vip vips\n");
     }
 
     @Test
