@@ -125,23 +125,29 @@ class VipProxyPrivilegedTest {
 
     @AfterEach
     void cleanUp() {
+        RuntimeException first = null;
+        List<Runnable> steps = new ArrayList<>();
         for (AutoCloseable c : toClose) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort: namespaces go below either way
-            }
+            steps.add(() -> {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + c, e);
+                }
+            });
         }
         if (proxy != null) {
-            proxy.close();
+            steps.add(proxy::close);
         }
         if (loops != null) {
-            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            steps.add(() -> loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly());
         }
-        RuntimeException first = null;
         for (String ns : namespaces) {
+            steps.add(() -> Netns.delete(ns));
+        }
+        for (Runnable step : steps) { // every step runs, whatever failed before it
             try {
-                Netns.delete(ns);
+                step.run();
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }
