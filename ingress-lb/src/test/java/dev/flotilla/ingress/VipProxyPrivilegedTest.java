@@ -178,6 +178,34 @@ class VipProxyPrivilegedTest {
     }
 
     @Test
+    void curlThroughTheVipGetsBothBusyboxHttpdsInTurn(@org.junit.jupiter.api.io.TempDir Path www) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) && Files.isExecutable(Path.of("/usr/bin/busybox")),
+                "needs curl and busybox");
+        for (String[] t : new String[][] {{task1, "one"}, {task2, "two"}}) {
+            Path dir = Files.createDirectories(www.resolve(t[1]));
+            Files.writeString(dir.resolve("index.html"), t[1] + "\n");
+            Process httpd = new ProcessBuilder("ip", "netns", "exec", t[0], "busybox", "httpd", "-f", "-p", "8081",
+                    "-h", dir.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            toClose.add(() -> {
+                httpd.destroy();
+                httpd.waitFor(5, TimeUnit.SECONDS);
+            });
+        }
+        NetnsExec inClient = NetnsExec.in(client);
+        for (InetAddress task : List.of(TASK1, TASK2)) {
+            Await.until("busybox httpd on " + task.getHostAddress(), WAIT, () -> inClient.run("curl", "-fsS", "-m", "2",
+                    "http://" + task.getHostAddress() + ":8081/").isSuccess());
+        }
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            var result = inClient.run("curl", "-fsS", "-m", "5", "http://" + VIP.getHostAddress() + ":8081/");
+            assertThat(result.isSuccess()).as("curl via the VIP: %s", result.stderr()).isTrue();
+            answers.add(result.stdout().strip());
+        }
+        assertThat(answers).isIn(List.of("one", "two", "one", "two"), List.of("two", "one", "two", "one"));
+    }
+
+    @Test
     void anyPortOfTheVipIsProxiedToTheSamePortOnTheTask() throws Exception {
         Set<String> reached = new HashSet<>();
         for (int i = 0; i < 2; i++) {
