@@ -11,12 +11,14 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Connects a newly accepted client to a backend, then replaces itself with a {@link TcpRelayHandler}.
+ * Serves published ports and VIPs alike.
  *
  * <p>The backend channel is registered on the client's event loop, so the two channels of a
  * connection never need a lock. A connect that fails (refused, timed out, unreachable) moves on to
@@ -30,6 +32,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final BackendPool pool;
     private final Bootstrap upstreamTemplate;
     private final ProxyCounters counters;
+    /** The port to connect to on the chosen backend, or 0 for the backend's own port. */
+    private final int targetPort;
 
     // No volatile: the fields below are only touched on the client channel's event loop.
     private BackendPool.Candidates candidates;
@@ -42,9 +46,18 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean clientEnded;
 
     TcpFrontendHandler(BackendPool pool, Bootstrap upstreamTemplate, ProxyCounters counters) {
+        this(pool, upstreamTemplate, counters, 0);
+    }
+
+    /**
+     * @param targetPort the port to connect to on every backend (a VIP connects to the port the
+     *                   client asked for), or 0 for each backend's own port (a published port)
+     */
+    TcpFrontendHandler(BackendPool pool, Bootstrap upstreamTemplate, ProxyCounters counters, int targetPort) {
         this.pool = pool;
         this.upstreamTemplate = upstreamTemplate;
         this.counters = counters;
+        this.targetPort = targetPort;
     }
 
     @Override
@@ -66,7 +79,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         ChannelFuture connect = upstreamTemplate.clone(client.eventLoop())
                 .handler(new TcpRelayHandler(client, counters.bytesToClients))
-                .connect(backend.address());
+                .connect(targetPort == 0 ? backend.address()
+                        : new InetSocketAddress(backend.address().getAddress(), targetPort));
         connecting = connect.channel();
         connect.addListener((ChannelFutureListener) f -> onConnectDone(ctx, backend, f));
     }

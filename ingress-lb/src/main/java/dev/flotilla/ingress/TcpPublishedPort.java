@@ -61,7 +61,8 @@ final class TcpPublishedPort implements PublishedPort {
         return port;
     }
 
-    private static Bootstrap upstreamTemplate(ProxyOptions options) {
+    /** Upstream connections: AUTO_READ off, half-close, bound to the options' upstream address before connecting. */
+    static Bootstrap upstreamTemplate(ProxyOptions options) {
         Bootstrap template = new Bootstrap()
                 .channel(EpollSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)

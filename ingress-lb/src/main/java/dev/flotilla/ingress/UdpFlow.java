@@ -8,28 +8,39 @@ import java.util.ArrayDeque;
 /**
  * One client's UDP flow: the client's datagrams go to one backend, chosen when the flow opened,
  * through an upstream socket connected to that backend; the backend's replies go back to the client
- * from the published port ({@link UdpReplyHandler}).
+ * through the flow's reply channel ({@link UdpReplyHandler}): the published port's own socket, or,
+ * behind a VIP, a transparent socket bound to the VIP:port the client sent to.
  *
- * <p>No volatile, no lock: a flow is only touched on the published port's event loop, where its
- * upstream channel is registered too.
+ * <p>No volatile, no lock: a flow is only touched on its table's event loop, where its upstream
+ * and reply channels are registered too.
  */
 final class UdpFlow {
 
     /** Datagrams kept while the upstream socket connects; the connect is local, so a few suffice. */
     static final int MAX_PENDING_DATAGRAMS = 16;
 
+    /** The flow table's key for this flow (see {@link UdpRouting#key}). */
+    final Object key;
     final InetSocketAddress client;
     final Backend backend;
+    /** Counters of the published port or VIP this flow belongs to. */
+    final ProxyCounters counters;
     Channel upstream;
+    /** Where replies are written: the listener (shared, never closed here) or the flow's own socket. */
+    Channel replyChannel;
+    /** True when {@link #replyChannel} is this flow's own socket, closed with the flow. */
+    boolean ownsReplyChannel;
     long lastActiveNanos;
     /** True while this flow is queued in the table's flush list. */
     boolean flushQueued;
     private boolean connected;
     private ArrayDeque<ByteBuf> pending;
 
-    UdpFlow(InetSocketAddress client, Backend backend, long nowNanos) {
+    UdpFlow(Object key, InetSocketAddress client, Backend backend, ProxyCounters counters, long nowNanos) {
+        this.key = key;
         this.client = client;
         this.backend = backend;
+        this.counters = counters;
         this.lastActiveNanos = nowNanos;
     }
 
@@ -75,7 +86,7 @@ final class UdpFlow {
         }
     }
 
-    /** Closes the upstream socket and releases what was waiting for it; returns how many datagrams that dropped. */
+    /** Closes the flow's sockets and releases what was waiting; returns how many datagrams that dropped. */
     int close() {
         int dropped = 0;
         if (pending != null) {
@@ -85,7 +96,12 @@ final class UdpFlow {
             }
             pending = null;
         }
-        upstream.close();
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (ownsReplyChannel && replyChannel != null) {
+            replyChannel.close();
+        }
         return dropped;
     }
 

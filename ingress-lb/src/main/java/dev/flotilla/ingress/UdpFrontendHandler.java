@@ -19,16 +19,18 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On a published UDP port's socket: the flow table. A datagram from a client with no flow opens one
- * to the backend the pool chooses; later datagrams of that client follow it. Flows quiet for the
- * idle timeout are forgotten by a periodic sweep.
+ * On a UDP listener's socket (a published port, or a namespace's transparent VIP socket): the flow
+ * table. A datagram with no flow opens one to the backend its route's pool chooses; later datagrams
+ * of that flow follow it. Flows quiet for the idle timeout are forgotten by a periodic sweep. How
+ * flows are keyed and where replies leave from is the {@link UdpRouting}'s business.
  *
- * <p>One instance per published port. No volatile, no lock: the table, its flows and their
- * upstream sockets are only touched on the published port's event loop.
+ * <p>One instance per listener. No volatile, no lock: the table, its flows and their sockets are
+ * only touched on the listener's event loop.
  */
 final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -38,21 +40,41 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** ...but no more often than this, to keep a tiny timeout from spinning the loop. */
     private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    private final BackendPool pool;
+    private final UdpRouting routing;
     private final ProxyOptions options;
-    private final ProxyCounters counters;
     private final long idleTimeoutNanos;
-    private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
+    private final Map<Object, UdpFlow> flows = new HashMap<>();
     /** Flows written to during the current read burst; flushed once at its end, then cleared. */
     private final ArrayList<UdpFlow> toFlush = new ArrayList<>();
     private Bootstrap upstreamTemplate;
     private ScheduledFuture<?> sweeper;
 
-    UdpFrontendHandler(BackendPool pool, ProxyOptions options, ProxyCounters counters) {
-        this.pool = pool;
+    UdpFrontendHandler(UdpRouting routing, ProxyOptions options) {
+        this.routing = routing;
         this.options = options;
-        this.counters = counters;
         this.idleTimeoutNanos = options.udpFlowIdleTimeout().toNanos();
+    }
+
+    /** A published port's table: every flow goes to {@code pool}, replies leave from the port's socket. */
+    static UdpFrontendHandler forPool(BackendPool pool, ProxyOptions options, ProxyCounters counters) {
+        UdpRouting.Route route = new UdpRouting.Route(pool, counters, 0);
+        return new UdpFrontendHandler(new UdpRouting() {
+            @Override
+            public Object key(DatagramPacket packet) {
+                return packet.sender();
+            }
+
+            @Override
+            public Route route(DatagramPacket packet) {
+                return route;
+            }
+
+            @Override
+            public boolean attachReplyChannel(Channel listener, UdpFlow flow, UdpFrontendHandler table) {
+                flow.replyChannel = listener;
+                return true;
+            }
+        }, options);
     }
 
     @Override
@@ -70,25 +92,31 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
-    /** Takes ownership of {@code msg}: its content goes to the client's flow, or is released when dropped. */
+    /** Takes ownership of {@code msg}: its content goes to the datagram's flow, or is released when dropped. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         DatagramPacket packet = (DatagramPacket) msg;
-        InetSocketAddress client = packet.sender();
         long now = System.nanoTime();
-        UdpFlow flow = flows.get(client);
-        if (flow == null && (flow = openFlow(ctx.channel(), client, now)) == null) {
-            counters.datagramsDropped.increment();
+        Object key = routing.key(packet);
+        UdpFlow flow = flows.get(key);
+        if (flow == null && (flow = openFlow(ctx.channel(), key, packet, now)) == null) {
             packet.release();
             return;
         }
-        ByteBuf content = packet.content();
-        int bytes = content.readableBytes();
-        if (!flow.send(content, now)) {
-            counters.datagramsDropped.increment();
+        forward(flow, packet.content(), now);
+    }
+
+    /**
+     * Sends {@code datagram} (ownership passes) to {@code flow}'s backend, flushed at the end of the
+     * read burst. Also called by the handler of a VIP flow's own socket.
+     */
+    void forward(UdpFlow flow, ByteBuf datagram, long now) {
+        int bytes = datagram.readableBytes();
+        if (!flow.send(datagram, now)) {
+            flow.counters.datagramsDropped.increment();
             return;
         }
-        counters.bytesToBackends.add(bytes);
+        flow.counters.bytesToBackends.add(bytes);
         if (!flow.flushQueued) {
             flow.flushQueued = true;
             toFlush.add(flow);
@@ -97,30 +125,48 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushPending();
+    }
+
+    /** Flushes the flows written to since the last flush. */
+    void flushPending() {
         for (int i = 0; i < toFlush.size(); i++) {
             toFlush.get(i).flush();
         }
         toFlush.clear();
     }
 
-    /** Opens a flow for {@code client}, or returns null when the table is full or the pool is empty. */
-    private UdpFlow openFlow(Channel listener, InetSocketAddress client, long now) {
+    /** Opens a flow for {@code packet}, or returns null (the drop counted) when nothing may take it. */
+    private UdpFlow openFlow(Channel listener, Object key, DatagramPacket packet, long now) {
+        UdpRouting.Route route = routing.route(packet);
+        if (route == null) {
+            return null;
+        }
+        InetSocketAddress client = packet.sender();
         if (flows.size() >= options.maxUdpFlows()) {
+            route.counters().datagramsDropped.increment();
             log.debug("udp flow table of {} is full; dropping datagram from {}", listener.localAddress(), client);
             return null;
         }
-        Optional<Backend> backend = pool.next();
-        if (backend.isEmpty()) {
-            log.debug("no backend for udp datagram from {} on {}", client, listener.localAddress());
+        Optional<Backend> chosen = route.pool().next();
+        if (chosen.isEmpty()) {
+            route.counters().datagramsDropped.increment();
+            log.debug("no backend for udp datagram from {} to {}", client, packet.recipient());
             return null;
         }
-        UdpFlow flow = new UdpFlow(client, backend.get(), now);
-        flows.put(client, flow);
-        counters.flowsCreated.increment();
-        counters.flowsActive.increment();
+        Backend backend = route.targetPort() == 0 ? chosen.get()
+                : new Backend(chosen.get().id(), new InetSocketAddress(chosen.get().address().getAddress(), route.targetPort()));
+        UdpFlow flow = new UdpFlow(key, client, backend, route.counters(), now);
+        if (!routing.attachReplyChannel(listener, flow, this)) {
+            route.counters().datagramsDropped.increment();
+            return null;
+        }
+        flows.put(flow.key, flow);
+        flow.counters.flowsCreated.increment();
+        flow.counters.flowsActive.increment();
         ChannelFuture connect = upstreamTemplate.clone()
-                .handler(new UdpReplyHandler(flow, listener, this, counters.bytesToClients))
-                .connect(backend.get().address());
+                .handler(new UdpReplyHandler(flow, this))
+                .connect(backend.address());
         flow.upstream = connect.channel();
         connect.addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
@@ -138,10 +184,24 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Forgets {@code flow} if it is still in the table; safe to call more than once. */
     void closeFlow(UdpFlow flow) {
-        if (flows.remove(flow.client, flow)) {
-            counters.flowsActive.decrement();
-            counters.datagramsDropped.add(flow.close());
+        if (flows.remove(flow.key, flow)) {
+            flow.counters.flowsActive.decrement();
+            flow.counters.datagramsDropped.add(flow.close());
         }
+    }
+
+    /** Forgets every flow {@code which} selects (a VIP that went away). Event loop only. */
+    void closeFlows(Predicate<UdpFlow> which) {
+        for (UdpFlow flow : new ArrayList<>(flows.values())) {
+            if (which.test(flow)) {
+                closeFlow(flow);
+            }
+        }
+    }
+
+    /** Flows open now. Event loop only. */
+    int flowCount() {
+        return flows.size();
     }
 
     private void expireIdleFlows() {
@@ -150,9 +210,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             UdpFlow flow = it.next();
             if (now - flow.lastActiveNanos >= idleTimeoutNanos) {
                 it.remove();
-                counters.flowsActive.decrement();
-                counters.flowsExpired.increment();
-                counters.datagramsDropped.add(flow.close());
+                flow.counters.flowsActive.decrement();
+                flow.counters.flowsExpired.increment();
+                flow.counters.datagramsDropped.add(flow.close());
                 log.debug("udp flow {} expired", flow);
             }
         }
@@ -163,18 +223,16 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (sweeper != null) {
             sweeper.cancel(false);
         }
-        for (UdpFlow flow : new ArrayList<>(flows.values())) {
-            closeFlow(flow);
-        }
+        closeFlows(flow -> true);
         toFlush.clear();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The published socket itself stays open: one bad datagram or send must not unpublish the port.
+        // The listener itself stays open: one bad datagram or send must not close it.
         if (log.isDebugEnabled()) {
-            log.debug("udp port {}: {}", ctx.channel().localAddress(), cause.toString());
+            log.debug("udp listener {}: {}", ctx.channel().localAddress(), cause.toString());
         }
     }
 }

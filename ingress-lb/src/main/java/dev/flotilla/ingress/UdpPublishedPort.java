@@ -37,7 +37,7 @@ final class UdpPublishedPort implements PublishedPort {
                 .group(group)
                 .channel(EpollDatagramChannel.class)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(options.maxDatagramBytes()))
-                .handler(new UdpFrontendHandler(pool, options, port.counters))
+                .handler(UdpFrontendHandler.forPool(pool, options, port.counters))
                 .bind(listenAddress)
                 .awaitUninterruptibly();
         if (!bound.isSuccess()) {
