@@ -65,6 +65,10 @@ class MultiNodeIT {
         assertThat(malformed.exitCode()).as(n3.context(malformed)).isNotZero();
         assertThat(malformed.stderr()).contains("invalid join token");
 
+        Cli nobody = n3.cli("swarm", "join", "--token", good, cluster.node(2).address() + ":2377");
+        assertThat(nobody.exitCode()).as(n3.context(nobody)).isNotZero();
+        assertThat(nobody.stderr()).contains("cannot reach the manager at " + cluster.node(2).address() + ":2377");
+
         String wrongSecret = good.substring(0, good.lastIndexOf('-') + 1) + "0".repeat(25);
         Cli wrong = n3.cli("swarm", "join", "--token", wrongSecret, target);
         assertThat(wrong.exitCode()).as(n3.context(wrong)).isNotZero();

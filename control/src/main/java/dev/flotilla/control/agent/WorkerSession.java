@@ -39,6 +39,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
 
     static final long RPC_DEADLINE_MS = 5000;
     static final long MAX_BACKOFF_MS = 2000;
+    static final long REFUSED_BACKOFF_MS = 30_000;
 
     private final NodeCertificate identity;
     private final SessionRequest description;
@@ -56,6 +57,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
     private int next;
     private ScheduledFuture<?> heartbeats;
     private volatile boolean closed;
+    private volatile boolean refused;
     private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
 
     public WorkerSession(NodeCertificate identity, SessionRequest description, List<String> managers) {
@@ -179,10 +181,22 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                if (!closed) {
-                    log.warn("Session with manager {} ended: {}", target, describe(t));
-                    retry();
+                if (closed) {
+                    return;
                 }
+                if (t instanceof StatusRuntimeException e && e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
+                    // Removed from the swarm (node rm): say so once, then ask rarely.
+                    if (!refused) {
+                        log.error("The swarm refuses this node: {}. Run `flotilla swarm leave` to leave it for good.",
+                                describe(t));
+                    }
+                    refused = true;
+                    loop.execute(() -> attempt = 10);
+                } else {
+                    refused = false;
+                    log.warn("Session with manager {} ended: {}", target, describe(t));
+                }
+                retry();
             }
 
             @Override
@@ -229,7 +243,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
             return;
         }
         loop.execute(() -> {
-            long delay = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt++, 5));
+            long delay = refused ? REFUSED_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt++, 5));
             loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         });
     }

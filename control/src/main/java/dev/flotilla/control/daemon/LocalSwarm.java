@@ -383,6 +383,27 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 .setHostname(hostname).setEngineVersion(Version.VERSION).setAddr(s.advertiseAddr()).build(), s.managers());
         worker = w;
         this.identity = identity;
+        // The managers a worker knows are remembered, so a restart finds the swarm after failovers.
+        w.addListener(v -> {
+            SwarmState seen = state;
+            if (seen == null || !seen.isWorker() || w.managers().isEmpty() || w.managers().equals(seen.managers())) {
+                return;
+            }
+            synchronized (lock) {
+                SwarmState now = state;
+                if (worker != w || now == null || !now.isWorker()) {
+                    return;
+                }
+                SwarmState next = new SwarmState(now.nodeId(), null, now.advertiseAddr(), now.raftPort(),
+                        SwarmState.WORKER, w.managers());
+                try {
+                    next.save(stateFile);
+                    state = next;
+                } catch (IOException e) {
+                    log.warn("Cannot record the managers this node knows: {}", e.getMessage());
+                }
+            }
+        });
         w.start();
     }
 
