@@ -1,10 +1,13 @@
 package dev.flotilla.vxlan;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -28,13 +31,19 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
 
     /** Set once, on the loop, before the socket reads anything; published by the bind's future. */
     private Channel channel;
+    /** Receive offload: merges decapsulated TCP segments per read. Only touched on the loop. */
+    private final TcpCoalescer rx;
+    /** Send GSO batches as one {@code sendmsg} with {@code UDP_SEGMENT}. */
+    private final boolean udpGso;
     /** TAPs registered on this loop. Only touched on the loop. */
     private final List<TapPort> ports = new ArrayList<>();
 
-    Lane(IoEventLoop loop, VtepProtocol protocol) {
+    Lane(IoEventLoop loop, VtepProtocol protocol, ByteBufAllocator alloc, boolean offload) {
         this.loop = loop;
         this.protocol = protocol;
         this.counters = protocol.counters();
+        this.rx = offload ? new TcpCoalescer(alloc, counters) : null;
+        this.udpGso = offload && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
     IoEventLoop loop() {
@@ -68,6 +77,16 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
         channel.write(new DatagramPacket(payload, recipient), channel.voidPromise());
     }
 
+    /** Takes ownership of {@code payload}: one {@code sendmsg} with {@code UDP_SEGMENT} when supported. */
+    @Override
+    public void sendSegmented(ByteBuf payload, int segmentSize, InetSocketAddress recipient) {
+        if (udpGso) {
+            channel.write(new SegmentedDatagramPacket(payload, segmentSize, recipient), channel.voidPromise());
+        } else {
+            UdpBind.super.sendSegmented(payload, segmentSize, recipient);
+        }
+    }
+
     @Override
     public void flush() {
         channel.flush();
@@ -90,10 +109,26 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof DatagramPacket packet) {
-                protocol.fromUdp(packet.content(), packet.sender());
+                protocol.fromUdp(packet.content(), packet.sender(), rx);
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** The end of one read burst: write what the coalescer holds, so nothing waits for more. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (rx != null) {
+            rx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (rx != null) {
+            rx.release();
         }
     }
 

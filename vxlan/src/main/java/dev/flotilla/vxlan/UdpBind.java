@@ -18,6 +18,23 @@ public interface UdpBind {
      */
     void send(ByteBuf payload, InetSocketAddress recipient);
 
+    /**
+     * Queues {@code payload}'s readable bytes as consecutive datagrams of {@code segmentSize}
+     * bytes each (the last may be shorter), sent with one {@code sendmsg} and {@code UDP_SEGMENT}
+     * where the socket supports it. This default queues each segment with {@link #send}.
+     *
+     * @param payload ownership passes to the bind
+     */
+    default void sendSegmented(ByteBuf payload, int segmentSize, InetSocketAddress recipient) {
+        try {
+            while (payload.isReadable()) {
+                send(payload.readRetainedSlice(Math.min(segmentSize, payload.readableBytes())), recipient);
+            }
+        } finally {
+            payload.release();
+        }
+    }
+
     /** Sends everything queued since the last flush, as one batch ({@code sendmmsg}) where possible. */
     void flush();
 

@@ -65,8 +65,17 @@ public final class Vtep implements AutoCloseable {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
     /** Socket buffers requested; the kernel clamps them to net.core.[rw]mem_max. */
     private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-    /** Datagrams per recvmmsg(2) call. */
+    /** Datagrams per recvmmsg(2) call (without offloads). */
     private static final int DATAGRAMS_PER_READ = 16;
+    /** A UDP GRO read: up to 64 KiB of coalesced datagrams. */
+    private static final int GRO_READ_BYTES = 65_536;
+    /** TCP offloads the TAPs take: we complete checksums and segment TCP/IPv4 ourselves. */
+    private static final int TAP_OFFLOADS = TunTap.TUN_F_CSUM | TunTap.TUN_F_TSO4;
+    /**
+     * TAP offloads (TSO on read, GSO on write), UDP GSO and GRO: on unless the system property
+     * {@code flotilla.vxlan.offload} is {@code false} (to compare, or on a kernel without them).
+     */
+    static final boolean OFFLOAD = !"false".equalsIgnoreCase(System.getProperty("flotilla.vxlan.offload"));
 
     private final VtepConfig config;
     private final ForwardingDb fdb;
@@ -89,10 +98,10 @@ public final class Vtep implements AutoCloseable {
         this.fdb = new ForwardingDb(config.port());
         this.peers = new PeerFilter();
         this.counters = new VtepCounters();
-        this.protocol = new VtepProtocol(fdb, peers, counters, alloc);
+        this.protocol = new VtepProtocol(fdb, peers, counters, alloc, config.maxFrameLength());
         List<Lane> newLanes = new ArrayList<>(loops.size());
         for (IoEventLoop loop : loops) {
-            newLanes.add(new Lane(loop, protocol));
+            newLanes.add(new Lane(loop, protocol, alloc, OFFLOAD));
         }
         this.lanes = List.copyOf(newLanes);
     }
@@ -124,8 +133,10 @@ public final class Vtep implements AutoCloseable {
             vtep.close();
             throw e;
         }
-        logger.info("VTEP bound on udp {} with {} lane(s); inner MTU {} for underlay MTU {}",
-                config.socketAddress(), loops.size(), config.innerMtu(), config.underlayMtu());
+        logger.info("VTEP bound on udp {} with {} lane(s); inner MTU {} for underlay MTU {}; offloads {}",
+                config.socketAddress(), loops.size(), config.innerMtu(), config.underlayMtu(),
+                OFFLOAD ? "TSO/GSO on the TAPs, UDP GSO " + EpollDatagramChannel.isSegmentedDatagramPacketSupported()
+                        + ", UDP GRO" : "off");
         return vtep;
     }
 
@@ -139,10 +150,18 @@ public final class Vtep implements AutoCloseable {
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.ALLOCATOR, alloc)
-                // recvmmsg: one buffer per read, sliced per datagram.
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * DATAGRAMS_PER_READ))
                 .handler(lane);
+        if (OFFLOAD) {
+            // UDP GRO: one recvmsg returns up to 64 KiB of same-flow datagrams, which Netty slices
+            // per datagram (segment size from the cmsg). recvmmsg would cut them at its slot size.
+            bootstrap.option(EpollChannelOption.UDP_GRO, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ_BYTES));
+        } else {
+            // recvmmsg: one buffer per read, sliced per datagram.
+            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * DATAGRAMS_PER_READ));
+        }
         await(NetnsEventLoops.bindOnLoop(lane.loop(), bootstrap, config.socketAddress()),
                 "bind udp " + config.socketAddress());
     }
@@ -166,9 +185,10 @@ public final class Vtep implements AutoCloseable {
             throw new IllegalStateException("VNI " + vni + " is already attached to " + ports.get(vni));
         }
         int fd = openTap(netnsName, tapName);
+        boolean vnetHeader = OFFLOAD && enableOffloads(fd, tapName);
         Lane lane = lanes.get(nextLane++ % lanes.size());
         TapPort port = new TapPort(vni, tapName, netnsName == null ? "(current)" : netnsName, fd, lane, protocol,
-                alloc, config.maxFrameLength());
+                alloc, config.maxFrameLength(), vnetHeader);
         try {
             IoRegistration registration = await(lane.loop().register(port), "register " + port);
             await(lane.loop().submit(() -> {
@@ -271,16 +291,36 @@ public final class Vtep implements AutoCloseable {
         logger.info("VTEP on udp {} closed; counters {}", config.socketAddress(), counters);
     }
 
+    /**
+     * Turns on TSO/checksum offload on a TAP opened with {@code IFF_VNET_HDR}; {@code false} (with
+     * the offloads off again, so frames arrive whole and checksummed) if the kernel refuses.
+     */
+    private static boolean enableOffloads(int fd, String tapName) {
+        try {
+            TunTap.setVnetHdrSize(fd, VirtioNetHeader.LENGTH);
+            TunTap.setOffload(fd, TAP_OFFLOADS);
+            return true;
+        } catch (RuntimeException e) {
+            logger.warn("TAP {}: no TSO offload ({}); every frame crosses one by one", tapName, e.toString());
+            try {
+                TunTap.setOffload(fd, 0);
+            } catch (RuntimeException ignored) {
+                // Offloads were never on, then.
+            }
+            return true; // still IFF_VNET_HDR: reads and writes carry a (zero) header
+        }
+    }
+
     /** Opens the TAP from a thread of our own that entered {@code netnsName}: namespaces are per thread. */
     private static int openTap(String netnsName, String tapName) {
         if (netnsName == null) {
-            return TunTap.openTap(tapName, false, true);
+            return TunTap.openTap(tapName, OFFLOAD, true);
         }
         CompletableFuture<Integer> result = new CompletableFuture<>();
         Thread opener = new Thread(() -> {
             try (NetNs ns = NetNs.open(netnsName)) {
                 ns.enter();
-                result.complete(TunTap.openTap(tapName, false, true));
+                result.complete(TunTap.openTap(tapName, OFFLOAD, true));
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }

@@ -1,0 +1,160 @@
+package dev.flotilla.vxlan;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetSocketAddress;
+
+/**
+ * Transmit offload: splits a TCP/IPv4 super-frame that a TAP with {@code TUN_F_TSO4} handed over
+ * (up to 64 KiB, with a {@code virtio_net_hdr} giving the MSS as {@code gso_size}) into MSS-sized
+ * inner frames, each prefixed by its own VXLAN header and laid out back to back in one buffer, so
+ * the socket sends them with one {@code sendmsg} and {@code UDP_SEGMENT} (UDP GSO): every datagram
+ * on the wire is an ordinary VXLAN packet with a complete inner Ethernet/IPv4/TCP frame.
+ *
+ * <p>Per segment, as the kernel's {@code tcp_gso_segment} does: IPv4 total length, identification
+ * (+1 per segment) and header checksum; TCP sequence number, FIN/PSH only on the last segment, CWR
+ * only on the first, and the full TCP checksum (the header's partial checksum is ignored and
+ * recomputed from scratch). Stateless; the input buffer is only read.
+ */
+final class TcpSegmenter {
+
+    /** Largest UDP payload of one IPv4 {@code sendmsg}: 65535 - 20 - 8. */
+    static final int MAX_UDP_PAYLOAD = 65_507;
+    /** Segments per {@code sendmsg}: the kernel's floor for {@code UDP_MAX_SEGMENTS}. */
+    static final int MAX_SEGMENTS_PER_SEND = 64;
+    /** A super-frame yielding more segments than this has a bogus {@code gso_size}. */
+    static final int MAX_SEGMENTS = 256;
+
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_PSH = 0x08;
+    private static final int TCP_CWR = 0x80;
+
+    private TcpSegmenter() {
+    }
+
+    /**
+     * Segments the Ethernet frame at absolute {@code frame} ({@code length} bytes) of {@code in}
+     * with MSS {@code gsoSize} and queues the datagrams on {@code udp} for {@code recipient}.
+     *
+     * @param in read only; ownership stays with the caller
+     * @param maxFrameLength the largest inner frame the underlay carries (segments must fit)
+     * @return the number of inner frames queued (their inner bytes are added to {@code counters}),
+     *     or -1 after counting a drop: {@link DropReason#BAD_VNET_HEADER} if the frame is not
+     *     TCP/IPv4 as the header claims or the sizes are bogus, {@link DropReason#OVERSIZE} if
+     *     one segment would not fit the underlay
+     */
+    static int segment(ByteBuf in, int frame, int length, int gsoSize, int vni, int maxFrameLength,
+            ByteBufAllocator alloc, UdpBind udp, InetSocketAddress recipient, VtepCounters counters) {
+        int ip = frame + EthernetFrame.HEADER_LENGTH;
+        int headers = headerLength(in, frame, length);
+        if (headers < 0 || gsoSize < 1) {
+            counters.drop(DropReason.BAD_VNET_HEADER);
+            return -1;
+        }
+        int ihl = (in.getUnsignedByte(ip) & 0x0f) * 4;
+        int tcp = ip + ihl;
+        int thl = headers - EthernetFrame.HEADER_LENGTH - ihl;
+        int payload = length - headers;
+        int segments = (payload + gsoSize - 1) / gsoSize;
+        if (segments > MAX_SEGMENTS) {
+            counters.drop(DropReason.BAD_VNET_HEADER);
+            return -1;
+        }
+        if (headers + Math.min(gsoSize, payload) > maxFrameLength) {
+            counters.drop(DropReason.OVERSIZE);
+            return -1;
+        }
+        int segmentSize = VxlanHeader.LENGTH + headers + gsoSize;
+        int perSend = Math.max(1, Math.min(MAX_SEGMENTS_PER_SEND, MAX_UDP_PAYLOAD / segmentSize));
+
+        int source = in.getInt(ip + 12);
+        int destination = in.getInt(ip + 16);
+        int ipId = in.getUnsignedShort(ip + 4);
+        int seq = in.getInt(tcp + 4);
+        int flags = in.getUnsignedByte(tcp + 13);
+        int vxlanWord1 = VxlanHeader.checkVni(vni) << 8;
+
+        int done = 0;
+        int offset = frame + headers;
+        while (done < segments) {
+            int count = Math.min(perSend, segments - done);
+            int chunkPayload = Math.min(count * gsoSize, payload - done * gsoSize);
+            ByteBuf out = alloc.directBuffer(count * (VxlanHeader.LENGTH + headers) + chunkPayload);
+            boolean handedOver = false;
+            try {
+                for (int i = 0; i < count; i++) {
+                    int index = done + i;
+                    int size = Math.min(gsoSize, payload - index * gsoSize);
+                    boolean last = index == segments - 1;
+                    int start = out.writerIndex();
+                    out.writeInt(VxlanHeader.FLAG_VNI << 24);
+                    out.writeInt(vxlanWord1);
+                    int oip = out.writerIndex() + EthernetFrame.HEADER_LENGTH;
+                    int otcp = oip + ihl;
+                    out.writeBytes(in, frame, headers);
+                    out.writeBytes(in, offset, size);
+                    offset += size;
+                    out.setShort(oip + 2, ihl + thl + size);
+                    out.setShort(oip + 4, ipId + index);
+                    InetChecksum.setIpv4HeaderChecksum(out, oip, ihl);
+                    out.setInt(otcp + 4, seq + index * gsoSize);
+                    int f = flags;
+                    if (!last) {
+                        f &= ~(TCP_FIN | TCP_PSH);
+                    }
+                    if (index > 0) {
+                        f &= ~TCP_CWR;
+                    }
+                    out.setByte(otcp + 13, f);
+                    out.setShort(otcp + 16, 0);
+                    long sum = InetChecksum.pseudoHeader(source, destination, InetChecksum.PROTO_TCP, thl + size);
+                    sum = InetChecksum.add(sum, out, otcp, thl + size);
+                    out.setShort(otcp + 16, InetChecksum.finish(sum));
+                    counters.sent(out.writerIndex() - start - VxlanHeader.LENGTH);
+                }
+                handedOver = true;
+                if (count == 1) {
+                    udp.send(out, recipient);
+                } else {
+                    udp.sendSegmented(out, segmentSize, recipient);
+                }
+            } finally {
+                if (!handedOver) {
+                    out.release();
+                }
+            }
+            done += count;
+        }
+        return segments;
+    }
+
+    /**
+     * Length of the Ethernet + IPv4 + TCP headers of the frame at absolute {@code frame}, or -1 if
+     * it is not an unfragmented TCP/IPv4 frame whose IPv4 total length matches {@code length}
+     * and which carries at least one byte of payload.
+     */
+    static int headerLength(ByteBuf buf, int frame, int length) {
+        if (length < EthernetFrame.HEADER_LENGTH + 20 + 20
+                || buf.getUnsignedShort(frame + EthernetFrame.ETHERTYPE_OFFSET) != EthernetFrame.ETHERTYPE_IPV4) {
+            return -1;
+        }
+        int ip = frame + EthernetFrame.HEADER_LENGTH;
+        int versionIhl = buf.getUnsignedByte(ip);
+        int ihl = (versionIhl & 0x0f) * 4;
+        if (versionIhl >>> 4 != 4 || ihl < 20 || buf.getUnsignedByte(ip + 9) != InetChecksum.PROTO_TCP
+                || buf.getUnsignedShort(ip + 2) != length - EthernetFrame.HEADER_LENGTH
+                || (buf.getUnsignedShort(ip + 6) & 0x3fff) != 0) {
+            return -1;
+        }
+        int tcp = ip + ihl;
+        if (tcp + 20 > frame + length) {
+            return -1;
+        }
+        int thl = (buf.getUnsignedByte(tcp + 12) >>> 4) * 4;
+        int headers = EthernetFrame.HEADER_LENGTH + ihl + thl;
+        if (thl < 20 || headers >= length) {
+            return -1;
+        }
+        return headers;
+    }
+}
