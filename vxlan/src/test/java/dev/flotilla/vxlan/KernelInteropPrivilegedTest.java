@@ -161,6 +161,44 @@ class KernelInteropPrivilegedTest {
         }
     }
 
+    /**
+     * Bulk TCP from Flotilla to the kernel: the TAP hands over TSO super-frames, Flotilla segments
+     * them and sends UDP GSO batches. On the underlay veth a batch is captured whole; cut at its
+     * stride, every piece must be a VXLAN packet of its own (flags, VNI, reserved bits) with a
+     * complete inner frame whose IPv4 length and IPv4/TCP checksums are right, and the kernel's
+     * task must have counted no checksum errors.
+     */
+    @Test
+    void bulkTcpToTheKernelIsValidVxlanPerSegment() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        List<UnderlayCapture.VxlanPacket> packets;
+        try (UnderlayCapture capture = UnderlayCapture.start(nodeA, "ul0")) {
+            Traffic.tcpEcho(taskA, taskB, TASK_B, 5005, 4 << 20);
+            packets = List.copyOf(capture.packets());
+        }
+        List<UnderlayCapture.VxlanPacket> tcpFromFlotilla = packets.stream()
+                .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6).toList();
+        assertThat(tcpFromFlotilla).hasSizeGreaterThan(100);
+        assertThat(vtepA.counters().txSuperFrames()).as("the TAP handed over TSO super-frames").isPositive();
+        assertThat(tcpFromFlotilla.stream().mapToInt(UnderlayCapture.VxlanPacket::segmentsInCapture).max().orElse(0))
+                .as("UDP GSO batches on the wire").isGreaterThan(1);
+        for (UnderlayCapture.VxlanPacket p : tcpFromFlotilla) {
+            assertThat(p.udpDstPort()).isEqualTo(4789);
+            assertThat(p.flags()).isEqualTo(0x08);
+            assertThat(p.reserved1()).isZero();
+            assertThat(p.vni()).isEqualTo(VNI);
+            assertThat(p.reserved2()).isZero();
+            assertThat(p.innerSrcIp()).isEqualTo(TASK_A.value());
+            assertThat(p.innerDstIp()).isEqualTo(TASK_B.value());
+            assertThat(p.innerLengthMatches()).as("inner IPv4 length = segment length").isTrue();
+            assertThat(p.innerChecksumsVerify()).as("inner IPv4 and TCP checksums").isTrue();
+        }
+        ExecResult nstat = NetnsExec.in(taskB).run("nstat", "-az", "TcpInCsumErrors", "IpInHdrErrors");
+        assertThat(nstat.stdout()).doesNotContainPattern("(TcpInCsumErrors|IpInHdrErrors)\\s+[1-9]");
+        assertThat(vtepA.counters().drops(DropReason.BAD_VNET_HEADER)).isZero();
+    }
+
     private static void run(String netns, String... argv) {
         ExecResult result = NetnsExec.in(netns).run(argv);
         assertThat(result.exitCode()).as("%s: %s", String.join(" ", argv), result.stderr()).isZero();
