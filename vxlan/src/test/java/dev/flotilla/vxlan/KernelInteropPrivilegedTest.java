@@ -180,9 +180,11 @@ class KernelInteropPrivilegedTest {
         List<UnderlayCapture.VxlanPacket> tcpFromFlotilla = packets.stream()
                 .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6).toList();
         assertThat(tcpFromFlotilla).hasSizeGreaterThan(100);
-        assertThat(vtepA.counters().txSuperFrames()).as("the TAP handed over TSO super-frames").isPositive();
-        assertThat(tcpFromFlotilla.stream().mapToInt(UnderlayCapture.VxlanPacket::segmentsInCapture).max().orElse(0))
-                .as("UDP GSO batches on the wire").isGreaterThan(1);
+        if (Vtep.OFFLOAD) { // -Dflotilla.vxlan.offload=false runs the same checks on frame-by-frame traffic
+            assertThat(vtepA.counters().txSuperFrames()).as("the TAP handed over TSO super-frames").isPositive();
+            assertThat(tcpFromFlotilla.stream().mapToInt(UnderlayCapture.VxlanPacket::segmentsInCapture).max()
+                    .orElse(0)).as("UDP GSO batches on the wire").isGreaterThan(1);
+        }
         for (UnderlayCapture.VxlanPacket p : tcpFromFlotilla) {
             assertThat(p.udpDstPort()).isEqualTo(4789);
             assertThat(p.flags()).isEqualTo(0x08);
