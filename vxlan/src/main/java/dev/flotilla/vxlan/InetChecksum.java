@@ -54,6 +54,41 @@ final class InetChecksum {
         return sum;
     }
 
+    /**
+     * Copies {@code length} bytes from {@code src} at absolute {@code srcIndex} to {@code dst} at
+     * absolute {@code dstIndex} (indexes of neither move) and adds them to {@code sum}, in one pass
+     * when both buffers expose their memory address.
+     *
+     * @throws IndexOutOfBoundsException if either range is outside its buffer's capacity
+     */
+    static long copyAndAdd(long sum, ByteBuf src, int srcIndex, ByteBuf dst, int dstIndex, int length) {
+        if (srcIndex < 0 || dstIndex < 0 || length < 0 || srcIndex > src.capacity() - length
+                || dstIndex > dst.capacity() - length) {
+            throw new IndexOutOfBoundsException("copy " + srcIndex + "+" + length + " of " + src.capacity()
+                    + " to " + dstIndex + " of " + dst.capacity());
+        }
+        if (!src.hasMemoryAddress() || !dst.hasMemoryAddress() || length < 16) {
+            dst.setBytes(dstIndex, src, srcIndex, length);
+            return add(sum, dst, dstIndex, length);
+        }
+        int words = length & ~7;
+        long from = src.memoryAddress() + srcIndex;
+        long to = dst.memoryAddress() + dstIndex;
+        long a = 0;
+        for (int i = 0; i < words; i += 8) {
+            long w = PlatformDependent.getLong(from + i);
+            PlatformDependent.putLong(to + i, w);
+            a += (w >>> 32) + (w & 0xffff_ffffL);
+        }
+        int swapped = fold(a);
+        sum += PlatformDependent.BIG_ENDIAN_NATIVE_ORDER ? swapped : ((swapped & 0xff) << 8 | swapped >>> 8);
+        if (words < length) {
+            dst.setBytes(dstIndex + words, src, srcIndex + words, length - words);
+            sum = add(sum, dst, dstIndex + words, length - words);
+        }
+        return sum;
+    }
+
     /** Sums {@code length} (a multiple of 8) bytes at native {@code address} as 32-bit halves of native longs. */
     private static long addNative(long address, int length) {
         long a = 0;

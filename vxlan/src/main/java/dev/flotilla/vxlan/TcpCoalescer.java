@@ -57,7 +57,7 @@ final class TcpCoalescer {
         }
         int at = frame.readerIndex();
         int length = frame.readableBytes();
-        int frameHeaders = mergeableHeaders(frame, at, length);
+        int frameHeaders = candidateHeaders(frame, at, length);
         if (frameHeaders < 0) {
             flush();
             writeSingle(target, frame, at, length, 0);
@@ -68,10 +68,23 @@ final class TcpCoalescer {
             flush();
         }
         ByteBuf buf = buffer();
-        int tcp = at + EthernetFrame.HEADER_LENGTH + 20;
+        int ip = at + EthernetFrame.HEADER_LENGTH;
+        int tcp = ip + 20;
         int flags = frame.getUnsignedByte(tcp + 13);
+        // The TCP checksum is verified while the payload is copied (one pass); a segment that
+        // fails leaves the pending bytes as they were and goes on its own, for the kernel to drop.
+        long sum = InetChecksum.pseudoHeader(frame.getInt(ip + 12), frame.getInt(ip + 16), InetChecksum.PROTO_TCP,
+                length - EthernetFrame.HEADER_LENGTH - 20);
+        sum = InetChecksum.add(sum, frame, tcp, frameHeaders - EthernetFrame.HEADER_LENGTH - 20);
+        int payloadAt = tap == null ? FRAME + frameHeaders : FRAME + bytes;
+        sum = InetChecksum.copyAndAdd(sum, frame, at + frameHeaders, buf, payloadAt, payload);
+        if (!InetChecksum.verifies(sum)) {
+            flush();
+            writeSingle(target, frame, at, length, 0);
+            return;
+        }
         if (tap == null) {
-            buf.setBytes(FRAME, frame, at, length);
+            buf.setBytes(FRAME, frame, at, frameHeaders);
             tap = target;
             segments = 1;
             bytes = length;
@@ -79,7 +92,6 @@ final class TcpCoalescer {
             headers = frameHeaders;
             nextSeq = frame.getInt(tcp + 4) + payload;
         } else {
-            buf.setBytes(FRAME + bytes, frame, at + frameHeaders, payload);
             segments++;
             bytes += payload;
             nextSeq += payload;
@@ -170,9 +182,10 @@ final class TcpCoalescer {
 
     /**
      * Headers length if {@code frame} may join a super-frame: TCP/IPv4 without IP options, not a
-     * fragment, flags ACK or ACK|PSH, payload, and both checksums verify. Otherwise -1.
+     * fragment, flags ACK or ACK|PSH, payload, and an IPv4 header checksum that verifies (the TCP
+     * checksum is verified while copying). Otherwise -1.
      */
-    static int mergeableHeaders(ByteBuf frame, int at, int length) {
+    static int candidateHeaders(ByteBuf frame, int at, int length) {
         int headers = TcpSegmenter.headerLength(frame, at, length);
         if (headers < 0) {
             return -1;
@@ -183,12 +196,6 @@ final class TcpCoalescer {
             return -1;
         }
         if (!InetChecksum.verifies(InetChecksum.add(0, frame, ip, 20))) {
-            return -1;
-        }
-        int tcpLength = length - EthernetFrame.HEADER_LENGTH - 20;
-        long sum = InetChecksum.pseudoHeader(frame.getInt(ip + 12), frame.getInt(ip + 16), InetChecksum.PROTO_TCP,
-                tcpLength);
-        if (!InetChecksum.verifies(InetChecksum.add(sum, frame, tcp, tcpLength))) {
             return -1;
         }
         return headers;

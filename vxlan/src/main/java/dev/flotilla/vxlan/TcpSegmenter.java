@@ -38,7 +38,7 @@ final class TcpSegmenter {
      *
      * @param in read only; ownership stays with the caller
      * @param maxFrameLength the largest inner frame the underlay carries (segments must fit)
-     * @return the number of inner frames queued (their inner bytes are added to {@code counters}),
+     * @return the number of inner frames queued (counted in {@code counters} as sent),
      *     or -1 after counting a drop: {@link DropReason#BAD_VNET_HEADER} if the frame is not
      *     TCP/IPv4 as the header claims or the sizes are bogus, {@link DropReason#OVERSIZE} if
      *     one segment would not fit the underlay
@@ -76,6 +76,7 @@ final class TcpSegmenter {
 
         int done = 0;
         int offset = frame + headers;
+        int innerBytes = 0;
         while (done < segments) {
             int count = Math.min(perSend, segments - done);
             int chunkPayload = Math.min(count * gsoSize, payload - done * gsoSize);
@@ -86,14 +87,11 @@ final class TcpSegmenter {
                     int index = done + i;
                     int size = Math.min(gsoSize, payload - index * gsoSize);
                     boolean last = index == segments - 1;
-                    int start = out.writerIndex();
                     out.writeInt(VxlanHeader.FLAG_VNI << 24);
                     out.writeInt(vxlanWord1);
                     int oip = out.writerIndex() + EthernetFrame.HEADER_LENGTH;
                     int otcp = oip + ihl;
                     out.writeBytes(in, frame, headers);
-                    out.writeBytes(in, offset, size);
-                    offset += size;
                     out.setShort(oip + 2, ihl + thl + size);
                     out.setShort(oip + 4, ipId + index);
                     InetChecksum.setIpv4HeaderChecksum(out, oip, ihl);
@@ -108,9 +106,13 @@ final class TcpSegmenter {
                     out.setByte(otcp + 13, f);
                     out.setShort(otcp + 16, 0);
                     long sum = InetChecksum.pseudoHeader(source, destination, InetChecksum.PROTO_TCP, thl + size);
-                    sum = InetChecksum.add(sum, out, otcp, thl + size);
+                    sum = InetChecksum.add(sum, out, otcp, thl);
+                    // The payload is copied and summed in one pass.
+                    sum = InetChecksum.copyAndAdd(sum, in, offset, out, out.writerIndex(), size);
+                    out.writerIndex(out.writerIndex() + size);
+                    offset += size;
                     out.setShort(otcp + 16, InetChecksum.finish(sum));
-                    counters.sent(out.writerIndex() - start - VxlanHeader.LENGTH);
+                    innerBytes += headers + size;
                 }
                 handedOver = true;
                 if (count == 1) {
@@ -125,6 +127,7 @@ final class TcpSegmenter {
             }
             done += count;
         }
+        counters.sent(segments, innerBytes);
         return segments;
     }
 

@@ -47,6 +47,11 @@ public final class VtepCounters {
         txBytes.add(innerBytes);
     }
 
+    void sent(int packets, int innerBytes) {
+        txPackets.add(packets);
+        txBytes.add(innerBytes);
+    }
+
     void received(int packets, int innerBytes) {
         rxPackets.add(packets);
         rxBytes.add(innerBytes);
