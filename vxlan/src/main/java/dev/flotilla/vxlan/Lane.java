@@ -31,6 +31,13 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
 
     /** Set once, on the loop, before the socket reads anything; published by the bind's future. */
     private Channel channel;
+    /**
+     * The sockets datagrams leave from, picked by {@link FlowHash}: {@link #channel} (port 4789)
+     * and the extra send sockets on ephemeral ports. Set on the loop before any TAP is attached.
+     */
+    private volatile Channel[] senders = new Channel[0];
+    /** Bit i: {@code senders[i]} has writes to flush. Only touched on the loop. */
+    private long dirty;
     /** Receive offload: merges decapsulated TCP segments per read. Only touched on the loop. */
     private final TcpCoalescer rx;
     /** Send GSO batches as one {@code sendmsg} with {@code UDP_SEGMENT}. */
@@ -68,6 +75,19 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
         ports.remove(port);
     }
 
+    /** Loop only, before any TAP is attached: the send sockets, {@link #channel} first. */
+    void senders(List<Channel> all) {
+        if (all.isEmpty() || all.size() > 64 || all.get(0) != channel) {
+            throw new IllegalArgumentException("1..64 senders, the bound socket first: " + all);
+        }
+        senders = all.toArray(new Channel[0]);
+    }
+
+    /** The extra send sockets (not {@link #channel}); for closing. */
+    List<Channel> extraSenders() {
+        return senders.length <= 1 ? List.of() : List.of(senders).subList(1, senders.length);
+    }
+
     // --- UdpBind: called from TapPort on this loop ---
 
     /** Takes ownership of {@code payload}: Netty releases it once written or failed. */
@@ -75,26 +95,107 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
     public void send(ByteBuf payload, InetSocketAddress recipient) {
         // The void promise reports failures to exceptionCaught, where they are counted.
         channel.write(new DatagramPacket(payload, recipient), channel.voidPromise());
+        dirty |= 1;
+    }
+
+    @Override
+    public void send(ByteBuf payload, InetSocketAddress recipient, int flowHash) {
+        Channel sender = sender(flowHash);
+        sender.write(new DatagramPacket(payload, recipient), sender.voidPromise());
     }
 
     /** Takes ownership of {@code payload}: one {@code sendmsg} with {@code UDP_SEGMENT} when supported. */
     @Override
     public void sendSegmented(ByteBuf payload, int segmentSize, InetSocketAddress recipient) {
+        sendSegmented(payload, segmentSize, recipient, 0);
+    }
+
+    @Override
+    public void sendSegmented(ByteBuf payload, int segmentSize, InetSocketAddress recipient, int flowHash) {
         if (udpGso) {
-            channel.write(new SegmentedDatagramPacket(payload, segmentSize, recipient), channel.voidPromise());
+            Channel sender = sender(flowHash);
+            sender.write(new SegmentedDatagramPacket(payload, segmentSize, recipient), sender.voidPromise());
         } else {
-            UdpBind.super.sendSegmented(payload, segmentSize, recipient);
+            try {
+                while (payload.isReadable()) {
+                    send(payload.readRetainedSlice(Math.min(segmentSize, payload.readableBytes())), recipient, flowHash);
+                }
+            } finally {
+                payload.release();
+            }
         }
+    }
+
+    /** The socket for {@code flowHash}, marked for the next {@link #flush()}. */
+    private Channel sender(int flowHash) {
+        Channel[] all = senders;
+        if (all.length <= 1) {
+            dirty |= 1;
+            return channel;
+        }
+        int i = (flowHash & 0x7fff_ffff) % all.length;
+        dirty |= 1L << i;
+        return all[i];
     }
 
     @Override
     public void flush() {
-        channel.flush();
+        long pending = dirty;
+        dirty = 0;
+        if (pending == 0 || senders.length <= 1) {
+            channel.flush();
+            return;
+        }
+        Channel[] all = senders;
+        for (int i = 0; i < all.length; i++) {
+            if ((pending & 1L << i) != 0) {
+                all[i].flush();
+            }
+        }
     }
 
+    /** {@code false} while any send socket is above its high-water mark. */
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        Channel[] all = senders;
+        if (all.length <= 1) {
+            return channel.isWritable();
+        }
+        for (Channel sender : all) {
+            if (!sender.isWritable()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The pipeline handler of an extra send socket: drains stray input, relays writability and errors. */
+    ChannelInboundHandlerAdapter senderHandler() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg); // nothing is sent to these ports; drop whatever comes
+            }
+
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                resumeIfWritable();
+                ctx.fireChannelWritabilityChanged();
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                Lane.this.exceptionCaught(ctx, cause);
+            }
+        };
+    }
+
+    private void resumeIfWritable() {
+        if (isWritable()) {
+            for (TapPort port : ports) {
+                port.resume();
+            }
+        }
     }
 
     // --- inbound: the socket's pipeline, on this loop ---
@@ -134,11 +235,7 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            for (TapPort port : ports) {
-                port.resume();
-            }
-        }
+        resumeIfWritable();
         ctx.fireChannelWritabilityChanged();
     }
 

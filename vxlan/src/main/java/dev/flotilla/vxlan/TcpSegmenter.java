@@ -73,6 +73,7 @@ final class TcpSegmenter {
         int seq = in.getInt(tcp + 4);
         int flags = in.getUnsignedByte(tcp + 13);
         int vxlanWord1 = VxlanHeader.checkVni(vni) << 8;
+        int flow = FlowHash.of(in, frame, length);
 
         int done = 0;
         int offset = frame + headers;
@@ -116,9 +117,9 @@ final class TcpSegmenter {
                 }
                 handedOver = true;
                 if (count == 1) {
-                    udp.send(out, recipient);
+                    udp.send(out, recipient, flow);
                 } else {
-                    udp.sendSegmented(out, segmentSize, recipient);
+                    udp.sendSegmented(out, segmentSize, recipient, flow);
                 }
             } finally {
                 if (!handedOver) {

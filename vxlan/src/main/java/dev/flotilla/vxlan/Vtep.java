@@ -76,6 +76,12 @@ public final class Vtep implements AutoCloseable {
      * {@code flotilla.vxlan.offload} is {@code false} (to compare, or on a kernel without them).
      */
     static final boolean OFFLOAD = !"false".equalsIgnoreCase(System.getProperty("flotilla.vxlan.offload"));
+    /**
+     * UDP source ports per lane, picked per inner flow ({@link FlowHash}): the bound port plus
+     * sockets on ephemeral ports (RFC 7348 section 5). {@code flotilla.vxlan.sourcePorts}, 1..64;
+     * 1 sends everything from the bound port.
+     */
+    static final int SOURCE_PORTS = Math.max(1, Math.min(64, Integer.getInteger("flotilla.vxlan.sourcePorts", 4)));
 
     private final VtepConfig config;
     private final ForwardingDb fdb;
@@ -133,8 +139,8 @@ public final class Vtep implements AutoCloseable {
             vtep.close();
             throw e;
         }
-        logger.info("VTEP bound on udp {} with {} lane(s); inner MTU {} for underlay MTU {}; offloads {}",
-                config.socketAddress(), loops.size(), config.innerMtu(), config.underlayMtu(),
+        logger.info("VTEP bound on udp {} with {} lane(s), {} source port(s) each; inner MTU {} for underlay MTU {};"
+                + " offloads {}", config.socketAddress(), loops.size(), SOURCE_PORTS, config.innerMtu(), config.underlayMtu(),
                 OFFLOAD ? "TSO/GSO on the TAPs, UDP GSO " + EpollDatagramChannel.isSegmentedDatagramPacketSupported()
                         + ", UDP GRO" : "off");
         return vtep;
@@ -162,8 +168,29 @@ public final class Vtep implements AutoCloseable {
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * DATAGRAMS_PER_READ));
         }
-        await(NetnsEventLoops.bindOnLoop(lane.loop(), bootstrap, config.socketAddress()),
+        Channel bound = await(NetnsEventLoops.bindOnLoop(lane.loop(), bootstrap, config.socketAddress()),
                 "bind udp " + config.socketAddress());
+        List<Channel> senders = new ArrayList<>(SOURCE_PORTS);
+        senders.add(bound);
+        try {
+            InetSocketAddress ephemeral = new InetSocketAddress(config.bindAddress(), 0);
+            for (int i = 1; i < SOURCE_PORTS; i++) {
+                Bootstrap sender = new Bootstrap()
+                        .group(lane.loop())
+                        .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                        .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                        .option(ChannelOption.ALLOCATOR, alloc)
+                        .handler(lane.senderHandler());
+                senders.add(await(NetnsEventLoops.bindOnLoop(lane.loop(), sender, ephemeral), "bind udp " + ephemeral));
+            }
+            await(lane.loop().submit(() -> lane.senders(senders)), "senders of " + lane.loop());
+        } catch (RuntimeException e) {
+            for (Channel sender : senders.subList(1, senders.size())) {
+                sender.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -283,6 +310,9 @@ public final class Vtep implements AutoCloseable {
             detach(vni);
         }
         for (Lane lane : lanes) {
+            for (Channel sender : lane.extraSenders()) {
+                await(sender.close(), "close " + sender);
+            }
             Channel channel = lane.channel();
             if (channel != null) {
                 await(channel.close(), "close " + channel);

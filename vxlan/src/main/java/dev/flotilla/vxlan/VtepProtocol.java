@@ -117,9 +117,10 @@ public final class VtepProtocol {
             if (entry == null) {
                 return;
             }
+            int flow = FlowHash.of(frame, frame.readerIndex(), length);
             VxlanHeader.encode(frame, vni);
             handedOver = true;
-            udp.send(frame, entry.remote());
+            udp.send(frame, entry.remote(), flow);
             counters.sent(length);
         } finally {
             if (!handedOver) {

@@ -196,9 +196,44 @@ class KernelInteropPrivilegedTest {
             assertThat(p.innerLengthMatches()).as("inner IPv4 length = segment length").isTrue();
             assertThat(p.innerChecksumsVerify()).as("inner IPv4 and TCP checksums").isTrue();
         }
+        assertThat(tcpFromFlotilla.stream().map(UnderlayCapture.VxlanPacket::udpSrcPort).distinct())
+                .as("one flow, one source port").hasSize(1);
         ExecResult nstat = NetnsExec.in(taskB).run("nstat", "-az", "TcpInCsumErrors", "IpInHdrErrors");
         assertThat(nstat.stdout()).doesNotContainPattern("(TcpInCsumErrors|IpInHdrErrors)\\s+[1-9]");
         assertThat(vtepA.counters().drops(DropReason.BAD_VNET_HEADER)).isZero();
+    }
+
+    /**
+     * RFC 7348 section 5: the outer source port is a hash of the inner flow. Eight TCP flows from
+     * Flotilla to the kernel: each keeps one source port (no reordering), and together they use
+     * more than one (four ports per lane: all eight on one has probability 4^-7).
+     */
+    @Test
+    void sourcePortFollowsTheInnerFlow() throws Exception {
+        assumeTrue(Vtep.SOURCE_PORTS > 1, "flotilla.vxlan.sourcePorts=1");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        List<UnderlayCapture.VxlanPacket> packets;
+        try (UnderlayCapture capture = UnderlayCapture.start(nodeA, "ul0")) {
+            for (int port = 5010; port < 5018; port++) {
+                Traffic.tcpEcho(taskA, taskB, TASK_B, port, 16 * 1024);
+            }
+            // The capture thread may still be draining its ring: wait until all eight flows are in.
+            assertThat(Netlab.eventually(() -> capture.packets().stream()
+                    .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6)
+                    .map(UnderlayCapture.VxlanPacket::innerPorts).distinct().count() >= 8, 5)).isTrue();
+            packets = List.copyOf(capture.packets());
+        }
+        java.util.Map<Integer, java.util.Set<Integer>> portsByFlow = new java.util.HashMap<>();
+        for (UnderlayCapture.VxlanPacket p : packets) {
+            if (p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6) {
+                portsByFlow.computeIfAbsent(p.innerPorts(), k -> new java.util.HashSet<>()).add(p.udpSrcPort());
+            }
+        }
+        assertThat(portsByFlow).hasSize(8);
+        assertThat(portsByFlow.values()).allSatisfy(ports -> assertThat(ports).hasSize(1));
+        assertThat(portsByFlow.values().stream().flatMap(java.util.Set::stream).distinct().count())
+                .as("flows spread over source ports").isGreaterThan(1);
     }
 
     private static void run(String netns, String... argv) {

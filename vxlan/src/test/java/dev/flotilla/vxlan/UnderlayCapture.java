@@ -22,7 +22,8 @@ final class UnderlayCapture implements AutoCloseable {
     /** One captured VXLAN packet, outer and inner fields as read from the raw bytes. */
     record VxlanPacket(int outerSrc, int outerDst, int udpDstPort, int flags, int reserved1, int vni, int reserved2,
                        long innerDstMac, long innerSrcMac, int innerEtherType, int innerSrcIp, int innerDstIp,
-                       int innerProtocol, boolean innerLengthMatches, boolean innerChecksumsVerify, int segmentsInCapture) {
+                       int innerProtocol, boolean innerLengthMatches, boolean innerChecksumsVerify, int segmentsInCapture,
+                       int udpSrcPort, int innerPorts) {
     }
 
     /** Capture poll interval while the ring is empty. */
@@ -121,7 +122,9 @@ final class UnderlayCapture implements AutoCloseable {
                     b.get(vx) & 0xff, b.getInt(vx) & 0xff_ffff, b.getInt(vx + 4) >>> 8, b.get(vx + 7) & 0xff,
                     mac(b, inner), mac(b, inner + 6), innerType,
                     innerIpv4 ? b.getInt(innerIp + 12) : 0, innerIpv4 ? b.getInt(innerIp + 16) : 0,
-                    protocol, lengthMatches, checksums, segments));
+                    protocol, lengthMatches, checksums, segments, b.getShort(udp) & 0xffff,
+                    innerIpv4 && end >= innerIp + ((b.get(innerIp) & 0x0f) * 4) + 4
+                            ? b.getInt(innerIp + (b.get(innerIp) & 0x0f) * 4) : 0));
         }
         return out;
     }
