@@ -69,6 +69,12 @@ public final class Vtep implements AutoCloseable {
     private static final int DATAGRAMS_PER_READ = 16;
     /** A UDP GRO read: up to 64 KiB of coalesced datagrams. */
     private static final int GRO_READ_BYTES = 65_536;
+    /**
+     * Datagrams per readiness event with GRO. Netty counts every datagram of a GRO read, so its
+     * default (16) would end the event after the first 64 KiB read and split each TCP super-frame
+     * (two UDP GSO sends at MTU 1500) over two wake-ups and two TAP writes.
+     */
+    private static final int GRO_DATAGRAMS_PER_EVENT = 256;
     /** TCP offloads the TAPs take: we complete checksums and segment TCP/IPv4 ourselves. */
     private static final int TAP_OFFLOADS = TunTap.TUN_F_CSUM | TunTap.TUN_F_TSO4;
     /**
@@ -162,7 +168,8 @@ public final class Vtep implements AutoCloseable {
             // per datagram (segment size from the cmsg). recvmmsg would cut them at its slot size.
             bootstrap.option(EpollChannelOption.UDP_GRO, true)
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ_BYTES));
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ_BYTES)
+                            .maxMessagesPerRead(GRO_DATAGRAMS_PER_EVENT));
         } else {
             // recvmmsg: one buffer per read, sliced per datagram.
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
