@@ -300,16 +300,19 @@ final class TapPort implements EpollIoHandle, TapDevice {
         if (registration != null) {
             registration.cancel();
         }
+        close();
+    }
+
+    /**
+     * Closes the descriptor and releases the read buffer; idempotent. Lane's loop only: from
+     * {@link #closeOnLoop()}, or from Netty when the loop shuts down.
+     */
+    @Override
+    public void close() {
         if (readBuffer != null) {
             readBuffer.release();
             readBuffer = null;
         }
-        close();
-    }
-
-    /** Closes the descriptor; idempotent. Netty calls this too when the loop shuts down. */
-    @Override
-    public void close() {
         try {
             fd.close();
         } catch (IOException e) {
