@@ -82,11 +82,34 @@ final class InetChecksum {
         }
         int swapped = fold(a);
         sum += PlatformDependent.BIG_ENDIAN_NATIVE_ORDER ? swapped : ((swapped & 0xff) << 8 | swapped >>> 8);
+        for (int i = words; i < length; i++) {
+            PlatformDependent.putByte(to + i, PlatformDependent.getByte(from + i));
+        }
         if (words < length) {
-            dst.setBytes(dstIndex + words, src, srcIndex + words, length - words);
             sum = add(sum, dst, dstIndex + words, length - words);
         }
         return sum;
+    }
+
+    /**
+     * Copies {@code length} bytes between absolute indexes (no index moves) with one
+     * {@code copyMemory} when both buffers expose their address. Netty 4.2's adaptive buffers
+     * allocate a NIO view in {@code setBytes(int, ByteBuf, int, int)} from some sources; this
+     * does not.
+     *
+     * @throws IndexOutOfBoundsException if either range is outside its buffer's capacity
+     */
+    static void copy(ByteBuf src, int srcIndex, ByteBuf dst, int dstIndex, int length) {
+        if (srcIndex < 0 || dstIndex < 0 || length < 0 || srcIndex > src.capacity() - length
+                || dstIndex > dst.capacity() - length) {
+            throw new IndexOutOfBoundsException("copy " + srcIndex + "+" + length + " of " + src.capacity()
+                    + " to " + dstIndex + " of " + dst.capacity());
+        }
+        if (src.hasMemoryAddress() && dst.hasMemoryAddress()) {
+            PlatformDependent.copyMemory(src.memoryAddress() + srcIndex, dst.memoryAddress() + dstIndex, length);
+        } else {
+            dst.setBytes(dstIndex, src, srcIndex, length);
+        }
     }
 
     /** Sums {@code length} (a multiple of 8) bytes at native {@code address} as 32-bit halves of native longs. */

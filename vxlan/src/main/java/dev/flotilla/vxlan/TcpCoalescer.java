@@ -84,7 +84,7 @@ final class TcpCoalescer {
             return;
         }
         if (tap == null) {
-            buf.setBytes(FRAME, frame, at, frameHeaders);
+            InetChecksum.copy(frame, at, buf, FRAME, frameHeaders);
             tap = target;
             segments = 1;
             bytes = length;
@@ -210,7 +210,7 @@ final class TcpCoalescer {
         ByteBuf buf = buffer();
         VirtioNetHeader.setNone(buf, 0);
         buf.setByte(0, flags);
-        buf.setBytes(FRAME, frame, at, length);
+        InetChecksum.copy(frame, at, buf, FRAME, length);
         buf.setIndex(0, FRAME + length);
         try {
             target.writeVnet(buf);

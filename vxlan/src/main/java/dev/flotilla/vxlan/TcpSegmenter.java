@@ -92,7 +92,8 @@ final class TcpSegmenter {
                     out.writeInt(vxlanWord1);
                     int oip = out.writerIndex() + EthernetFrame.HEADER_LENGTH;
                     int otcp = oip + ihl;
-                    out.writeBytes(in, frame, headers);
+                    InetChecksum.copy(in, frame, out, out.writerIndex(), headers);
+                    out.writerIndex(out.writerIndex() + headers);
                     out.setShort(oip + 2, ihl + thl + size);
                     out.setShort(oip + 4, ipId + index);
                     InetChecksum.setIpv4HeaderChecksum(out, oip, ihl);

@@ -175,8 +175,8 @@ public final class VtepProtocol {
             return;
         }
         ByteBuf copy = alloc.directBuffer(VxlanHeader.LENGTH + frameLength);
-        copy.setIndex(VxlanHeader.LENGTH, VxlanHeader.LENGTH);
-        copy.writeBytes(read, frame, frameLength);
+        InetChecksum.copy(read, frame, copy, VxlanHeader.LENGTH, frameLength);
+        copy.setIndex(VxlanHeader.LENGTH, VxlanHeader.LENGTH + frameLength);
         if ((flags & VirtioNetHeader.F_NEEDS_CSUM) != 0
                 && !completeChecksum(copy, VirtioNetHeader.csumStart(read, at), VirtioNetHeader.csumOffset(read, at))) {
             copy.release();
