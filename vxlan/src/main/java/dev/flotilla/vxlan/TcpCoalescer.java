@@ -11,8 +11,9 @@ import java.io.IOException;
  * the bridge and the task's TCP stack handle one packet instead of dozens, as after the kernel's
  * own GRO. The rules follow the kernel's {@code tcp_gro_receive}: only ACK (+PSH) segments whose
  * IPv4 and TCP checksums verify, same addresses, ports, ACK number, flags, window and options,
- * sequence numbers contiguous, every segment but the last exactly the first's size; PSH or a
- * shorter segment ends the super-frame. Anything else is written on its own, in order.
+ * sequence numbers contiguous, every segment but the last exactly the first's size (at least
+ * {@value #MIN_MSS} bytes); PSH or a shorter segment ends the super-frame. Anything else is
+ * written on its own, in order.
  *
  * <p>Confined to the lane's event loop: {@link #offer} during a read, {@link #flush} when the
  * read completes (so nothing is held across loop iterations and a detached TAP's descriptor is
@@ -25,6 +26,12 @@ final class TcpCoalescer {
     private static final int FRAME = VirtioNetHeader.LENGTH;
     private static final int IP = FRAME + EthernetFrame.HEADER_LENGTH;
     private static final int TCP = IP + 20;
+    /**
+     * Smallest first segment that starts a super-frame (RFC 879's default MSS): the first segment
+     * sets {@code gso_size}, and a peer's train of tiny segments must not become a GSO frame of
+     * thousands of 1-byte segments. Smaller ones (interactive traffic) go on their own.
+     */
+    static final int MIN_MSS = 536;
     private static final int TCP_ACK = 0x10;
     private static final int TCP_PSH = 0x08;
 
@@ -66,6 +73,10 @@ final class TcpCoalescer {
         int payload = length - frameHeaders;
         if (tap != null && !continues(target, frame, at, frameHeaders, payload)) {
             flush();
+        }
+        if (tap == null && payload < MIN_MSS) {
+            writeSingle(target, frame, at, length, 0);
+            return;
         }
         ByteBuf buf = buffer();
         int ip = at + EthernetFrame.HEADER_LENGTH;

@@ -176,6 +176,22 @@ class OffloadTest {
     }
 
     @Test
+    void tinySegmentsNeverStartASuperFrame() {
+        byte[] payload = randomBytes(100 * 20, 9);
+        for (int i = 0; i < 20; i++) {
+            ByteBuf frame = Frames.tcpFrame(8, MAC3, MAC2, T2.value(), T3.value(), 40000, 5201, i * 100, 77,
+                    Frames.TCP_ACK, i, java.util.Arrays.copyOfRange(payload, i * 100, i * 100 + 100), false);
+            VxlanHeader.encode(frame, VNI);
+            sideB.fromUdp(frame, FROM_A, rx);
+            frame.release();
+        }
+        rx.flush();
+        assertThat(tapB.frames).hasSize(20);
+        assertThat(tapB.headers).allSatisfy(h -> assertThat(h[1]).as("no GSO").isZero());
+        assertThat(countersB.rxSuperFrames()).isZero();
+    }
+
+    @Test
     void aSmallFrameWithAPartialChecksumLeavesCompleted() {
         byte[] payload = randomBytes(101, 4);
         ByteBuf frame = Frames.tcpFrame(0, MAC3, MAC2, T2.value(), T3.value(), 40000, 5201, 9, 77, Frames.TCP_ACK, 1,
