@@ -3,12 +3,15 @@ package dev.flotilla.vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.Errors;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -40,8 +43,16 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
     private long dirty;
     /** Receive offload: merges decapsulated TCP segments per read. Only touched on the loop. */
     private final TcpCoalescer rx;
-    /** Send GSO batches as one {@code sendmsg} with {@code UDP_SEGMENT}. */
-    private final boolean udpGso;
+    /**
+     * Send GSO batches as one {@code sendmsg} with {@code UDP_SEGMENT}. Turned off for good after
+     * {@link #GSO_FAILURES_BEFORE_FALLBACK} batches in a row fail with an error GSO itself causes
+     * (an egress MTU below the configured underlay MTU, an IPsec policy on the route): the kernel
+     * does not fragment GSO batches, so bulk TCP would stall where single datagrams still pass,
+     * fragmented. Loop only.
+     */
+    private boolean udpGso;
+    private int gsoFailures;
+    private final ChannelFutureListener gsoResult = this::gsoSent;
     /** TAPs registered on this loop. Only touched on the loop. */
     private final List<TapPort> ports = new ArrayList<>();
 
@@ -114,7 +125,7 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
     public void sendSegmented(ByteBuf payload, int segmentSize, InetSocketAddress recipient, int flowHash) {
         if (udpGso) {
             Channel sender = sender(flowHash);
-            sender.write(new SegmentedDatagramPacket(payload, segmentSize, recipient), sender.voidPromise());
+            sender.write(new SegmentedDatagramPacket(payload, segmentSize, recipient)).addListener(gsoResult);
         } else {
             try {
                 while (payload.isReadable()) {
@@ -124,6 +135,33 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
                 payload.release();
             }
         }
+    }
+
+    static final int GSO_FAILURES_BEFORE_FALLBACK = 3;
+    private static final int EIO = 5;
+    private static final int EINVAL = 22;
+    private static final int EMSGSIZE = 90;
+
+    /** Loop only: the outcome of one UDP GSO batch. */
+    private void gsoSent(ChannelFuture future) {
+        if (future.isSuccess()) {
+            gsoFailures = 0;
+            return;
+        }
+        counters.udpSendError();
+        Throwable cause = future.cause();
+        boolean gsoError = cause instanceof Errors.NativeIoException e
+                && (e.expectedErr() == -EINVAL || e.expectedErr() == -EIO || e.expectedErr() == -EMSGSIZE);
+        if (gsoError && ++gsoFailures >= GSO_FAILURES_BEFORE_FALLBACK && udpGso) {
+            udpGso = false;
+            logger.warn("VXLAN socket {}: UDP GSO sends keep failing ({}); sending datagrams one by one from now on."
+                    + " Is the underlay MTU below the configured one?", future.channel(), cause.toString());
+        }
+    }
+
+    /** {@code false} once UDP GSO was given up after repeated failures (see {@link #udpGso}). Loop only. */
+    boolean udpGso() {
+        return udpGso;
     }
 
     /** The socket for {@code flowHash}, marked for the next {@link #flush()}. */

@@ -236,6 +236,28 @@ class KernelInteropPrivilegedTest {
                 .as("flows spread over source ports").isGreaterThan(1);
     }
 
+    /**
+     * An underlay MTU below the configured one (1400 < 1500): the kernel refuses UDP GSO batches
+     * whose segments exceed the egress MTU, where single datagrams are fragmented. After a few
+     * failed batches the lane sends datagram by datagram and bulk TCP still gets through.
+     */
+    @Test
+    void udpGsoFallsBackWhenTheUnderlayMtuIsSmallerThanConfigured() throws Exception {
+        assumeTrue(Vtep.OFFLOAD && io.netty.channel.epoll.EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
+                "UDP GSO in use");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        run(null, "ip", "-n", nodeA, "link", "set", "ul0", "mtu", "1400");
+        run(null, "ip", "-n", nodeB, "link", "set", "ul0", "mtu", "1400");
+
+        long start = System.nanoTime();
+        Traffic.tcpEcho(taskA, taskB, TASK_B, 5020, 2 << 20);
+        // Without the fallback only what fits one datagram gets through: minutes instead of a second.
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(20));
+        assertThat(vtepA.counters().udpSendErrors()).as("the GSO batches that failed before the fallback")
+                .isGreaterThanOrEqualTo(Lane.GSO_FAILURES_BEFORE_FALLBACK);
+    }
+
     private static void run(String netns, String... argv) {
         ExecResult result = NetnsExec.in(netns).run(argv);
         assertThat(result.exitCode()).as("%s: %s", String.join(" ", argv), result.stderr()).isZero();
