@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One event loop's share of a {@link Vtep}: a UDP socket on the VXLAN port (several lanes share
- * the port with {@code SO_REUSEPORT}) and the TAPs whose frames leave through it. Everything a
- * lane owns is confined to its loop, so the transmit path takes no lock and crosses no thread.
+ * the port with {@code SO_REUSEPORT}), a few send-only sockets on ephemeral ports (the outer
+ * source port follows the inner flow), the receive coalescer, and the TAPs whose frames leave
+ * through them. Everything a lane owns is confined to its loop, so the transmit path takes no
+ * lock and crosses no thread.
  */
 final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
 
@@ -157,11 +159,6 @@ final class Lane extends ChannelInboundHandlerAdapter implements UdpBind {
             logger.warn("VXLAN socket {}: UDP GSO sends keep failing ({}); sending datagrams one by one from now on."
                     + " Is the underlay MTU below the configured one?", future.channel(), cause.toString());
         }
-    }
-
-    /** {@code false} once UDP GSO was given up after repeated failures (see {@link #udpGso}). Loop only. */
-    boolean udpGso() {
-        return udpGso;
     }
 
     /** The socket for {@code flowHash}, marked for the next {@link #flush()}. */
