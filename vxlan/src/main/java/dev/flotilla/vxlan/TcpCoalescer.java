@@ -197,6 +197,10 @@ final class TcpCoalescer {
      * checksum is verified while copying). Otherwise -1.
      */
     static int candidateHeaders(ByteBuf frame, int at, int length) {
+        // Untagged only: the offsets below (and the super-frame's csum_start) assume IPv4 at 14.
+        if (TcpSegmenter.linkHeaderLength(frame, at, length) != EthernetFrame.HEADER_LENGTH) {
+            return -1;
+        }
         int headers = TcpSegmenter.headerLength(frame, at, length);
         if (headers < 0) {
             return -1;

@@ -45,15 +45,16 @@ final class TcpSegmenter {
      */
     static int segment(ByteBuf in, int frame, int length, int gsoSize, int vni, int maxFrameLength,
             ByteBufAllocator alloc, UdpBind udp, InetSocketAddress recipient, VtepCounters counters) {
-        int ip = frame + EthernetFrame.HEADER_LENGTH;
+        int l2 = linkHeaderLength(in, frame, length);
         int headers = headerLength(in, frame, length);
         if (headers < 0 || gsoSize < 1) {
             counters.drop(DropReason.BAD_VNET_HEADER);
             return -1;
         }
+        int ip = frame + l2;
         int ihl = (in.getUnsignedByte(ip) & 0x0f) * 4;
         int tcp = ip + ihl;
-        int thl = headers - EthernetFrame.HEADER_LENGTH - ihl;
+        int thl = headers - l2 - ihl;
         int payload = length - headers;
         int segments = (payload + gsoSize - 1) / gsoSize;
         if (segments > MAX_SEGMENTS) {
@@ -90,7 +91,7 @@ final class TcpSegmenter {
                     boolean last = index == segments - 1;
                     out.writeInt(VxlanHeader.FLAG_VNI << 24);
                     out.writeInt(vxlanWord1);
-                    int oip = out.writerIndex() + EthernetFrame.HEADER_LENGTH;
+                    int oip = out.writerIndex() + l2;
                     int otcp = oip + ihl;
                     InetChecksum.copy(in, frame, out, out.writerIndex(), headers);
                     out.writerIndex(out.writerIndex() + headers);
@@ -133,21 +134,43 @@ final class TcpSegmenter {
         return segments;
     }
 
+    /** 802.1Q tag protocol identifier: a TAP with TSO may hand over VLAN-tagged super-frames. */
+    static final int ETHERTYPE_VLAN = 0x8100;
+
     /**
-     * Length of the Ethernet + IPv4 + TCP headers of the frame at absolute {@code frame}, or -1 if
-     * it is not an unfragmented TCP/IPv4 frame whose IPv4 total length matches {@code length}
-     * and which carries at least one byte of payload.
+     * 14 for an Ethernet frame carrying IPv4, 18 for one with an 802.1Q tag carrying IPv4, -1 for
+     * anything else.
      */
-    static int headerLength(ByteBuf buf, int frame, int length) {
-        if (length < EthernetFrame.HEADER_LENGTH + 20 + 20
-                || buf.getUnsignedShort(frame + EthernetFrame.ETHERTYPE_OFFSET) != EthernetFrame.ETHERTYPE_IPV4) {
+    static int linkHeaderLength(ByteBuf buf, int frame, int length) {
+        if (length < EthernetFrame.HEADER_LENGTH) {
             return -1;
         }
-        int ip = frame + EthernetFrame.HEADER_LENGTH;
+        int type = buf.getUnsignedShort(frame + EthernetFrame.ETHERTYPE_OFFSET);
+        if (type == EthernetFrame.ETHERTYPE_IPV4) {
+            return EthernetFrame.HEADER_LENGTH;
+        }
+        if (type == ETHERTYPE_VLAN && length >= EthernetFrame.HEADER_LENGTH + 4
+                && buf.getUnsignedShort(frame + EthernetFrame.ETHERTYPE_OFFSET + 4) == EthernetFrame.ETHERTYPE_IPV4) {
+            return EthernetFrame.HEADER_LENGTH + 4;
+        }
+        return -1;
+    }
+
+    /**
+     * Length of the Ethernet (with at most one 802.1Q tag) + IPv4 + TCP headers of the frame at
+     * absolute {@code frame}, or -1 if it is not an unfragmented TCP/IPv4 frame whose IPv4 total
+     * length matches {@code length} and which carries at least one byte of payload.
+     */
+    static int headerLength(ByteBuf buf, int frame, int length) {
+        int l2 = linkHeaderLength(buf, frame, length);
+        if (l2 < 0 || length < l2 + 20 + 20) {
+            return -1;
+        }
+        int ip = frame + l2;
         int versionIhl = buf.getUnsignedByte(ip);
         int ihl = (versionIhl & 0x0f) * 4;
         if (versionIhl >>> 4 != 4 || ihl < 20 || buf.getUnsignedByte(ip + 9) != InetChecksum.PROTO_TCP
-                || buf.getUnsignedShort(ip + 2) != length - EthernetFrame.HEADER_LENGTH
+                || buf.getUnsignedShort(ip + 2) != length - l2
                 || (buf.getUnsignedShort(ip + 6) & 0x3fff) != 0) {
             return -1;
         }
@@ -156,7 +179,7 @@ final class TcpSegmenter {
             return -1;
         }
         int thl = (buf.getUnsignedByte(tcp + 12) >>> 4) * 4;
-        int headers = EthernetFrame.HEADER_LENGTH + ihl + thl;
+        int headers = l2 + ihl + thl;
         if (thl < 20 || headers >= length) {
             return -1;
         }
