@@ -25,6 +25,11 @@ public enum DropReason {
     ARP_MALFORMED("arp_malformed"),
     /** A frame from a TAP that filled the whole read buffer, so it may be truncated (TAP MTU above the configured one). */
     OVERSIZE("oversize"),
+    /**
+     * A frame from a TAP whose {@code virtio_net_hdr} is unusable: an offload we did not enable, a
+     * checksum position outside the frame, a GSO frame that is not TCP/IPv4 or a bogus GSO size.
+     */
+    BAD_VNET_HEADER("bad_vnet_header"),
     /** The UDP socket's outbound buffer is full; the frame is dropped rather than queued without bound. */
     UNDERLAY_BUSY("underlay_busy");
 

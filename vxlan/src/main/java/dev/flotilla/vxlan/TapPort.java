@@ -41,6 +41,13 @@ final class TapPort implements EpollIoHandle, TapDevice {
     private final VtepCounters counters;
     /** Headroom + the largest frame + 1: a read that fills the buffer may have been truncated. */
     private final int bufferCapacity;
+    /** Opened with {@code IFF_VNET_HDR} and TCP offloads: every read and write starts with a virtio_net_hdr. */
+    private final boolean vnetHeader;
+    /**
+     * With {@link #vnetHeader}: the one buffer reads land in (header + up to a 64 KiB super-frame),
+     * the protocol copies out of it. Lane's loop only; released by {@link #closeOnLoop()}.
+     */
+    private ByteBuf readBuffer;
 
     /** Set once by {@link #startReading(IoRegistration)}; only touched on the lane's event loop. */
     private IoRegistration registration;
@@ -48,7 +55,7 @@ final class TapPort implements EpollIoHandle, TapDevice {
     private boolean paused;
 
     TapPort(int vni, String name, String netns, int fd, Lane lane, VtepProtocol protocol,
-            ByteBufAllocator alloc, int maxFrameLength) {
+            ByteBufAllocator alloc, int maxFrameLength, boolean vnetHeader) {
         this.vni = vni;
         this.name = name;
         this.netns = netns;
@@ -57,7 +64,16 @@ final class TapPort implements EpollIoHandle, TapDevice {
         this.protocol = protocol;
         this.alloc = alloc;
         this.counters = protocol.counters();
-        this.bufferCapacity = VxlanHeader.LENGTH + maxFrameLength + 1;
+        this.vnetHeader = vnetHeader;
+        this.bufferCapacity = vnetHeader ? VNET_READ_CAPACITY : VxlanHeader.LENGTH + maxFrameLength + 1;
+    }
+
+    /** virtio_net_hdr + Ethernet + the largest IPv4 packet (a TSO super-frame) + 1 to detect truncation. */
+    static final int VNET_READ_CAPACITY = VirtioNetHeader.LENGTH + EthernetFrame.HEADER_LENGTH + 65_535 + 1;
+
+    @Override
+    public boolean vnetHeader() {
+        return vnetHeader;
     }
 
     int vni() {
@@ -95,6 +111,10 @@ final class TapPort implements EpollIoHandle, TapDevice {
     }
 
     private void readFrames() {
+        if (vnetHeader) {
+            readVnetFrames();
+            return;
+        }
         UdpBind udp = lane.udp();
         boolean queued = false;
         try {
@@ -135,6 +155,43 @@ final class TapPort implements EpollIoHandle, TapDevice {
         }
     }
 
+    /** {@link #readFrames()} for a TAP with offloads: one reused buffer, the protocol copies out. */
+    private void readVnetFrames() {
+        UdpBind udp = lane.udp();
+        boolean queued = false;
+        if (readBuffer == null) {
+            readBuffer = alloc.directBuffer(bufferCapacity, bufferCapacity);
+        }
+        ByteBuf buf = readBuffer;
+        try {
+            for (int i = 0; i < READ_BUDGET; i++) {
+                if (!udp.isWritable()) {
+                    pause();
+                    break;
+                }
+                buf.clear();
+                int read = read(buf);
+                if (read <= 0) {
+                    break; // 0: EAGAIN, drained.
+                }
+                buf.writerIndex(read);
+                if (!buf.isWritable()) {
+                    counters.drop(DropReason.OVERSIZE);
+                    continue;
+                }
+                protocol.fromTapVnet(vni, this, buf, udp);
+                queued = true;
+            }
+        } catch (IOException e) {
+            counters.tapReadError();
+            stopReading(e.toString());
+        } finally {
+            if (queued) {
+                udp.flush();
+            }
+        }
+    }
+
     /** Reads one frame at {@code frame}'s writer index; returns its length, or 0 when none is pending. */
     private int read(ByteBuf frame) throws IOException {
         int index = frame.writerIndex();
@@ -153,6 +210,37 @@ final class TapPort implements EpollIoHandle, TapDevice {
      */
     @Override
     public void write(ByteBuf frame) throws IOException {
+        if (vnetHeader) {
+            writeWithHeader(frame);
+            return;
+        }
+        writeRaw(frame);
+    }
+
+    /** One {@code write(2)} of a virtio_net_hdr + frame; only for a TAP opened with offloads. */
+    @Override
+    public void writeVnet(ByteBuf headerAndFrame) throws IOException {
+        if (!vnetHeader) {
+            throw new IOException("TAP " + name + " was opened without IFF_VNET_HDR");
+        }
+        writeRaw(headerAndFrame);
+    }
+
+    /** A plain frame to a TAP with offloads (ARP replies): copied behind an all-zero header. */
+    private void writeWithHeader(ByteBuf frame) throws IOException {
+        int length = frame.readableBytes();
+        ByteBuf copy = alloc.directBuffer(VirtioNetHeader.LENGTH + length);
+        try {
+            VirtioNetHeader.setNone(copy, 0);
+            copy.writerIndex(VirtioNetHeader.LENGTH);
+            copy.writeBytes(frame, frame.readerIndex(), length);
+            writeRaw(copy);
+        } finally {
+            copy.release();
+        }
+    }
+
+    private void writeRaw(ByteBuf frame) throws IOException {
         if (!fd.isOpen()) {
             throw new IOException("TAP " + name + " is closed");
         }
@@ -215,9 +303,16 @@ final class TapPort implements EpollIoHandle, TapDevice {
         close();
     }
 
-    /** Closes the descriptor; idempotent. Netty calls this too when the loop shuts down. */
+    /**
+     * Closes the descriptor and releases the read buffer; idempotent. Lane's loop only: from
+     * {@link #closeOnLoop()}, or from Netty when the loop shuts down.
+     */
     @Override
     public void close() {
+        if (readBuffer != null) {
+            readBuffer.release();
+            readBuffer = null;
+        }
         try {
             fd.close();
         } catch (IOException e) {

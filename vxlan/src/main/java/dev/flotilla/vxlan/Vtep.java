@@ -65,8 +65,29 @@ public final class Vtep implements AutoCloseable {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
     /** Socket buffers requested; the kernel clamps them to net.core.[rw]mem_max. */
     private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-    /** Datagrams per recvmmsg(2) call. */
+    /** Datagrams per recvmmsg(2) call (without offloads). */
     private static final int DATAGRAMS_PER_READ = 16;
+    /** A UDP GRO read: up to 64 KiB of coalesced datagrams. */
+    private static final int GRO_READ_BYTES = 65_536;
+    /**
+     * Datagrams per readiness event with GRO. Netty counts every datagram of a GRO read, so its
+     * default (16) would end the event after the first 64 KiB read and split each TCP super-frame
+     * (two UDP GSO sends at MTU 1500) over two wake-ups and two TAP writes.
+     */
+    private static final int GRO_DATAGRAMS_PER_EVENT = 256;
+    /** TCP offloads the TAPs take: we complete checksums and segment TCP/IPv4 ourselves. */
+    private static final int TAP_OFFLOADS = TunTap.TUN_F_CSUM | TunTap.TUN_F_TSO4;
+    /**
+     * TAP offloads (TSO on read, GSO on write), UDP GSO and GRO: on unless the system property
+     * {@code flotilla.vxlan.offload} is {@code false} (to compare, or on a kernel without them).
+     */
+    static final boolean OFFLOAD = !"false".equalsIgnoreCase(System.getProperty("flotilla.vxlan.offload"));
+    /**
+     * UDP source ports per lane, picked per inner flow ({@link FlowHash}): the bound port plus
+     * sockets on ephemeral ports (RFC 7348 section 5). {@code flotilla.vxlan.sourcePorts}, 1..64;
+     * 1 sends everything from the bound port.
+     */
+    static final int SOURCE_PORTS = Math.max(1, Math.min(64, Integer.getInteger("flotilla.vxlan.sourcePorts", 4)));
 
     private final VtepConfig config;
     private final ForwardingDb fdb;
@@ -89,10 +110,10 @@ public final class Vtep implements AutoCloseable {
         this.fdb = new ForwardingDb(config.port());
         this.peers = new PeerFilter();
         this.counters = new VtepCounters();
-        this.protocol = new VtepProtocol(fdb, peers, counters, alloc);
+        this.protocol = new VtepProtocol(fdb, peers, counters, alloc, config.maxFrameLength());
         List<Lane> newLanes = new ArrayList<>(loops.size());
         for (IoEventLoop loop : loops) {
-            newLanes.add(new Lane(loop, protocol));
+            newLanes.add(new Lane(loop, protocol, alloc, OFFLOAD));
         }
         this.lanes = List.copyOf(newLanes);
     }
@@ -124,8 +145,10 @@ public final class Vtep implements AutoCloseable {
             vtep.close();
             throw e;
         }
-        logger.info("VTEP bound on udp {} with {} lane(s); inner MTU {} for underlay MTU {}",
-                config.socketAddress(), loops.size(), config.innerMtu(), config.underlayMtu());
+        logger.info("VTEP bound on udp {} with {} lane(s), {} source port(s) each; inner MTU {} for underlay MTU {};"
+                + " offloads {}", config.socketAddress(), loops.size(), SOURCE_PORTS, config.innerMtu(), config.underlayMtu(),
+                OFFLOAD ? "TSO/GSO on the TAPs, UDP GSO " + EpollDatagramChannel.isSegmentedDatagramPacketSupported()
+                        + ", UDP GRO" : "off");
         return vtep;
     }
 
@@ -139,12 +162,42 @@ public final class Vtep implements AutoCloseable {
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.ALLOCATOR, alloc)
-                // recvmmsg: one buffer per read, sliced per datagram.
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * DATAGRAMS_PER_READ))
                 .handler(lane);
-        await(NetnsEventLoops.bindOnLoop(lane.loop(), bootstrap, config.socketAddress()),
+        if (OFFLOAD) {
+            // UDP GRO: one recvmsg returns up to 64 KiB of same-flow datagrams, which Netty slices
+            // per datagram (segment size from the cmsg). recvmmsg would cut them at its slot size.
+            bootstrap.option(EpollChannelOption.UDP_GRO, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ_BYTES)
+                            .maxMessagesPerRead(GRO_DATAGRAMS_PER_EVENT));
+        } else {
+            // recvmmsg: one buffer per read, sliced per datagram.
+            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * DATAGRAMS_PER_READ));
+        }
+        Channel bound = await(NetnsEventLoops.bindOnLoop(lane.loop(), bootstrap, config.socketAddress()),
                 "bind udp " + config.socketAddress());
+        List<Channel> senders = new ArrayList<>(SOURCE_PORTS);
+        senders.add(bound);
+        try {
+            InetSocketAddress ephemeral = new InetSocketAddress(config.bindAddress(), 0);
+            for (int i = 1; i < SOURCE_PORTS; i++) {
+                Bootstrap sender = new Bootstrap()
+                        .group(lane.loop())
+                        .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                        .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                        .option(ChannelOption.ALLOCATOR, alloc)
+                        .handler(lane.senderHandler());
+                senders.add(await(NetnsEventLoops.bindOnLoop(lane.loop(), sender, ephemeral), "bind udp " + ephemeral));
+            }
+            await(lane.loop().submit(() -> lane.senders(senders)), "senders of " + lane.loop());
+        } catch (RuntimeException e) {
+            for (Channel sender : senders.subList(1, senders.size())) {
+                sender.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -166,9 +219,10 @@ public final class Vtep implements AutoCloseable {
             throw new IllegalStateException("VNI " + vni + " is already attached to " + ports.get(vni));
         }
         int fd = openTap(netnsName, tapName);
+        boolean vnetHeader = OFFLOAD && enableOffloads(fd, tapName);
         Lane lane = lanes.get(nextLane++ % lanes.size());
         TapPort port = new TapPort(vni, tapName, netnsName == null ? "(current)" : netnsName, fd, lane, protocol,
-                alloc, config.maxFrameLength());
+                alloc, config.maxFrameLength(), vnetHeader);
         try {
             IoRegistration registration = await(lane.loop().register(port), "register " + port);
             await(lane.loop().submit(() -> {
@@ -263,6 +317,9 @@ public final class Vtep implements AutoCloseable {
             detach(vni);
         }
         for (Lane lane : lanes) {
+            for (Channel sender : lane.extraSenders()) {
+                await(sender.close(), "close " + sender);
+            }
             Channel channel = lane.channel();
             if (channel != null) {
                 await(channel.close(), "close " + channel);
@@ -271,16 +328,37 @@ public final class Vtep implements AutoCloseable {
         logger.info("VTEP on udp {} closed; counters {}", config.socketAddress(), counters);
     }
 
+    /**
+     * Turns on TSO/checksum offload on a TAP opened with {@code IFF_VNET_HDR}. If the kernel
+     * refuses, the offloads stay off (frames arrive whole and checksummed) but the descriptor still
+     * carries a virtio_net_hdr, all zero, so the port works the same way: always {@code true}.
+     */
+    private static boolean enableOffloads(int fd, String tapName) {
+        try {
+            TunTap.setVnetHdrSize(fd, VirtioNetHeader.LENGTH);
+            TunTap.setOffload(fd, TAP_OFFLOADS);
+            return true;
+        } catch (RuntimeException e) {
+            logger.warn("TAP {}: no TSO offload ({}); every frame crosses one by one", tapName, e.toString());
+            try {
+                TunTap.setOffload(fd, 0);
+            } catch (RuntimeException ignored) {
+                // Offloads were never on, then.
+            }
+            return true; // still IFF_VNET_HDR: reads and writes carry a (zero) header
+        }
+    }
+
     /** Opens the TAP from a thread of our own that entered {@code netnsName}: namespaces are per thread. */
     private static int openTap(String netnsName, String tapName) {
         if (netnsName == null) {
-            return TunTap.openTap(tapName, false, true);
+            return TunTap.openTap(tapName, OFFLOAD, true);
         }
         CompletableFuture<Integer> result = new CompletableFuture<>();
         Thread opener = new Thread(() -> {
             try (NetNs ns = NetNs.open(netnsName)) {
                 ns.enter();
-                result.complete(TunTap.openTap(tapName, false, true));
+                result.complete(TunTap.openTap(tapName, OFFLOAD, true));
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }

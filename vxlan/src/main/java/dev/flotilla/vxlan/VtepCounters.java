@@ -9,7 +9,8 @@ import java.util.SortedMap;
  * contention ({@link Counter} is a {@code LongAdder}). Names, all under scope {@code vxlan}:
  * {@code rx.packets|bytes} (frames decapsulated into a TAP, inner bytes), {@code tx.packets|bytes}
  * (frames encapsulated and handed to the socket, inner bytes), {@code arp.replies},
- * {@code error.tap_read|tap_write|udp_send}, and one {@code drop.*} per {@link DropReason}.
+ * {@code tx.tso_frames} (TCP super-frames read from a TAP and segmented), {@code rx.gro_frames}
+ * (coalesced TCP super-frames written to a TAP), {@code error.tap_read|tap_write|udp_send}, and one {@code drop.*} per {@link DropReason}.
  */
 public final class VtepCounters {
 
@@ -18,6 +19,8 @@ public final class VtepCounters {
     private final Counter rxBytes = counters.counter("rx.bytes");
     private final Counter txPackets = counters.counter("tx.packets");
     private final Counter txBytes = counters.counter("tx.bytes");
+    private final Counter txSuperFrames = counters.counter("tx.tso_frames");
+    private final Counter rxSuperFrames = counters.counter("rx.gro_frames");
     private final Counter arpReplies = counters.counter("arp.replies");
     private final Counter tapReadErrors = counters.counter("error.tap_read");
     private final Counter tapWriteErrors = counters.counter("error.tap_write");
@@ -42,6 +45,34 @@ public final class VtepCounters {
     void sent(int innerBytes) {
         txPackets.increment();
         txBytes.add(innerBytes);
+    }
+
+    void sent(int packets, int innerBytes) {
+        txPackets.add(packets);
+        txBytes.add(innerBytes);
+    }
+
+    void received(int packets, int innerBytes) {
+        rxPackets.add(packets);
+        rxBytes.add(innerBytes);
+    }
+
+    /** One TCP super-frame read from a TAP and segmented (its segments count as {@code tx.packets}). */
+    void txSuperFrame() {
+        txSuperFrames.increment();
+    }
+
+    /** One coalesced TCP super-frame written to a TAP (its segments count as {@code rx.packets}). */
+    void rxSuperFrame() {
+        rxSuperFrames.increment();
+    }
+
+    public long txSuperFrames() {
+        return txSuperFrames.get();
+    }
+
+    public long rxSuperFrames() {
+        return rxSuperFrames.get();
     }
 
     void arpReplied() {

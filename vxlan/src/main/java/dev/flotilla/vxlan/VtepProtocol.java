@@ -25,11 +25,21 @@ public final class VtepProtocol {
     private final VtepCounters counters;
     private final ArpResponder arp;
     private final ByteBufAllocator alloc;
+    /** The largest inner frame the underlay carries: larger frames from a TAP are dropped. */
+    private final int maxFrameLength;
 
     /** VNI -> the network's TAP. Copy-on-write under {@code this}; never mutated once published. */
     private volatile IntObjectMap<TapDevice> taps = new IntObjectHashMap<>();
 
+    /** For the default underlay MTU ({@link VtepConfig#defaults()}). */
     public VtepProtocol(ForwardingDb fdb, PeerFilter peers, VtepCounters counters, ByteBufAllocator alloc) {
+        this(fdb, peers, counters, alloc, VtepConfig.defaults().maxFrameLength());
+    }
+
+    /** @param maxFrameLength {@link VtepConfig#maxFrameLength()} of the VTEP's configuration */
+    public VtepProtocol(ForwardingDb fdb, PeerFilter peers, VtepCounters counters, ByteBufAllocator alloc,
+            int maxFrameLength) {
+        this.maxFrameLength = maxFrameLength;
         this.fdb = Objects.requireNonNull(fdb, "fdb");
         this.peers = Objects.requireNonNull(peers, "peers");
         this.counters = Objects.requireNonNull(counters, "counters");
@@ -103,28 +113,111 @@ public final class VtepProtocol {
                 }
                 return;
             }
-            ForwardingTable.Entry entry = table == null ? null : table.byMac(destination);
+            ForwardingTable.Entry entry = route(table, destination, udp);
             if (entry == null) {
-                counters.drop(DropReason.NO_FDB_ENTRY);
                 return;
             }
-            if (entry.isLocal()) {
-                counters.drop(DropReason.LOCAL_DESTINATION);
-                return;
-            }
-            if (!udp.isWritable()) {
-                counters.drop(DropReason.UNDERLAY_BUSY);
-                return;
-            }
+            int flow = FlowHash.of(frame, frame.readerIndex(), length);
             VxlanHeader.encode(frame, vni);
             handedOver = true;
-            udp.send(frame, entry.remote());
+            udp.send(frame, entry.remote(), flow);
             counters.sent(length);
         } finally {
             if (!handedOver) {
                 frame.release();
             }
         }
+    }
+
+    /**
+     * Handles one read from a TAP opened with {@code IFF_VNET_HDR}: a {@code virtio_net_hdr}
+     * followed by one frame. A TCP/IPv4 super-frame ({@code GSO_TCPV4}) is segmented by
+     * {@link TcpSegmenter} and queued as UDP GSO batches; any other frame has its partial checksum
+     * completed (when {@code NEEDS_CSUM}) in a copy and continues as in {@link #fromTap}. A header
+     * asking for anything else is dropped as {@link DropReason#BAD_VNET_HEADER}.
+     *
+     * @param read the header and frame as its readable bytes; read only, the caller keeps it
+     */
+    public void fromTapVnet(int vni, TapDevice tap, ByteBuf read, UdpBind udp) {
+        int at = read.readerIndex();
+        int length = read.readableBytes();
+        if (length < VirtioNetHeader.LENGTH + EthernetFrame.HEADER_LENGTH) {
+            counters.drop(DropReason.SHORT);
+            return;
+        }
+        int frame = at + VirtioNetHeader.LENGTH;
+        int frameLength = length - VirtioNetHeader.LENGTH;
+        int flags = VirtioNetHeader.flags(read, at);
+        int gsoType = VirtioNetHeader.gsoType(read, at) & ~VirtioNetHeader.GSO_ECN;
+        if ((flags & ~(VirtioNetHeader.F_NEEDS_CSUM | VirtioNetHeader.F_DATA_VALID)) != 0) {
+            counters.drop(DropReason.BAD_VNET_HEADER);
+            return;
+        }
+        if (gsoType == VirtioNetHeader.GSO_TCPV4) {
+            long destination = EthernetFrame.getMac(read, frame);
+            if (EthernetFrame.isGroup(destination)) {
+                counters.drop(DropReason.NOT_FLOODED);
+                return;
+            }
+            ForwardingTable.Entry entry = route(fdb.table(vni), destination, udp);
+            if (entry != null && TcpSegmenter.segment(read, frame, frameLength, VirtioNetHeader.gsoSize(read, at), vni,
+                    maxFrameLength, alloc, udp, entry.remote(), counters) > 0) {
+                counters.txSuperFrame();
+            }
+            return;
+        }
+        if (gsoType != VirtioNetHeader.GSO_NONE) {
+            counters.drop(DropReason.BAD_VNET_HEADER);
+            return;
+        }
+        if (frameLength > maxFrameLength) {
+            counters.drop(DropReason.OVERSIZE);
+            return;
+        }
+        ByteBuf copy = alloc.directBuffer(VxlanHeader.LENGTH + frameLength);
+        InetChecksum.copy(read, frame, copy, VxlanHeader.LENGTH, frameLength);
+        copy.setIndex(VxlanHeader.LENGTH, VxlanHeader.LENGTH + frameLength);
+        if ((flags & VirtioNetHeader.F_NEEDS_CSUM) != 0
+                && !completeChecksum(copy, VirtioNetHeader.csumStart(read, at), VirtioNetHeader.csumOffset(read, at))) {
+            copy.release();
+            counters.drop(DropReason.BAD_VNET_HEADER);
+            return;
+        }
+        fromTap(vni, tap, copy, udp);
+    }
+
+    /**
+     * Fills in a partial checksum ({@code CHECKSUM_PARTIAL}): the 16-bit field at
+     * {@code csumStart + csumOffset} holds the pseudo-header sum; the checksum covers everything
+     * from {@code csumStart} to the end of the frame. {@code false} if the positions do not fit.
+     */
+    static boolean completeChecksum(ByteBuf frame, int csumStart, int csumOffset) {
+        int length = frame.readableBytes();
+        if (csumStart < EthernetFrame.HEADER_LENGTH || csumOffset > length || csumStart + csumOffset + 2 > length) {
+            return false;
+        }
+        int start = frame.readerIndex() + csumStart;
+        int checksum = InetChecksum.finish(InetChecksum.add(0, frame, start, length - csumStart));
+        frame.setShort(start + csumOffset, checksum == 0 ? 0xffff : checksum);
+        return true;
+    }
+
+    /** The remote entry for unicast {@code destination}, or {@code null} after counting why not. */
+    private ForwardingTable.Entry route(ForwardingTable table, long destination, UdpBind udp) {
+        ForwardingTable.Entry entry = table == null ? null : table.byMac(destination);
+        if (entry == null) {
+            counters.drop(DropReason.NO_FDB_ENTRY);
+            return null;
+        }
+        if (entry.isLocal()) {
+            counters.drop(DropReason.LOCAL_DESTINATION);
+            return null;
+        }
+        if (!udp.isWritable()) {
+            counters.drop(DropReason.UNDERLAY_BUSY);
+            return null;
+        }
+        return entry;
     }
 
     /**
@@ -136,6 +229,15 @@ public final class VtepProtocol {
      *     ownership stays with the caller, who releases it
      */
     public void fromUdp(ByteBuf payload, InetSocketAddress sender) {
+        fromUdp(payload, sender, null);
+    }
+
+    /**
+     * As {@link #fromUdp(ByteBuf, InetSocketAddress)}, but the inner frame goes through the lane's
+     * {@code rx} coalescer (which copies it), written when the coalescer is flushed; {@code null}
+     * writes it now.
+     */
+    void fromUdp(ByteBuf payload, InetSocketAddress sender, TcpCoalescer rx) {
         if (!peers.accepts(sender.getAddress())) {
             counters.drop(DropReason.NOT_A_PEER);
             return;
@@ -151,6 +253,10 @@ public final class VtepProtocol {
             return;
         }
         VxlanHeader.strip(payload);
+        if (rx != null) {
+            rx.offer(tap, payload);
+            return;
+        }
         int length = payload.readableBytes();
         try {
             tap.write(payload);

@@ -161,6 +161,103 @@ class KernelInteropPrivilegedTest {
         }
     }
 
+    /**
+     * Bulk TCP from Flotilla to the kernel: the TAP hands over TSO super-frames, Flotilla segments
+     * them and sends UDP GSO batches. On the underlay veth a batch is captured whole; cut at its
+     * stride, every piece must be a VXLAN packet of its own (flags, VNI, reserved bits) with a
+     * complete inner frame whose IPv4 length and IPv4/TCP checksums are right, and the kernel's
+     * task must have counted no checksum errors.
+     */
+    @Test
+    void bulkTcpToTheKernelIsValidVxlanPerSegment() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        List<UnderlayCapture.VxlanPacket> packets;
+        try (UnderlayCapture capture = UnderlayCapture.start(nodeA, "ul0")) {
+            Traffic.tcpEcho(taskA, taskB, TASK_B, 5005, 4 << 20);
+            packets = List.copyOf(capture.packets());
+        }
+        List<UnderlayCapture.VxlanPacket> tcpFromFlotilla = packets.stream()
+                .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6).toList();
+        assertThat(tcpFromFlotilla).hasSizeGreaterThan(100);
+        if (Vtep.OFFLOAD) { // -Dflotilla.vxlan.offload=false runs the same checks on frame-by-frame traffic
+            assertThat(vtepA.counters().txSuperFrames()).as("the TAP handed over TSO super-frames").isPositive();
+            assertThat(tcpFromFlotilla.stream().mapToInt(UnderlayCapture.VxlanPacket::segmentsInCapture).max()
+                    .orElse(0)).as("UDP GSO batches on the wire").isGreaterThan(1);
+        }
+        for (UnderlayCapture.VxlanPacket p : tcpFromFlotilla) {
+            assertThat(p.udpDstPort()).isEqualTo(4789);
+            assertThat(p.flags()).isEqualTo(0x08);
+            assertThat(p.reserved1()).isZero();
+            assertThat(p.vni()).isEqualTo(VNI);
+            assertThat(p.reserved2()).isZero();
+            assertThat(p.innerSrcIp()).isEqualTo(TASK_A.value());
+            assertThat(p.innerDstIp()).isEqualTo(TASK_B.value());
+            assertThat(p.innerLengthMatches()).as("inner IPv4 length = segment length").isTrue();
+            assertThat(p.innerChecksumsVerify()).as("inner IPv4 and TCP checksums").isTrue();
+        }
+        assertThat(tcpFromFlotilla.stream().map(UnderlayCapture.VxlanPacket::udpSrcPort).distinct())
+                .as("one flow, one source port").hasSize(1);
+        ExecResult nstat = NetnsExec.in(taskB).run("nstat", "-az", "TcpInCsumErrors", "IpInHdrErrors");
+        assertThat(nstat.stdout()).doesNotContainPattern("(TcpInCsumErrors|IpInHdrErrors)\\s+[1-9]");
+        assertThat(vtepA.counters().drops(DropReason.BAD_VNET_HEADER)).isZero();
+    }
+
+    /**
+     * RFC 7348 section 5: the outer source port is a hash of the inner flow. Eight TCP flows from
+     * Flotilla to the kernel: each keeps one source port (no reordering), and together they use
+     * more than one (four ports per lane: all eight on one has probability 4^-7).
+     */
+    @Test
+    void sourcePortFollowsTheInnerFlow() throws Exception {
+        assumeTrue(Vtep.SOURCE_PORTS > 1, "flotilla.vxlan.sourcePorts=1");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        List<UnderlayCapture.VxlanPacket> packets;
+        try (UnderlayCapture capture = UnderlayCapture.start(nodeA, "ul0")) {
+            for (int port = 5010; port < 5018; port++) {
+                Traffic.tcpEcho(taskA, taskB, TASK_B, port, 16 * 1024);
+            }
+            // The capture thread may still be draining its ring: wait until all eight flows are in.
+            assertThat(Netlab.eventually(() -> capture.packets().stream()
+                    .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6)
+                    .map(UnderlayCapture.VxlanPacket::innerPorts).distinct().count() >= 8, 5)).isTrue();
+            packets = List.copyOf(capture.packets());
+        }
+        java.util.Map<Integer, java.util.Set<Integer>> portsByFlow = new java.util.HashMap<>();
+        for (UnderlayCapture.VxlanPacket p : packets) {
+            if (p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6) {
+                portsByFlow.computeIfAbsent(p.innerPorts(), k -> new java.util.HashSet<>()).add(p.udpSrcPort());
+            }
+        }
+        assertThat(portsByFlow).hasSize(8);
+        assertThat(portsByFlow.values()).allSatisfy(ports -> assertThat(ports).hasSize(1));
+        assertThat(portsByFlow.values().stream().flatMap(java.util.Set::stream).distinct().count())
+                .as("flows spread over source ports").isGreaterThan(1);
+    }
+
+    /**
+     * An underlay MTU below the configured one (1400 < 1500): the kernel refuses UDP GSO batches
+     * whose segments exceed the egress MTU, where single datagrams are fragmented. After a few
+     * failed batches the lane sends datagram by datagram and bulk TCP still gets through.
+     */
+    @Test
+    void udpGsoFallsBackWhenTheUnderlayMtuIsSmallerThanConfigured() throws Exception {
+        assumeTrue(Vtep.OFFLOAD && io.netty.channel.epoll.EpollDatagramChannel.isSegmentedDatagramPacketSupported(),
+                "UDP GSO in use");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ethtool")), "needs ethtool to turn off veth tx checksum offload");
+        run(nodeB, "ethtool", "-K", "ul0", "tx", "off");
+        run(null, "ip", "-n", nodeA, "link", "set", "ul0", "mtu", "1400");
+        run(null, "ip", "-n", nodeB, "link", "set", "ul0", "mtu", "1400");
+
+        long start = System.nanoTime();
+        Traffic.tcpEcho(taskA, taskB, TASK_B, 5020, 2 << 20);
+        // Without the fallback only what fits one datagram gets through: minutes instead of a second.
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(20));
+        assertThat(vtepA.counters().udpSendErrors()).as("the GSO batches that failed before the fallback")
+                .isGreaterThanOrEqualTo(Lane.GSO_FAILURES_BEFORE_FALLBACK);
+    }
+
     private static void run(String netns, String... argv) {
         ExecResult result = NetnsExec.in(netns).run(argv);
         assertThat(result.exitCode()).as("%s: %s", String.join(" ", argv), result.stderr()).isZero();
