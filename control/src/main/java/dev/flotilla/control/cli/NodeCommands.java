@@ -99,16 +99,8 @@ final class NodeCommands {
 
         @Override
         int run(DaemonClient client) {
-            for (String name : nodes) {
-                Node before = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
-                if (before.getRole() == NodeRole.MANAGER) {
-                    System.out.println("Node " + name + " is already a manager.");
-                    continue;
-                }
-                client.control().updateNode(UpdateNodeRequest.newBuilder().setNode(name)
-                        .setSetRole(true).setRole(NodeRole.MANAGER).build());
-                System.out.println("Node " + name + " promoted to a manager in the swarm.");
-            }
+            setRole(client, nodes, NodeRole.MANAGER, "Node %s is already a manager.",
+                    "Node %s promoted to a manager in the swarm.");
             return 0;
         }
     }
@@ -120,17 +112,21 @@ final class NodeCommands {
 
         @Override
         int run(DaemonClient client) {
-            for (String name : nodes) {
-                Node before = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
-                if (before.getRole() == NodeRole.WORKER) {
-                    System.out.println("Node " + name + " is already a worker.");
-                    continue;
-                }
-                client.control().updateNode(UpdateNodeRequest.newBuilder().setNode(name)
-                        .setSetRole(true).setRole(NodeRole.WORKER).build());
-                System.out.println("Manager " + name + " demoted in the swarm.");
-            }
+            setRole(client, nodes, NodeRole.WORKER, "Node %s is already a worker.", "Manager %s demoted in the swarm.");
             return 0;
+        }
+    }
+
+    /** Promote and demote: each node in turn, Docker's sentence for each. */
+    private static void setRole(DaemonClient client, List<String> nodes, NodeRole role, String already, String done) {
+        for (String name : nodes) {
+            Node before = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
+            if (before.getRole() == role) {
+                System.out.println(String.format(already, name));
+                continue;
+            }
+            client.control().updateNode(UpdateNodeRequest.newBuilder().setNode(name).setSetRole(true).setRole(role).build());
+            System.out.println(String.format(done, name));
         }
     }
 
