@@ -43,6 +43,7 @@ public final class Agent implements AutoCloseable {
     private final SandboxNetwork network;
     private final IngressMesh mesh;
     private final Overlay overlay;
+    private final ServiceDiscovery discovery;
     private final StatusReporter reporter;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -62,15 +63,19 @@ public final class Agent implements AutoCloseable {
     // was started by a previous daemon, whose containers were removed when this one started.
     private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
 
-    /** @param overlay this node's VTEP programming; the agent closes it when it closes */
+    /**
+     * @param overlay this node's VTEP programming; the agent closes it when it closes
+     * @param discovery this node's embedded DNS; the agent closes its sandboxes' listeners when it closes
+     */
     public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh,
-                 Overlay overlay) {
+                 Overlay overlay, ServiceDiscovery discovery) {
         this.nodeId = nodeId;
         this.cluster = cluster;
         this.runtime = runtime;
         this.network = network;
         this.mesh = mesh;
         this.overlay = overlay;
+        this.discovery = discovery;
         this.reporter = new StatusReporter(cluster::write);
     }
 
@@ -107,6 +112,8 @@ public final class Agent implements AutoCloseable {
         StoreView view = cluster.view();
         try {
             mesh.update(view);
+            // Names follow the store on every pass: a task that stops leaves DNS with the pool.
+            discovery.update(view);
             // The VTEP first learns the underlay MTU, so the links made below get underlay - 50.
             overlay.prepare(view, nodeId);
             ensureNetworks(view);
@@ -126,7 +133,7 @@ public final class Agent implements AutoCloseable {
                 }
                 if (t.getStatus().getState() == TaskState.ASSIGNED) {
                     if (now >= t.getNotBeforeMs()) {
-                        startRunner(t);
+                        startRunner(t, view);
                     }
                 } else if (t.getStatus().getState().getNumber() >= TaskState.ACCEPTED_VALUE
                         && !ownContainers.contains(t.getStatus().getContainerId())) {
@@ -145,8 +152,9 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void startRunner(Task t) {
-        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, () -> {
+    private void startRunner(Task t, StoreView view) {
+        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, discovery,
+                DiscoveryRecords.scope(view, t), () -> {
             runners.remove(t.getId());
             markDirty();
         });
@@ -212,6 +220,7 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         reporter.close();
+        discovery.close();
         try {
             overlay.close();
         } catch (RuntimeException e) {
