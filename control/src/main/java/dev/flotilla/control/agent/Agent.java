@@ -44,6 +44,7 @@ public final class Agent implements AutoCloseable {
     private final IngressMesh mesh;
     private final Overlay overlay;
     private final ServiceDiscovery discovery;
+    private final VipBalancers vips;
     private final StatusReporter reporter;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -66,9 +67,10 @@ public final class Agent implements AutoCloseable {
     /**
      * @param overlay this node's VTEP programming; the agent closes it when it closes
      * @param discovery this node's embedded DNS; the agent closes its sandboxes' listeners when it closes
+     * @param vips the VIP balancers of the networks present here; the agent closes them when it closes
      */
     public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh,
-                 Overlay overlay, ServiceDiscovery discovery) {
+                 Overlay overlay, ServiceDiscovery discovery, VipBalancers vips) {
         this.nodeId = nodeId;
         this.cluster = cluster;
         this.runtime = runtime;
@@ -76,6 +78,7 @@ public final class Agent implements AutoCloseable {
         this.mesh = mesh;
         this.overlay = overlay;
         this.discovery = discovery;
+        this.vips = vips;
         this.reporter = new StatusReporter(cluster::write);
     }
 
@@ -119,6 +122,8 @@ public final class Agent implements AutoCloseable {
             ensureNetworks(view);
             // Before tasks start: a new task's sandbox finds its networks' TAPs ready.
             overlay.update(view, nodeId, Set.copyOf(networksReady));
+            // Each network's VIPs, balanced from this node's LB address on it, before tasks start.
+            vips.update(view, nodeId, Set.copyOf(networksReady));
             long now = cluster.now();
             for (Task t : view.tasksOnNode(nodeId)) {
                 TaskRunner r = runners.get(t.getId());
@@ -198,6 +203,8 @@ public final class Agent implements AutoCloseable {
             if (id.equals(ingressId) || wanted.contains(id)) {
                 return false;
             }
+            // Its proxy's sockets and loops live in the namespace: closed first.
+            vips.remove(id);
             network.removeNetwork(id);
             return true;
         });
@@ -221,6 +228,7 @@ public final class Agent implements AutoCloseable {
         }
         reporter.close();
         discovery.close();
+        vips.close();
         try {
             overlay.close();
         } catch (RuntimeException e) {

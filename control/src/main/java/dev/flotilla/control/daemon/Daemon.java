@@ -5,6 +5,7 @@ import dev.flotilla.control.agent.IngressMesh;
 import dev.flotilla.control.agent.Overlay;
 import dev.flotilla.control.agent.SandboxNetwork;
 import dev.flotilla.control.agent.ServiceDiscovery;
+import dev.flotilla.control.agent.VipBalancers;
 import dev.flotilla.control.api.ControlService;
 import dev.flotilla.control.api.EngineService;
 import dev.flotilla.control.store.ClusterConnection;
@@ -161,7 +162,8 @@ public final class Daemon {
     }
 
     private void startAgent(ClusterConnection cluster, String nodeId) {
-        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery);
+        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery,
+                new VipBalancers(network, ProxyOptions.DEFAULTS));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }
