@@ -189,6 +189,46 @@ class DiscoveryIT {
                 () -> "nslookup in the client task still answers " + victimIp + ": " + viaCli[0]);
     }
 
+    @Test
+    @Order(6)
+    void dnsrrServicesAnswerTheirTasksAndTheOtherNetworkSeesOnlyItsOwnNames() {
+        manager.ok("service", "create", "--name", "rr", "--replicas", "2", "--endpoint-mode", "dnsrr",
+                "--network", "discovery", "web");
+        manager.until(CONVERGE, "2 running rr tasks", c -> c.ok() && c.table().stream()
+                .filter(r -> r.get("CURRENT STATE").startsWith("Running")).count() == 2, "service", "ps", "rr");
+        Set<String> rrAddresses = new TreeSet<>();
+        for (TestNode n : cluster.nodes()) {
+            for (Table.Row r : n.ok("ps").table()) {
+                if (r.get("NAMES").startsWith("rr.")) {
+                    Matcher m = ETH0.matcher(n.ok("exec", r.get("CONTAINER ID"), "ip", "-4", "-o", "addr", "show", "eth0")
+                            .stdout());
+                    assertThat(m.find()).isTrue();
+                    rrAddresses.add(m.group(1));
+                }
+            }
+        }
+        assertThat(rrAddresses).hasSize(2);
+        List<String>[] answer = new List[1];
+        clientNode.await(CONVERGE, () -> new TreeSet<>(answer[0] = lookup("rr")).equals(rrAddresses),
+                () -> "rr (dnsrr) answers " + answer[0] + ", expected " + rrAddresses);
+
+        TestNode otherNode = null;
+        String other = null;
+        for (TestNode n : cluster.nodes()) {
+            for (Table.Row r : n.ok("ps").table()) {
+                if (r.get("NAMES").startsWith("other.")) {
+                    otherNode = n;
+                    other = r.get("CONTAINER ID");
+                }
+            }
+        }
+        assertThat(other).isNotNull();
+        Cli server = otherNode.cli("exec", other, "nslookup", "server");
+        assertThat(server.stdout() + server.stderr()).as(otherNode.context(server)).contains("NXDOMAIN");
+        Cli own = otherNode.cli("exec", other, "wget", "-qO-", "other");
+        assertThat(own.stdout()).as(otherNode.context(own)).contains("Hello, " + other.substring(0, 12));
+    }
+
     /**
      * {@code nslookup name 127.0.0.11} run by the host's busybox inside the client task's network
      * namespace ({@code fl-<tag>-task-<task id 12>}): the embedded server as the task sees it.
