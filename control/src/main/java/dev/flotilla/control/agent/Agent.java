@@ -43,6 +43,8 @@ public final class Agent implements AutoCloseable {
     private final SandboxNetwork network;
     private final IngressMesh mesh;
     private final Overlay overlay;
+    private final ServiceDiscovery discovery;
+    private final VipBalancers vips;
     private final StatusReporter reporter;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -62,15 +64,21 @@ public final class Agent implements AutoCloseable {
     // was started by a previous daemon, whose containers were removed when this one started.
     private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
 
-    /** @param overlay this node's VTEP programming; the agent closes it when it closes */
+    /**
+     * @param overlay this node's VTEP programming; the agent closes it when it closes
+     * @param discovery this node's embedded DNS; the agent closes its sandboxes' listeners when it closes
+     * @param vips the VIP balancers of the networks present here; the agent closes them when it closes
+     */
     public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh,
-                 Overlay overlay) {
+                 Overlay overlay, ServiceDiscovery discovery, VipBalancers vips) {
         this.nodeId = nodeId;
         this.cluster = cluster;
         this.runtime = runtime;
         this.network = network;
         this.mesh = mesh;
         this.overlay = overlay;
+        this.discovery = discovery;
+        this.vips = vips;
         this.reporter = new StatusReporter(cluster::write);
     }
 
@@ -107,11 +115,15 @@ public final class Agent implements AutoCloseable {
         StoreView view = cluster.view();
         try {
             mesh.update(view);
+            // Names follow the store on every pass: a task that stops leaves DNS with the pool.
+            discovery.update(view);
             // The VTEP first learns the underlay MTU, so the links made below get underlay - 50.
             overlay.prepare(view, nodeId);
             ensureNetworks(view);
             // Before tasks start: a new task's sandbox finds its networks' TAPs ready.
             overlay.update(view, nodeId, Set.copyOf(networksReady));
+            // Each network's VIPs, balanced from this node's LB address on it, before tasks start.
+            vips.update(view, nodeId, Set.copyOf(networksReady));
             long now = cluster.now();
             for (Task t : view.tasksOnNode(nodeId)) {
                 TaskRunner r = runners.get(t.getId());
@@ -126,7 +138,7 @@ public final class Agent implements AutoCloseable {
                 }
                 if (t.getStatus().getState() == TaskState.ASSIGNED) {
                     if (now >= t.getNotBeforeMs()) {
-                        startRunner(t);
+                        startRunner(t, view);
                     }
                 } else if (t.getStatus().getState().getNumber() >= TaskState.ACCEPTED_VALUE
                         && !ownContainers.contains(t.getStatus().getContainerId())) {
@@ -145,8 +157,9 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void startRunner(Task t) {
-        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, () -> {
+    private void startRunner(Task t, StoreView view) {
+        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, discovery,
+                DiscoveryRecords.scope(view, t), () -> {
             runners.remove(t.getId());
             markDirty();
         });
@@ -190,6 +203,8 @@ public final class Agent implements AutoCloseable {
             if (id.equals(ingressId) || wanted.contains(id)) {
                 return false;
             }
+            // Its proxy's sockets and loops live in the namespace: closed first.
+            vips.remove(id);
             network.removeNetwork(id);
             return true;
         });
@@ -212,6 +227,8 @@ public final class Agent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         reporter.close();
+        discovery.close();
+        vips.close();
         try {
             overlay.close();
         } catch (RuntimeException e) {

@@ -25,7 +25,9 @@ import java.util.TreeSet;
  *
  * <p>Endpoints of a network: every task that has a node, is not in a terminal state and is
  * attached to the network (local when its node is this one, else remote at its node's
- * {@code addr}), plus, on the ingress network, every node's {@code ingress_address}. A remote
+ * {@code addr}), plus, on the ingress network, every node's {@code ingress_address}, and on any
+ * other network every node's LB address on it ({@code lb_addresses}: VIP connections come from
+ * there, so the tasks' replies must find their way back to that node's {@code br0}). A remote
  * endpoint whose node has no usable address is left out (nothing could reach it). Should two
  * entries claim one address, a local one wins, else the first by task id, then node id.
  * Tables are sorted by address so that equal stores give equal lists.
@@ -78,6 +80,16 @@ final class OverlayTables {
             nodes.sort(Comparator.comparing(Node::getId));
             for (Node n : nodes) {
                 parseAddress(n.getIngressAddress()).ifPresent(ip -> place(byIp, view, nodeId, n.getId(), ip));
+            }
+        } else {
+            List<Node> nodes = new ArrayList<>(view.nodes().values());
+            nodes.sort(Comparator.comparing(Node::getId));
+            for (Node n : nodes) {
+                for (NetworkAttachment a : n.getLbAddressesList()) {
+                    if (a.getNetworkId().equals(network.getId())) {
+                        parseAddress(a.getAddress()).ifPresent(ip -> place(byIp, view, nodeId, n.getId(), ip));
+                    }
+                }
             }
         }
         List<Endpoint> table = new ArrayList<>(byIp.values());

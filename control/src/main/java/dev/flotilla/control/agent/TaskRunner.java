@@ -42,6 +42,9 @@ final class TaskRunner implements Runnable, TaskHandle {
     private final RuncRuntime runtime;
     private final SandboxNetwork network;
     private final StatusReporter reporter;
+    private final ServiceDiscovery discovery;
+    /** The user-defined networks this task's DNS lookups see (empty: no embedded DNS, the host's resolvers). */
+    private final List<String> dnsScope;
     private final Runnable onDone;
     private final String containerId = Ids.newContainerId();
     // Set by shutdown() from the agent's thread, read by the worker between steps.
@@ -51,12 +54,14 @@ final class TaskRunner implements Runnable, TaskHandle {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     TaskRunner(Task task, String nodeId, RuncRuntime runtime, SandboxNetwork network, StatusReporter reporter,
-            Runnable onDone) {
+            ServiceDiscovery discovery, List<String> dnsScope, Runnable onDone) {
         this.task = task;
         this.nodeId = nodeId;
         this.runtime = runtime;
         this.network = network;
         this.reporter = reporter;
+        this.discovery = discovery;
+        this.dnsScope = discovery == null ? List.of() : List.copyOf(dnsScope);
         this.onDone = onDone;
     }
 
@@ -93,6 +98,10 @@ final class TaskRunner implements Runnable, TaskHandle {
         String netns;
         try {
             netns = network.createTaskSandbox(task.getId(), attachments());
+            if (!dnsScope.isEmpty()) {
+                // Before the container starts: its first lookup already finds 127.0.0.11 listening.
+                discovery.openSandbox(netns, dnsScope);
+            }
         } catch (RuntimeException e) {
             log.warn("Task {}: sandbox failed: {}", task.getId(), e.getMessage());
             report(TaskState.REJECTED, "preparing", "network sandbox: " + e.getMessage());
@@ -181,6 +190,13 @@ final class TaskRunner implements Runnable, TaskHandle {
         } catch (RuntimeException e) {
             log.warn("Task {}: removing container {} failed: {}", task.getId(), containerId, e.getMessage());
         }
+        if (discovery != null) {
+            try {
+                discovery.closeSandbox(network.taskNetns(task.getId()));
+            } catch (RuntimeException e) {
+                log.warn("Task {}: closing its DNS listeners failed: {}", task.getId(), e.getMessage());
+            }
+        }
         try {
             network.removeTaskSandbox(task.getId());
         } catch (RuntimeException e) {
@@ -206,7 +222,7 @@ final class TaskRunner implements Runnable, TaskHandle {
                 Map.of("flotilla.task.id", task.getId(),
                         "flotilla.service.id", task.getServiceId(),
                         "flotilla.node.id", nodeId),
-                null);
+                null, !dnsScope.isEmpty());
     }
 
     private void report(TaskState state, String message, String err) {

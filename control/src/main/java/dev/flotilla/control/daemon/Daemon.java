@@ -4,12 +4,18 @@ import dev.flotilla.control.agent.Agent;
 import dev.flotilla.control.agent.IngressMesh;
 import dev.flotilla.control.agent.Overlay;
 import dev.flotilla.control.agent.SandboxNetwork;
+import dev.flotilla.control.agent.ServiceDiscovery;
+import dev.flotilla.control.agent.VipBalancers;
 import dev.flotilla.control.api.ControlService;
 import dev.flotilla.control.api.EngineService;
 import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.runtime.ImageStore;
 import dev.flotilla.control.runtime.RuncRuntime;
 import dev.flotilla.dataplane.NetnsEventLoops;
+import dev.flotilla.dns.DnsServerOptions;
+import dev.flotilla.dns.EmbeddedDnsServer;
+import dev.flotilla.dns.ResolvConf;
+import dev.flotilla.dns.SandboxDnsListeners;
 import dev.flotilla.ingress.IngressRouter;
 import dev.flotilla.ingress.Protocol;
 import dev.flotilla.ingress.ProxyOptions;
@@ -57,6 +63,9 @@ public final class Daemon {
     private final MultiThreadIoEventLoopGroup vxlanLoops;
     private final IngressRouter router;
     private final IngressMesh mesh;
+    private final EventLoopGroup dnsLoops;
+    private final EmbeddedDnsServer dns;
+    private final ServiceDiscovery discovery;
     private final LocalSwarm swarm;
     private final AtomicReference<Agent> agent = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -73,6 +82,11 @@ public final class Daemon {
         this.vxlanLoops = NetnsEventLoops.inCurrentNamespace("vxlan", Math.min(4, Runtime.getRuntime().availableProcessors()));
         this.router = new IngressRouter(meshLoops, ProxyOptions.DEFAULTS);
         this.mesh = new IngressMesh(router);
+        // One group serves every sandbox's DNS sockets and forwards from the daemon's namespace.
+        this.dnsLoops = NetnsEventLoops.inCurrentNamespace("dns", 2);
+        this.dns = EmbeddedDnsServer.start(DnsServerOptions.defaults(), dnsLoops,
+                ResolvConf.upstreams(ResolvConf.HOST_RESOLV_CONF));
+        this.discovery = new ServiceDiscovery(dns, new SandboxDnsListeners(dns, dnsLoops));
         this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent, this::stopAgent);
     }
 
@@ -148,7 +162,8 @@ public final class Daemon {
     }
 
     private void startAgent(ClusterConnection cluster, String nodeId) {
-        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network));
+        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery,
+                new VipBalancers(network, ProxyOptions.DEFAULTS));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }
@@ -161,6 +176,7 @@ public final class Daemon {
             a.close();
         }
         mesh.close();
+        discovery.close();
         removeLeftovers();
         network.setUpNode();
     }
@@ -193,6 +209,9 @@ public final class Daemon {
             a.close();
         }
         mesh.close();
+        discovery.close();
+        dns.close();
+        dnsLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         router.close();
         meshLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         vxlanLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);

@@ -20,9 +20,17 @@ import java.util.TreeMap;
  *     new, empty one
  * @param labels task, service and node ids; kept in the bundle so a restarted daemon knows its containers
  * @param resolvConf the file to bind-mount at {@code /etc/resolv.conf}; {@code null} for a copy of the host's
+ * @param embeddedDns when {@code resolvConf} is {@code null}: the container's resolv.conf names the embedded
+ *     DNS server ({@code nameserver 127.0.0.11}, {@code options ndots:0}) instead of copying the host's
  */
 public record ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
-        String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf) {
+        String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns) {
+
+    /** A spec whose resolv.conf is {@code resolvConf}, or a copy of the host's. */
+    public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
+            String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf) {
+        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, false);
+    }
 
     public ContainerSpec {
         Container.requireValidId(id);

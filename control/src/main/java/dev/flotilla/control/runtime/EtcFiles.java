@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 final class EtcFiles {
 
     static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
+    /** What a task on a user-defined network gets: the daemon's embedded DNS server, as Docker writes it. */
+    static final String EMBEDDED_DNS_RESOLV_CONF = "nameserver 127.0.0.11\noptions ndots:0\n";
 
     private static final String HOSTS = """
             127.0.0.1\tlocalhost
@@ -36,7 +38,8 @@ final class EtcFiles {
             }
             return spec.resolvConf();
         }
-        Files.writeString(bundle.resolvConf(), hostResolvConf(), StandardCharsets.UTF_8);
+        Files.writeString(bundle.resolvConf(), spec.embeddedDns() ? EMBEDDED_DNS_RESOLV_CONF : hostResolvConf(),
+                StandardCharsets.UTF_8);
         return bundle.resolvConf();
     }
 

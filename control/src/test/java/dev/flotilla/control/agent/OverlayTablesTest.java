@@ -107,6 +107,23 @@ class OverlayTablesTest {
     }
 
     @Test
+    void otherNetworksAlsoListEveryNodesLbAddressOnThem() {
+        Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
+        Network other = network("net2", "other", 4098, "10.0.2.0/24", false);
+        Node na = node("na", "198.18.77.1", "").toBuilder().addLbAddresses(NetworkAttachment.newBuilder()
+                .setNetworkId("net1").setAddress("10.0.1.250/24")).addLbAddresses(NetworkAttachment.newBuilder()
+                .setNetworkId("net2").setAddress("10.0.2.250/24")).build();
+        Node nb = node("nb", "198.18.77.2", "").toBuilder().addLbAddresses(NetworkAttachment.newBuilder()
+                .setNetworkId("net1").setAddress("10.0.1.251/24")).build();
+        StoreView view = apply(Actions.create(na), Actions.create(nb), Actions.create(net), Actions.create(other),
+                Actions.create(task("t1", "nb", TaskState.RUNNING, "net1", "10.0.1.2/24")));
+
+        assertThat(OverlayTables.endpoints(view, "na", net)).containsExactly(
+                Endpoint.remote(ip("10.0.1.2"), B), Endpoint.local(ip("10.0.1.250")), Endpoint.remote(ip("10.0.1.251"), B));
+        assertThat(OverlayTables.endpoints(view, "nb", other)).containsExactly(Endpoint.remote(ip("10.0.2.250"), A));
+    }
+
+    @Test
     void aDuplicateAddressKeepsOneEntryPreferringTheLocalOne() {
         Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
         StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),

@@ -1,0 +1,262 @@
+package dev.flotilla.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Service discovery on three nodes (issue 4's seed): a client task finds the {@code server}
+ * service by name through the embedded DNS server (127.0.0.11 in its sandbox), its requests to
+ * the name are balanced over every server task by the VIP proxies, also to tasks on other nodes;
+ * {@code tasks.server} answers the running tasks, unknown names and names of other networks fail,
+ * and a killed task leaves DNS within seconds.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class DiscoveryIT {
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+    private static final Pattern ETH0 = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/");
+    private static final Pattern IPV4 = Pattern.compile("\\b(\\d+\\.\\d+\\.\\d+\\.\\d+)\\b");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TestCluster cluster;
+    private TestNode manager;
+    /** Server container short id (its hostname, what it answers) -> its address on discovery. */
+    private final Map<String, String> servers = new HashMap<>();
+    /** Server container id -> the node running it. */
+    private final Map<String, TestNode> serverNodes = new HashMap<>();
+    private TestNode clientNode;
+    private String client;
+    private String clientName;
+
+    @BeforeAll
+    void startCluster() {
+        cluster = TestCluster.start(getClass().getSimpleName(), 3);
+        manager = cluster.node(1);
+        cluster.init("1s");
+        cluster.nodes().forEach(n -> n.importWebImage("web"));
+        cluster.joinWorker(2);
+        cluster.joinWorker(3);
+    }
+
+    @AfterAll
+    void closeCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void serversSpreadOverTheNodesAndAClientRunsOnOne() {
+        manager.ok("network", "create", "-d", "overlay", "discovery");
+        manager.ok("network", "create", "-d", "overlay", "elsewhere");
+        manager.ok("service", "create", "--name", "server", "--replicas", "3", "--network", "discovery", "web");
+        manager.ok("service", "create", "--name", "client", "--network", "discovery", "web");
+        manager.ok("service", "create", "--name", "other", "--network", "elsewhere", "web");
+        for (String service : List.of("server", "client", "other")) {
+            int replicas = service.equals("server") ? 3 : 1;
+            manager.until(CONVERGE, replicas + " running " + service + " tasks", c -> c.ok() && c.table().stream()
+                    .filter(r -> r.get("CURRENT STATE").startsWith("Running")).count() == replicas,
+                    "service", "ps", service);
+        }
+        for (TestNode n : cluster.nodes()) {
+            for (Table.Row r : n.ok("ps").table()) {
+                String id = r.get("CONTAINER ID");
+                if (r.get("NAMES").startsWith("server.")) {
+                    Cli addr = n.ok("exec", id, "ip", "-4", "-o", "addr", "show", "eth0");
+                    Matcher m = ETH0.matcher(addr.stdout());
+                    assertThat(m.find()).as("server's address on discovery in\n%s", addr).isTrue();
+                    servers.put(id.substring(0, 12), m.group(1));
+                    serverNodes.put(id, n);
+                } else if (r.get("NAMES").startsWith("client.")) {
+                    clientNode = n;
+                    client = id;
+                    clientName = r.get("NAMES");
+                }
+            }
+        }
+        assertThat(servers).hasSize(3);
+        assertThat(serverNodes.values()).as("one server per node").containsExactlyInAnyOrderElementsOf(cluster.nodes());
+        assertThat(client).isNotNull();
+        Cli resolvConf = clientNode.ok("exec", client, "cat", "/etc/resolv.conf");
+        assertThat(resolvConf.stdout()).isEqualTo("nameserver 127.0.0.11\noptions ndots:0\n");
+    }
+
+    @Test
+    @Order(2)
+    void theServiceNameIsBalancedOverEveryServerAlsoOnOtherNodes() {
+        Set<String> seen = new TreeSet<>();
+        List<String> order = new ArrayList<>();
+        Cli[] last = new Cli[1];
+        clientNode.await(CONVERGE, () -> {
+            Cli c = last[0] = clientNode.cli("exec", client, "wget", "-qO-", "server");
+            Matcher m = Pattern.compile("Hello, ([0-9a-f]{12})").matcher(c.stdout());
+            if (c.ok() && m.find()) {
+                seen.add(m.group(1));
+                order.add(m.group(1));
+            }
+            return seen.equals(servers.keySet());
+        }, () -> "wget server from the client answered by " + seen + ", expected " + servers.keySet() + "; last " + last[0]);
+        // Round robin: once everything is up, three requests in a row reach the three servers.
+        List<String> tail = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Cli c = clientNode.ok("exec", client, "wget", "-qO-", "server");
+            Matcher m = Pattern.compile("Hello, ([0-9a-f]{12})").matcher(c.stdout());
+            assertThat(m.find()).as(clientNode.context(c)).isTrue();
+            tail.add(m.group(1));
+        }
+        assertThat(new TreeSet<>(tail)).as("three requests in a row, after %s", order).isEqualTo(servers.keySet());
+    }
+
+    @Test
+    @Order(3)
+    void theServiceNameResolvesToItsVipAndTasksToEveryTask() throws Exception {
+        String networkId = JSON.readTree(manager.ok("network", "inspect", "discovery").stdout()).path(0).path("Id").asText();
+        JsonNode service = JSON.readTree(manager.ok("service", "inspect", "server").stdout()).path(0);
+        String vip = null;
+        for (JsonNode v : service.at("/Endpoint/VirtualIPs")) {
+            if (v.path("NetworkID").asText().equals(networkId)) {
+                vip = v.path("Addr").asText().replaceAll("/.*", "");
+            }
+        }
+        assertThat(vip).as("server's VIP on discovery in %s", service).isNotNull();
+
+        assertThat(lookup("server")).containsExactly(vip);
+        assertThat(lookup("tasks.server")).containsExactlyInAnyOrderElementsOf(servers.values());
+        // A container name answers its task's address.
+        String someServer = serverNodes.keySet().iterator().next();
+        String name = serverNodes.get(someServer).ok("ps").table().stream()
+                .filter(r -> r.get("CONTAINER ID").equals(someServer)).findFirst().orElseThrow().get("NAMES");
+        assertThat(lookup(name)).containsExactly(servers.get(someServer.substring(0, 12)));
+    }
+
+    @Test
+    @Order(4)
+    void unknownNamesAndNamesOfOtherNetworksFail() {
+        Cli unknown = clientNode.cli("exec", client, "nslookup", "nosuchservice");
+        assertThat(unknown.stdout() + unknown.stderr()).as(clientNode.context(unknown)).contains("NXDOMAIN");
+        Cli other = clientNode.cli("exec", client, "nslookup", "other");
+        assertThat(other.stdout() + other.stderr()).as(clientNode.context(other)).contains("NXDOMAIN");
+        Cli wget = clientNode.cli("exec", client, "wget", "-qO-", "other");
+        assertThat(wget.exitCode()).as(clientNode.context(wget)).isNotZero();
+    }
+
+    @Test
+    @Order(5)
+    void aKilledServerLeavesTasksServerWithinSeconds() {
+        // A server on another node than the client's: its end travels through the store.
+        String victim = serverNodes.entrySet().stream().filter(e -> e.getValue() != clientNode).findFirst()
+                .orElseThrow().getKey();
+        String victimIp = servers.get(victim.substring(0, 12));
+        TestNode host = serverNodes.get(victim);
+        assertThat(sandboxLookup("tasks.server")).contains(victimIp);
+        long killed = System.nanoTime();
+        host.ok("rm", "-f", victim);
+        long removed = System.nanoTime();
+        // Asked straight from the client's sandbox (no CLI round trip per poll): rm -f returns once
+        // the task is reported, so DNS should follow within about a second.
+        List<String>[] answer = new List[1];
+        clientNode.await(Duration.ofSeconds(3), () -> !(answer[0] = sandboxLookup("tasks.server")).contains(victimIp),
+                () -> "tasks.server still answers the killed task " + victimIp + ": " + answer[0]);
+        long gone = System.nanoTime();
+        assertThat(answer[0]).hasSize(2);
+        System.out.printf("DiscoveryIT: rm -f took %d ms, tasks.server dropped the task %d ms after rm returned%n",
+                TimeUnit.NANOSECONDS.toMillis(removed - killed), TimeUnit.NANOSECONDS.toMillis(gone - removed));
+        List<String>[] viaCli = new List[1];
+        clientNode.await(Duration.ofSeconds(5), () -> !(viaCli[0] = lookup("tasks.server")).contains(victimIp),
+                () -> "nslookup in the client task still answers " + victimIp + ": " + viaCli[0]);
+    }
+
+    @Test
+    @Order(6)
+    void dnsrrServicesAnswerTheirTasksAndTheOtherNetworkSeesOnlyItsOwnNames() {
+        manager.ok("service", "create", "--name", "rr", "--replicas", "2", "--endpoint-mode", "dnsrr",
+                "--network", "discovery", "web");
+        manager.until(CONVERGE, "2 running rr tasks", c -> c.ok() && c.table().stream()
+                .filter(r -> r.get("CURRENT STATE").startsWith("Running")).count() == 2, "service", "ps", "rr");
+        Set<String> rrAddresses = new TreeSet<>();
+        for (TestNode n : cluster.nodes()) {
+            for (Table.Row r : n.ok("ps").table()) {
+                if (r.get("NAMES").startsWith("rr.")) {
+                    Matcher m = ETH0.matcher(n.ok("exec", r.get("CONTAINER ID"), "ip", "-4", "-o", "addr", "show", "eth0")
+                            .stdout());
+                    assertThat(m.find()).isTrue();
+                    rrAddresses.add(m.group(1));
+                }
+            }
+        }
+        assertThat(rrAddresses).hasSize(2);
+        List<String>[] answer = new List[1];
+        clientNode.await(CONVERGE, () -> new TreeSet<>(answer[0] = lookup("rr")).equals(rrAddresses),
+                () -> "rr (dnsrr) answers " + answer[0] + ", expected " + rrAddresses);
+
+        TestNode otherNode = null;
+        String other = null;
+        for (TestNode n : cluster.nodes()) {
+            for (Table.Row r : n.ok("ps").table()) {
+                if (r.get("NAMES").startsWith("other.")) {
+                    otherNode = n;
+                    other = r.get("CONTAINER ID");
+                }
+            }
+        }
+        assertThat(other).isNotNull();
+        Cli server = otherNode.cli("exec", other, "nslookup", "server");
+        assertThat(server.stdout() + server.stderr()).as(otherNode.context(server)).contains("NXDOMAIN");
+        Cli own = otherNode.cli("exec", other, "wget", "-qO-", "other");
+        assertThat(own.stdout()).as(otherNode.context(own)).contains("Hello, " + other.substring(0, 12));
+    }
+
+    /**
+     * {@code nslookup name 127.0.0.11} run by the host's busybox inside the client task's network
+     * namespace ({@code fl-<tag>-task-<task id 12>}): the embedded server as the task sees it.
+     */
+    private List<String> sandboxLookup(String name) {
+        String taskId = clientName.substring(clientName.lastIndexOf('.') + 1);
+        String netns = "/run/netns/fl-" + clientNode.tag() + "-task-" + taskId.substring(0, 12);
+        Cli c = Processes.run(Duration.ofSeconds(10), "nsenter", "--net=" + netns, "busybox", "nslookup", name,
+                "127.0.0.11");
+        return addresses(c.stdout());
+    }
+
+    /** The IPv4 addresses {@code nslookup name} answers in the client task (its server's own address left out). */
+    private List<String> lookup(String name) {
+        Cli c = clientNode.cli("exec", client, "nslookup", name);
+        assertThat(c.exitCode()).as(clientNode.context(c)).isZero();
+        return addresses(c.stdout());
+    }
+
+    private static List<String> addresses(String text) {
+        Set<String> out = new LinkedHashSet<>();
+        int answers = text.indexOf("Name:");
+        Matcher m = IPV4.matcher(answers < 0 ? "" : text.substring(answers));
+        while (m.find()) {
+            if (!m.group(1).equals("127.0.0.11")) {
+                out.add(m.group(1));
+            }
+        }
+        return List.copyOf(out);
+    }
+}
