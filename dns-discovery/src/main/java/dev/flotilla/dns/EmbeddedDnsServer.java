@@ -97,7 +97,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
 
     /** Adds the UDP codecs and a handler answering for {@code scope} to a datagram channel's pipeline. */
     public void initUdp(ChannelPipeline pipeline, SandboxScope scope) {
-        pipeline.addLast(udpDecoder, udpEncoder, new DnsQueryHandler(this, scope, true));
+        pipeline.addLast(new FastAnswerHandler(this, scope), udpDecoder, udpEncoder, new DnsQueryHandler(this, scope, true));
     }
 
     /** Adds the TCP framing, codecs and a handler answering for {@code scope} to an accepted connection. */
