@@ -117,8 +117,9 @@ public final class Daemon {
                 Version.VERSION, config.dataRoot(), config.socket(), config.tag());
         removeLeftovers();
         network.setUpNode();
-        startApi();
+        // The swarm first: a restarted manager's store is replayed before the API answers from it.
         swarm.start();
+        startApi();
         log.info("Daemon ready on unix://{}", config.socket());
     }
 

@@ -75,6 +75,8 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     static final int MANAGER_PORT = ClusterListener.PORT;
     /** How long {@code swarm join} waits for the manager to accept the node's session. */
     static final long JOIN_WAIT_MS = 15_000;
+    /** How long a restarted manager waits for its Raft log to be replayed into the store. */
+    static final long REPLAY_WAIT_MS = 10_000;
 
     private final Path stateFile;
     private final Path raftDir;
@@ -134,6 +136,9 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                                 + ": leave the swarm (flotilla swarm leave --force) and init or join again");
                     }
                     startManager(state, identity, List.of(RaftNode.peer(state.nodeId(), raftAddr(state))), List.of());
+                    if (!raft.awaitReplay(REPLAY_WAIT_MS)) {
+                        log.warn("The Raft log was not replayed within {} s: answering from the store as it is", REPLAY_WAIT_MS / 1000);
+                    }
                     enter(manager, state.nodeId());
                     startListener(identity);
                 }

@@ -64,6 +64,7 @@ public final class RaftNode implements Closeable {
     private volatile Set<RaftPeer> clientPeers;
 
     private final RaftGroupId groupId;
+    private volatile long logEndAtStart = -1;
 
     private RaftNode(RaftServer server, RaftProperties properties, Parameters parameters, RaftPeerId peerId,
             RaftGroupId groupId, List<RaftPeer> clientPeers) {
@@ -155,7 +156,32 @@ public final class RaftNode implements Closeable {
         server.start();
         // A restarted member knows the current configuration from its log; prefer it.
         List<RaftPeer> current = new ArrayList<>(server.getDivision(gid).getRaftConf().getCurrentPeers());
-        return new RaftNode(server, p, parameters, id, gid, current.isEmpty() ? knownPeers : current);
+        RaftNode node = new RaftNode(server, p, parameters, id, gid, current.isEmpty() ? knownPeers : current);
+        org.apache.ratis.server.protocol.TermIndex last = server.getDivision(gid).getRaftLog().getLastEntryTermIndex();
+        node.logEndAtStart = last == null ? -1 : last.getIndex();
+        return node;
+    }
+
+    /**
+     * Waits until this member has applied every entry its log held when it started: a restarted
+     * manager replays its log into the store, and must not answer from a half-built one.
+     * Returns false if that did not happen in time (no quorum to commit the tail, say).
+     */
+    public boolean awaitReplay(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            try {
+                if (server.getDivision(groupId).getInfo().getLastAppliedIndex() >= logEndAtStart) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
     }
 
     /**
