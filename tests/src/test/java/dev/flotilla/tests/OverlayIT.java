@@ -39,12 +39,8 @@ class OverlayIT {
 
     @BeforeAll
     void startCluster() {
-        cluster = TestCluster.start(getClass().getSimpleName(), 3);
+        cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s");
         manager = cluster.node(1);
-        cluster.init("1s");
-        cluster.nodes().forEach(n -> n.importWebImage("web"));
-        cluster.joinWorker(2);
-        cluster.joinWorker(3);
     }
 
     @AfterAll

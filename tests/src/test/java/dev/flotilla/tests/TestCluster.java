@@ -48,6 +48,25 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code count} nodes in one swarm: node 1 the manager (`swarm init` with {@code heartbeat}),
+     * the others workers, the web image on every node.
+     */
+    public static TestCluster startSwarm(String label, int count, String heartbeat) {
+        TestCluster cluster = start(label, count);
+        try {
+            cluster.init(heartbeat);
+            cluster.nodes().forEach(n -> n.importWebImage("web"));
+            for (int i = 2; i <= count; i++) {
+                cluster.joinWorker(i);
+            }
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
     public TestNode node(int i) {
         return nodes.get(i - 1);
     }
