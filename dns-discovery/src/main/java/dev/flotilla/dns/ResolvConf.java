@@ -27,6 +27,8 @@ public final class ResolvConf {
 
     public static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
     static final InetAddress EMBEDDED_ADDRESS = literal("127.0.0.11");
+    /** glibc's MAXNS: resolv.conf consults at most three nameservers; so does the forwarder. */
+    public static final int MAX_NAMESERVERS = 3;
     private static final int DNS_PORT = 53;
 
     private ResolvConf() {
@@ -53,7 +55,7 @@ public final class ResolvConf {
         List<InetSocketAddress> upstreams = new ArrayList<>();
         for (String line : lines) {
             String[] fields = line.trim().split("\\s+");
-            if (fields.length < 2 || !fields[0].equals("nameserver") || upstreams.size() == UpstreamForwarder.MAX_UPSTREAMS) {
+            if (fields.length < 2 || !fields[0].equals("nameserver") || upstreams.size() == MAX_NAMESERVERS) {
                 continue;
             }
             InetAddress address = literalOrNull(fields[1]);

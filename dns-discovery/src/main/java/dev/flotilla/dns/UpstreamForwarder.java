@@ -50,8 +50,7 @@ import org.slf4j.LoggerFactory;
 final class UpstreamForwarder implements DnsForwarder {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamForwarder.class);
-    /** glibc's MAXNS: resolv.conf consults at most three nameservers; so do we. */
-    static final int MAX_UPSTREAMS = 3;
+    static final int MAX_UPSTREAMS = ResolvConf.MAX_NAMESERVERS;
 
     private final List<InetSocketAddress> upstreams;
     private final long timeoutNanos;

@@ -1,6 +1,7 @@
 package dev.flotilla.control.agent;
 
 import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.NetworkAttachment;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.Service;
@@ -43,7 +44,8 @@ public final class DiscoveryRecords {
      * The records of every user-defined network: per service on it, {@code <service>} (its VIP
      * there, or under endpoint mode dnsrr its running tasks' addresses), {@code tasks.<service>},
      * the running tasks' container names ({@code <service>.<slot>.<task id>}), PTRs for task
-     * addresses and VIPs, and {@code _<port>._<proto>.<service>} SRV records for published ports.
+     * addresses and VIPs, {@code _<port>._<proto>.<service>} SRV records for published ports, and
+     * per network alias of the service there the same as {@code <service>} and {@code tasks.<service>}.
      */
     public static RecordTable table(StoreView view) {
         RecordTable.Builder builder = RecordTable.builder();
@@ -73,6 +75,10 @@ public final class DiscoveryRecords {
                                     p.getProtocol().isEmpty() ? "tcp" : p.getProtocol());
                         }
                     }
+                    List<String> aliases = aliases(s, networkId);
+                    if (!dnsrr) {
+                        vip.ifPresent(v -> aliases.forEach(a -> builder.alias(networkId, a, v)));
+                    }
                     for (Task t : running.getOrDefault(s.getId(), List.of())) {
                         Optional<Ipv4Address> ip = address(t, networkId);
                         if (ip.isEmpty()) {
@@ -84,6 +90,12 @@ public final class DiscoveryRecords {
                             builder.alias(networkId, "tasks." + name, ip.get());
                             builder.container(networkId, containerName(t), ip.get());
                         }
+                        for (String a : aliases) {
+                            builder.alias(networkId, "tasks." + a, ip.get());
+                            if (dnsrr) {
+                                builder.alias(networkId, a, ip.get());
+                            }
+                        }
                     }
                 } catch (IllegalArgumentException e) {
                     log.debug("Service {} ({}) has no DNS records on network {}: {}", name, s.getId(), networkId,
@@ -92,6 +104,14 @@ public final class DiscoveryRecords {
             }
         }
         return builder.build();
+    }
+
+    /** The service's aliases on {@code networkId} ({@code --network name=N,alias=A}), in spec order. */
+    private static List<String> aliases(Service s, String networkId) {
+        return s.getSpec().getNetworkAliasesList().stream()
+                .filter(a -> a.getNetwork().equals(networkId))
+                .map(NetworkAlias::getAlias)
+                .toList();
     }
 
     /**

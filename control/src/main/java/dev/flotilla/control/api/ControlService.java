@@ -20,6 +20,7 @@ import dev.flotilla.control.api.v1.ListTasksResponse;
 import dev.flotilla.control.api.v1.CreateNetworkRequest;
 import dev.flotilla.control.api.v1.GetNetworkRequest;
 import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.NetworkResponse;
 import dev.flotilla.control.api.v1.RemoveNetworkRequest;
 import dev.flotilla.control.api.v1.RemoveNetworkResponse;
@@ -225,6 +226,18 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 }
                 if (!spec.getNetworksList().contains(n.getId())) {
                     spec.addNetworks(n.getId());
+                }
+            }
+            spec.clearNetworkAliases();
+            for (NetworkAlias a : request.getSpec().getNetworkAliasesList()) {
+                String id = view.findNetwork(a.getNetwork()).map(Network::getId).orElse("");
+                if (!spec.getNetworksList().contains(id)) {
+                    throw Errors.invalid("alias " + a.getAlias() + " names network " + a.getNetwork()
+                            + ", which the service is not attached to");
+                }
+                NetworkAlias resolved = a.toBuilder().setNetwork(id).build();
+                if (!spec.getNetworkAliasesList().contains(resolved)) {
+                    spec.addNetworkAliases(resolved);
                 }
             }
             ServiceSpec valid = ServiceSpecs.validate(spec.build());

@@ -1,5 +1,6 @@
 package dev.flotilla.control.api;
 
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.RestartPolicy;
 import dev.flotilla.control.api.v1.ServiceSpec;
@@ -18,6 +19,8 @@ public final class ServiceSpecs {
 
     // Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters (a DNS label).
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+    private static final Pattern ALIAS = Pattern.compile(
+            "(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*");
 
     private ServiceSpecs() {
     }
@@ -44,6 +47,12 @@ public final class ServiceSpecs {
             }
             if (p.getPublishedPort() != 0 && !seen.add(p.getPublishedPort() + "/" + p.getProtocol())) {
                 throw new IllegalArgumentException("duplicate published port " + p.getPublishedPort() + "/" + p.getProtocol());
+            }
+        }
+        for (NetworkAlias a : spec.getNetworkAliasesList()) {
+            if (!ALIAS.matcher(a.getAlias()).matches()) {
+                throw new IllegalArgumentException("invalid network alias \"" + a.getAlias()
+                        + "\": DNS labels of [a-zA-Z0-9_-] joined by dots, at most 253 characters");
             }
         }
         ServiceSpec.Builder b = spec.toBuilder();

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Flag values in Docker's syntax. */
-final class Flags {
+public final class Flags {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
@@ -31,7 +31,7 @@ final class Flags {
     }
 
     /** Go's duration syntax, a sequence such as {@code 1m30s} or {@code 500ms}. */
-    static Duration duration(String text, String flag) {
+    public static Duration duration(String text, String flag) {
         Matcher m = DURATION.matcher(text);
         long nanos = 0;
         int end = 0;

@@ -6,6 +6,7 @@ import dev.flotilla.control.api.v1.GetServiceRequest;
 import dev.flotilla.control.api.v1.ListServicesRequest;
 import dev.flotilla.control.api.v1.ListTasksRequest;
 import dev.flotilla.control.api.v1.ListTasksResponse;
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.RemoveServiceRequest;
 import dev.flotilla.control.api.v1.RestartPolicy;
@@ -45,8 +46,12 @@ final class ServiceCommands {
         @Option(names = {"-e", "--env"}, description = "Set environment variables")
         List<String> env = new ArrayList<>();
 
-        @Option(names = "--network", description = "Network attachments (repeatable)")
+        @Option(names = "--network", description = "Network attachments (repeatable): NETWORK, or "
+                + "name=NETWORK[,alias=ALIAS...]")
         List<String> networks = new ArrayList<>();
+
+        @Option(names = "--network-alias", description = "Add a network-scoped alias on every --network (repeatable)")
+        List<String> networkAliases = new ArrayList<>();
 
         @Option(names = "--hostname", description = "Container hostname")
         String hostname = "";
@@ -80,13 +85,27 @@ final class ServiceCommands {
                 }
             }
             List<PortConfig> ports = publish.stream().map(PortSpec::parse).toList();
+            List<NetworkOption> attachments = networks.stream().map(NetworkOption::parse).toList();
+            if (!networkAliases.isEmpty() && attachments.isEmpty()) {
+                throw new IllegalArgumentException("--network-alias needs a --network to name the service on");
+            }
+            List<NetworkAlias> aliases = new ArrayList<>();
+            for (NetworkOption n : attachments) {
+                for (String alias : n.aliases()) {
+                    aliases.add(NetworkAlias.newBuilder().setNetwork(n.name()).setAlias(alias).build());
+                }
+                for (String alias : networkAliases) {
+                    aliases.add(NetworkAlias.newBuilder().setNetwork(n.name()).setAlias(alias).build());
+                }
+            }
             ServiceSpec spec = ServiceSpec.newBuilder()
                     .setName(name)
                     .setReplicas(count)
                     .setContainer(ContainerSpec.newBuilder()
                             .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
                     .addAllPorts(ports)
-                    .addAllNetworks(networks)
+                    .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
+                    .addAllNetworkAliases(aliases)
                     .setRestart(restart)
                     .setEndpointMode(endpointMode)
                     .build();

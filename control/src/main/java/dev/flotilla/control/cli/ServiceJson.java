@@ -3,11 +3,13 @@ package dev.flotilla.control.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.Service;
 import dev.flotilla.control.api.v1.ServiceSpec;
 import dev.flotilla.control.api.v1.VirtualIp;
 import java.time.Instant;
+import java.util.List;
 
 /** `service inspect` in the shape Docker's users script against (ID, Spec, Endpoint.VirtualIPs, ...). */
 final class ServiceJson {
@@ -55,6 +57,17 @@ final class ServiceJson {
         if (!spec.getContainer().getHostname().isEmpty()) {
             container.put("Hostname", spec.getContainer().getHostname());
         }
+        if (spec.getNetworksCount() > 0) {
+            ArrayNode networks = template.putArray("Networks");
+            for (String id : spec.getNetworksList()) {
+                ObjectNode n = networks.addObject().put("Target", id);
+                List<String> aliases = spec.getNetworkAliasesList().stream()
+                        .filter(a -> a.getNetwork().equals(id)).map(NetworkAlias::getAlias).toList();
+                if (!aliases.isEmpty()) {
+                    n.set("Aliases", JSON.valueToTree(aliases));
+                }
+            }
+        }
         template.putObject("RestartPolicy")
                 .put("Condition", spec.getRestart().getCondition())
                 .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)
@@ -73,7 +86,7 @@ final class ServiceJson {
         return o;
     }
 
-    private static ArrayNode ports(java.util.List<PortConfig> ports) {
+    private static ArrayNode ports(List<PortConfig> ports) {
         ArrayNode out = JSON.createArrayNode();
         for (PortConfig p : ports) {
             ObjectNode port = out.addObject();

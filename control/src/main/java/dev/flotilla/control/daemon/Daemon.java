@@ -84,8 +84,10 @@ public final class Daemon {
         this.mesh = new IngressMesh(router);
         // One group serves every sandbox's DNS sockets and forwards from the daemon's namespace.
         this.dnsLoops = NetnsEventLoops.inCurrentNamespace("dns", 2);
-        this.dns = EmbeddedDnsServer.start(DnsServerOptions.defaults(), dnsLoops,
-                ResolvConf.upstreams(ResolvConf.HOST_RESOLV_CONF));
+        this.dns = EmbeddedDnsServer.start(DnsServerOptions.defaults().withTtlSeconds(config.dnsTtlSeconds()),
+                dnsLoops, config.dnsUpstreams().isEmpty()
+                        ? ResolvConf.upstreams(ResolvConf.HOST_RESOLV_CONF)
+                        : config.dnsUpstreams());
         this.discovery = new ServiceDiscovery(dns, new SandboxDnsListeners(dns, dnsLoops));
         this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent, this::stopAgent);
     }
@@ -164,7 +166,7 @@ public final class Daemon {
 
     private void startAgent(ClusterConnection cluster, String nodeId) {
         Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery,
-                new VipBalancers(network, ProxyOptions.DEFAULTS));
+                new VipBalancers(network, ProxyOptions.DEFAULTS.withTcpIdleTimeout(config.vipIdleTimeout())));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }

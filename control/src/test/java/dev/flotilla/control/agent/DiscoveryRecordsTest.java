@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.control.api.v1.Meta;
 import dev.flotilla.control.api.v1.Network;
+import dev.flotilla.control.api.v1.NetworkAlias;
 import dev.flotilla.control.api.v1.NetworkAttachment;
 import dev.flotilla.control.api.v1.PortConfig;
 import dev.flotilla.control.api.v1.Service;
@@ -91,6 +92,30 @@ class DiscoveryRecordsTest {
         assertThat(table.lookup(front, "server.3.t3")).isNull();
         assertThat(table.lookup(front, "server.4.t4")).isNull();
         assertThat(table.lookup(front, "3.1.0.10.in-addr.arpa").pointers()).containsExactly("server.1.t1");
+        assertThat(table.lookup(front, "2.1.0.10.in-addr.arpa").pointers()).containsExactly("server");
+    }
+
+    @Test
+    void networkAliasesAnswerLikeTheServiceOnTheirNetworkOnly() {
+        Service server = service("s1", "server", "vip", "front", "10.0.1.2/24", "back", "10.0.2.2/24");
+        services.put("s1", server.toBuilder().setSpec(server.getSpec().toBuilder()
+                .addNetworkAliases(NetworkAlias.newBuilder().setNetwork("front").setAlias("Web"))).build());
+        task("t1", server, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.3/24", "back", "10.0.2.3/24");
+        Service db = service("s2", "db", "dnsrr", "back", null);
+        services.put("s2", db.toBuilder().setSpec(db.getSpec().toBuilder()
+                .addNetworkAliases(NetworkAlias.newBuilder().setNetwork("back").setAlias("store"))).build());
+        task("t2", db, 1, TaskState.RUNNING, TaskState.RUNNING, "back", "10.0.2.8/24");
+
+        RecordTable table = DiscoveryRecords.table(view());
+        SandboxScope front = SandboxScope.of("front");
+        SandboxScope back = SandboxScope.of("back");
+
+        assertThat(table.lookup(front, "web").addresses()).containsExactly(ip("10.0.1.2"));
+        assertThat(table.lookup(front, "tasks.web").addresses()).containsExactly(ip("10.0.1.3"));
+        assertThat(table.lookup(back, "web")).isNull();
+        assertThat(table.lookup(back, "store").addresses()).containsExactly(ip("10.0.2.8"));
+        assertThat(table.lookup(back, "tasks.store").addresses()).containsExactly(ip("10.0.2.8"));
+        // The VIP's PTR still names the service.
         assertThat(table.lookup(front, "2.1.0.10.in-addr.arpa").pointers()).containsExactly("server");
     }
 
