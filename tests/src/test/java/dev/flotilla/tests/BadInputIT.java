@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -63,7 +65,35 @@ class BadInputIT {
                 Arguments.of(List.of("service", "create", "--name", "x", "--replicas", "-1", "web"), 125,
                         "invalid argument \"-1\" for \"--replicas\" flag"),
                 Arguments.of(List.of("service", "create", "--name", "bad name!", "web"), 1,
-                        "invalid name \"bad name!\""));
+                        "invalid name \"bad name!\""),
+                Arguments.of(List.of("service", "create", "--name", "x", "--network", "name=nosuch,alias=a", "web"), 1,
+                        "network nosuch not found"),
+                Arguments.of(List.of("service", "create", "--name", "x", "--network", "alias=a", "web"), 125,
+                        "invalid argument \"alias=a\" for \"--network\" flag: network name/id is not specified"),
+                Arguments.of(List.of("service", "create", "--name", "x", "--network-alias", "a", "web"), 125,
+                        "--network-alias needs a --network"));
+    }
+
+    static Stream<Arguments> daemonMistakes() {
+        return Stream.of(
+                Arguments.of(List.of("--dns", "resolver.example"), "invalid argument \"resolver.example\" for \"--dns\" flag"),
+                Arguments.of(List.of("--dns", "192.0.2.1", "--dns", "192.0.2.2", "--dns", "192.0.2.3", "--dns", "192.0.2.4"),
+                        "--dns takes at most 3 servers"),
+                Arguments.of(List.of("--dns-ttl", "-1"), "invalid argument \"-1\" for \"--dns-ttl\" flag"),
+                Arguments.of(List.of("--vip-idle-timeout", "soon"), "invalid argument \"soon\" for \"--vip-idle-timeout\" flag"));
+    }
+
+    @ParameterizedTest(name = "flotilla daemon {0}")
+    @MethodSource("daemonMistakes")
+    void daemonRefusesBadFlagsBeforeStarting(List<String> flags, String message) {
+        Path root = node.dir().resolve("refused-daemon");
+        List<String> argv = new ArrayList<>(List.of(Processes.flotilla().toString(), "daemon",
+                "--data-root", root.toString(), "--host", "unix://" + root.resolve("flotilla.sock")));
+        argv.addAll(flags);
+        Cli cli = Processes.run(Duration.ofSeconds(60), argv);
+        assertThat(cli.exitCode()).as(cli.toString()).isEqualTo(125);
+        assertThat(cli.stderr().strip()).as(cli.toString()).contains(message).doesNotContain("\n");
+        assertThat(root).as("nothing made for a daemon that never started").doesNotExist();
     }
 
     @ParameterizedTest(name = "flotilla {0}")

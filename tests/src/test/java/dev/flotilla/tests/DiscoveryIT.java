@@ -29,7 +29,11 @@ import org.junit.jupiter.api.Timeout;
  * service by name through the embedded DNS server (127.0.0.11 in its sandbox), its requests to
  * the name are balanced over every server task by the VIP proxies, also to tasks on other nodes;
  * {@code tasks.server} answers the running tasks, unknown names and names of other networks fail,
- * and a killed task leaves DNS within seconds.
+ * and a killed task leaves DNS within seconds. {@code dig} in the client's sandbox checks every
+ * record kind, network aliases, the TTL set with {@code --dns-ttl}, forwarding to an upstream
+ * given with {@code --dns} (dnsmasq on the underlay), TCP after truncation and SERVFAIL once the
+ * upstream is gone; UDP is balanced through a VIP too; and a node that goes Down leaves DNS and
+ * the VIP pools.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -39,6 +43,9 @@ class DiscoveryIT {
     private static final Pattern ETH0 = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/");
     private static final Pattern IPV4 = Pattern.compile("\\b(\\d+\\.\\d+\\.\\d+\\.\\d+)\\b");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DNS_TTL = 3;
+    /** Three TXT strings of 200 characters: larger than a 512-byte answer, so UDP without EDNS truncates. */
+    private static final String BIG_TXT = "x".repeat(200);
 
     private TestCluster cluster;
     private TestNode manager;
@@ -49,17 +56,50 @@ class DiscoveryIT {
     private TestNode clientNode;
     private String client;
     private String clientName;
+    private UdpFixture udp;
+    private Process upstream;
 
     @BeforeAll
     void startCluster() {
-        cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s");
+        cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s",
+                c -> List.of("--dns", c.gateway(), "--dns-ttl", Integer.toString(DNS_TTL)));
         manager = cluster.node(1);
+        udp = UdpFixture.build(manager.dir());
+        cluster.nodes().forEach(n -> udp.importImage(n, "udp", 9999));
+        upstream = startUpstream();
     }
 
     @AfterAll
-    void closeCluster() {
+    void closeCluster() throws InterruptedException {
+        if (upstream != null) {
+            upstream.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
         if (cluster != null) {
             cluster.close();
+        }
+    }
+
+    /** dnsmasq on the underlay's own address: the nodes' upstream resolver (their daemons' --dns). */
+    private Process startUpstream() {
+        List<String> argv = List.of("nsenter", "--net=/run/netns/" + cluster.underlay(), "/usr/sbin/dnsmasq",
+                "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=" + cluster.gateway(), "--pid-file", "--user=root", "--log-facility=-",
+                "--address=/upstream.test/192.0.2.7",
+                "--txt-record=big.upstream.test," + BIG_TXT + "," + BIG_TXT + "," + BIG_TXT);
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Poll.until(Duration.ofSeconds(10), () -> {
+                if (!p.isAlive()) {
+                    throw new AssertionError("dnsmasq exited with " + p.exitValue());
+                }
+                return Processes.run(Duration.ofSeconds(5), "nsenter", "--net=/run/netns/" + cluster.underlay(),
+                        "dig", "@" + cluster.gateway(), "+short", "+tries=1", "+time=1", "upstream.test")
+                        .stdout().strip().equals("192.0.2.7");
+            }, () -> "dnsmasq to answer on " + cluster.gateway());
+            return p;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -71,8 +111,11 @@ class DiscoveryIT {
         manager.ok("service", "create", "--name", "server", "--replicas", "3", "--network", "discovery", "web");
         manager.ok("service", "create", "--name", "client", "--network", "discovery", "web");
         manager.ok("service", "create", "--name", "other", "--network", "elsewhere", "web");
-        for (String service : List.of("server", "client", "other")) {
-            int replicas = service.equals("server") ? 3 : 1;
+        manager.ok("service", "create", "-d", "--name", "api", "--network", "name=discovery,alias=backend",
+                "-p", "8089:80", "web");
+        manager.ok("service", "create", "-d", "--name", "echo", "--replicas", "3", "--network", "discovery", "udp");
+        for (String service : List.of("server", "client", "other", "api", "echo")) {
+            int replicas = service.equals("server") || service.equals("echo") ? 3 : 1;
             manager.until(CONVERGE, replicas + " running " + service + " tasks", c -> c.ok() && c.table().stream()
                     .filter(r -> r.get("CURRENT STATE").startsWith("Running")).count() == replicas,
                     "service", "ps", service);
@@ -225,14 +268,156 @@ class DiscoveryIT {
         assertThat(own.stdout()).as(otherNode.context(own)).contains("Hello, " + other.substring(0, 12));
     }
 
+    @Test
+    @Order(7)
+    void digSeesEveryRecordKindAliasesAndTheConfiguredTtl() throws Exception {
+        String serverVip = vip("server");
+        String apiVip = vip("api");
+        // A: the VIP, any case; the alias like the service; the TTL given with --dns-ttl.
+        assertThat(digShort("A", "server")).containsExactly(serverVip);
+        assertThat(digShort("A", "SeRvEr")).containsExactly(serverVip);
+        assertThat(digShort("A", "backend")).containsExactly(apiVip);
+        assertThat(digShort("A", "tasks.backend")).isEqualTo(digShort("A", "tasks.api")).hasSize(1);
+        Cli answer = dig("+noall", "+answer", "A", "server");
+        assertThat(answer.stdout()).as("dig's answer section\n%s", answer).matches(
+                "(?s)server\\.\\s+" + DNS_TTL + "\\s+IN\\s+A\\s+" + Pattern.quote(serverVip) + "\\s*");
+        Cli edns = dig("A", "server");
+        assertThat(edns.stdout()).as("EDNS0 echoed in\n%s", edns).contains("; EDNS: version: 0");
+
+        // AAAA: NODATA for a name we own, NXDOMAIN for one nobody owns.
+        Cli nodata = dig("AAAA", "server");
+        assertThat(nodata.stdout()).as(nodata.toString()).contains("status: NOERROR").contains("ANSWER: 0,");
+        Cli nx = dig("AAAA", "nosuchservice");
+        assertThat(nx.stdout()).as(nx.toString()).contains("status: NXDOMAIN");
+
+        // PTR for a task address (its container name) and for the VIP (the service name).
+        String taskIp = sandboxLookup("tasks.server").get(0);
+        assertThat(digShort("PTR", "-x", taskIp)).singleElement().asString().startsWith("server.").endsWith(".");
+        assertThat(digShort("PTR", "-x", serverVip)).containsExactly("server.");
+
+        // SRV for the published port.
+        assertThat(digShort("SRV", "_8089._tcp.api")).singleElement().asString().endsWith(" 8089 api.");
+    }
+
+    @Test
+    @Order(8)
+    void udpThroughTheVipReachesEveryTaskRoundRobin() throws Exception {
+        String echoVip = vip("echo");
+        Set<String> echoTasks = new TreeSet<>();
+        for (TestNode n : cluster.nodes()) {
+            n.ok("ps").table().stream().filter(r -> r.get("NAMES").startsWith("echo."))
+                    .forEach(r -> echoTasks.add(r.get("CONTAINER ID")));
+        }
+        assertThat(echoTasks).hasSize(3);
+        List<String> answers = new ArrayList<>();
+        clientNode.await(CONVERGE, () -> {
+            Cli c = Processes.run(Duration.ofSeconds(10), "nsenter", "--net=" + clientNetns(), udp.binary.toString(),
+                    "ask", echoVip, "9999");
+            if (c.ok()) {
+                answers.add(c.stdout().strip());
+            }
+            return answers.size() >= 6 && new TreeSet<>(answers.subList(answers.size() - 6, answers.size())).equals(echoTasks);
+        }, () -> "datagrams to the echo VIP " + echoVip + " answered by " + answers + ", expected each of " + echoTasks);
+        List<String> last = answers.subList(answers.size() - 6, answers.size());
+        for (int i = 0; i < 3; i++) {
+            assertThat(last.get(i + 3)).as("round robin over flows, in %s", last).isEqualTo(last.get(i));
+        }
+    }
+
+    @Test
+    @Order(9)
+    void otherNamesGoUpstreamWithTcpAfterTruncationAndServfailOnceItIsGone() throws Exception {
+        assertThat(digShort("A", "upstream.test")).containsExactly("192.0.2.7");
+        Cli truncated = dig("+noedns", "+ignore", "TXT", "big.upstream.test");
+        assertThat(truncated.stdout()).as(truncated.toString()).containsPattern("flags: qr[a-z ]* tc");
+        Cli retried = dig("+noedns", "TXT", "big.upstream.test");
+        assertThat(retried.stdout()).as(retried.toString()).contains("Truncated, retrying in TCP mode")
+                .contains("\"" + BIG_TXT + "\" \"" + BIG_TXT + "\" \"" + BIG_TXT + "\"");
+
+        upstream.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Cli failed = dig("A", "again.upstream.test");
+        assertThat(failed.stdout()).as(failed.toString()).contains("status: SERVFAIL");
+        // Names the swarm owns still answer.
+        assertThat(digShort("A", "server")).containsExactly(vip("server"));
+    }
+
+    @Test
+    @Order(10)
+    void aNodeThatGoesDownLeavesDnsAndTheVipPool() throws Exception {
+        TestNode victim = cluster.nodes().stream().filter(n -> n != manager && n != clientNode).findFirst().orElseThrow();
+        Set<String> victimIps = new TreeSet<>();
+        for (Table.Row r : victim.ok("ps").table()) {
+            if (r.get("NAMES").startsWith("server.")) {
+                Matcher m = ETH0.matcher(victim.ok("exec", r.get("CONTAINER ID"), "ip", "-4", "-o", "addr", "show", "eth0")
+                        .stdout());
+                assertThat(m.find()).isTrue();
+                victimIps.add(m.group(1));
+            }
+        }
+        assertThat(victimIps).as("a server task on %s", victim.hostname()).hasSize(1);
+        assertThat(sandboxLookup("tasks.server")).containsAll(victimIps);
+
+        victim.killDaemon();
+        manager.until(CONVERGE, victim.hostname() + " Down", c -> c.ok() && c.table().stream()
+                .anyMatch(r -> r.get("HOSTNAME").equals(victim.hostname()) && r.get("STATUS").equals("Down")),
+                "node", "ls");
+        long down = System.nanoTime();
+        List<String>[] answer = new List[1];
+        clientNode.await(Duration.ofSeconds(2), () -> (answer[0] = sandboxLookup("tasks.server")).stream()
+                .noneMatch(victimIps::contains), () -> "tasks.server still answers " + victimIps + " of the Down node: "
+                + answer[0]);
+        System.out.printf("DiscoveryIT: tasks.server dropped the Down node's task %d ms after node ls showed Down%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - down));
+        // Its replacement comes up on a live node and joins DNS; every request through the VIP is answered.
+        clientNode.await(CONVERGE, () -> (answer[0] = sandboxLookup("tasks.server")).size() == 3,
+                () -> "tasks.server back to 3 tasks, now " + answer[0]);
+        for (int i = 0; i < 6; i++) {
+            Cli c = clientNode.cli("exec", client, "wget", "-qO-", "server");
+            assertThat(c.stdout()).as(clientNode.context(c)).contains("Hello, ");
+        }
+    }
+
+    private String vip(String service) throws Exception {
+        String networkId = JSON.readTree(manager.ok("network", "inspect", "discovery").stdout()).path(0).path("Id").asText();
+        for (JsonNode v : JSON.readTree(manager.ok("service", "inspect", service).stdout()).path(0).at("/Endpoint/VirtualIPs")) {
+            if (v.path("NetworkID").asText().equals(networkId)) {
+                return v.path("Addr").asText().replaceAll("/.*", "");
+            }
+        }
+        throw new AssertionError(service + " has no VIP on discovery");
+    }
+
+    /** {@code dig @127.0.0.11 args} (bind9-dnsutils, from the host) in the client task's network namespace. */
+    private Cli dig(String... args) {
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + clientNetns(), "dig", "@127.0.0.11",
+                "+tries=1", "+time=12"));
+        argv.addAll(List.of(args));
+        return Processes.run(Duration.ofSeconds(40), argv.toArray(String[]::new));
+    }
+
+    /** The lines of {@code dig +short type args}; -x takes its address after it. */
+    private List<String> digShort(String type, String... nameArgs) {
+        List<String> argv = new ArrayList<>(List.of("+short"));
+        if (!nameArgs[0].equals("-x")) {
+            argv.add(type);
+        }
+        argv.addAll(List.of(nameArgs));
+        Cli c = dig(argv.toArray(String[]::new));
+        assertThat(c.exitCode()).as("dig %s\n%s", argv, c).isZero();
+        return c.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    private String clientNetns() {
+        String taskId = clientName.substring(clientName.lastIndexOf('.') + 1);
+        return "/run/netns/fl-" + clientNode.tag() + "-task-" + taskId.substring(0, 12);
+    }
+
     /**
      * {@code nslookup name 127.0.0.11} run by the host's busybox inside the client task's network
      * namespace ({@code fl-<tag>-task-<task id 12>}): the embedded server as the task sees it.
      */
     private List<String> sandboxLookup(String name) {
-        String taskId = clientName.substring(clientName.lastIndexOf('.') + 1);
-        String netns = "/run/netns/fl-" + clientNode.tag() + "-task-" + taskId.substring(0, 12);
-        Cli c = Processes.run(Duration.ofSeconds(10), "nsenter", "--net=" + netns, "busybox", "nslookup", name,
+        Cli c = Processes.run(Duration.ofSeconds(10), "nsenter", "--net=" + clientNetns(), "busybox", "nslookup", name,
                 "127.0.0.11");
         return addresses(c.stdout());
     }

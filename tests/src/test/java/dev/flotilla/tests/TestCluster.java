@@ -5,14 +5,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Nodes on one test underlay: a namespace {@code ftu-<random>} holding a bridge, each node's eth0
  * plugged into it with an address of one 198.19.x.0/24 (198.18.0.0/15: never routed anywhere
- * real). Node {@code i} is named {@code node-i}. {@link #close()} closes every node, then the
- * underlay, also when a test failed.
+ * real). Node {@code i} is named {@code node-i}; the underlay's bridge itself has {@code .1}
+ * ({@link #gateway()}), where a test may run what the nodes reach on their network (an upstream DNS
+ * server). {@link #close()} closes every node, then the underlay, also when a test failed.
  */
 public final class TestCluster implements AutoCloseable {
 
@@ -30,16 +32,26 @@ public final class TestCluster implements AutoCloseable {
 
     /** {@code count} nodes with running daemons, none in a swarm yet. */
     public static TestCluster start(String label, int count) {
+        return start(label, count, c -> List.of());
+    }
+
+    /** {@code count} nodes, each daemon started with the flags {@code daemonArgs} gives for this cluster. */
+    public static TestCluster start(String label, int count, Function<TestCluster, List<String>> daemonArgs) {
         byte[] suffix = new byte[3];
         RANDOM.nextBytes(suffix);
         TestCluster cluster = new TestCluster("ftu-" + HexFormat.of().formatHex(suffix), RANDOM.nextInt(256));
         try {
             Processes.ok(Duration.ofSeconds(30), "ip", "netns", "add", cluster.underlay);
             Processes.ok(Duration.ofSeconds(30), "ip", "-n", cluster.underlay, "link", "add", "br0", "type", "bridge");
+            Processes.ok(Duration.ofSeconds(30), "ip", "-n", cluster.underlay, "addr", "add",
+                    cluster.gateway() + "/24", "dev", "br0");
             Processes.ok(Duration.ofSeconds(30), "ip", "-n", cluster.underlay, "link", "set", "br0", "up");
+            // A process here talking to the gateway address (a probe) goes over lo.
+            Processes.ok(Duration.ofSeconds(30), "ip", "-n", cluster.underlay, "link", "set", "lo", "up");
+            List<String> args = daemonArgs.apply(cluster);
             for (int i = 1; i <= count; i++) {
                 cluster.nodes.add(TestNode.startOn(label + "-node-" + i, cluster.underlay,
-                        "198.19." + cluster.subnet + "." + (10 + i), "node-" + i));
+                        "198.19." + cluster.subnet + "." + (10 + i), "node-" + i, args));
             }
             return cluster;
         } catch (RuntimeException | Error e) {
@@ -53,7 +65,13 @@ public final class TestCluster implements AutoCloseable {
      * the others workers, the web image on every node.
      */
     public static TestCluster startSwarm(String label, int count, String heartbeat) {
-        TestCluster cluster = start(label, count);
+        return startSwarm(label, count, heartbeat, c -> List.of());
+    }
+
+    /** {@link #startSwarm(String, int, String)} with extra daemon flags, as {@link #start(String, int, Function)}. */
+    public static TestCluster startSwarm(String label, int count, String heartbeat,
+                                         Function<TestCluster, List<String>> daemonArgs) {
+        TestCluster cluster = start(label, count, daemonArgs);
         try {
             cluster.init(heartbeat);
             cluster.nodes().forEach(n -> n.importWebImage("web"));
@@ -65,6 +83,16 @@ public final class TestCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** The underlay namespace's own address on the nodes' subnet. */
+    public String gateway() {
+        return "198.19." + subnet + ".1";
+    }
+
+    /** The underlay namespace's name ({@code /run/netns/<name>}). */
+    public String underlay() {
+        return underlay;
     }
 
     public TestNode node(int i) {

@@ -59,6 +59,7 @@ public final class TestNode implements AutoCloseable {
     private final String prefix;
     private final String underlay;
     private final String hostname;
+    private final List<String> daemonArgs;
     private Process daemon;
     private Path webroot;
     private boolean closed;
@@ -66,15 +67,17 @@ public final class TestNode implements AutoCloseable {
     private TestNode(String label) throws IOException {
         // 198.18.0.0/15 is reserved for benchmarking: it never routes anywhere real.
         this(label, "198." + (18 + RANDOM.nextInt(2)) + "." + RANDOM.nextInt(256) + "." + (1 + RANDOM.nextInt(254)),
-                null, null);
+                null, null, List.of());
     }
 
     /**
      * @param underlay namespace whose bridge {@code br0} the node's eth0 is plugged into (a
      *                 cluster's underlay), or null for a lone node
      * @param hostname the hostname the daemon sees (its own UTS namespace), or null for the host's
+     * @param daemonArgs flags added to every {@code flotilla daemon} this node starts
      */
-    private TestNode(String label, String address, String underlay, String hostname) throws IOException {
+    private TestNode(String label, String address, String underlay, String hostname, List<String> daemonArgs)
+            throws IOException {
         this.label = label;
         byte[] suffix = new byte[4];
         RANDOM.nextBytes(suffix);
@@ -83,6 +86,7 @@ public final class TestNode implements AutoCloseable {
         this.prefix = "24";
         this.underlay = underlay;
         this.hostname = hostname;
+        this.daemonArgs = List.copyOf(daemonArgs);
         this.dir = Files.createTempDirectory("ft-").toAbsolutePath();
         this.dataRoot = dir.resolve("data");
         this.socket = dir.resolve("flotilla.sock");
@@ -102,10 +106,10 @@ public final class TestNode implements AutoCloseable {
     }
 
     /** A node of a cluster: eth0 on the underlay namespace's bridge, its own hostname. */
-    static TestNode startOn(String label, String underlay, String address, String hostname) {
+    static TestNode startOn(String label, String underlay, String address, String hostname, List<String> daemonArgs) {
         TestNode node;
         try {
-            node = new TestNode(label, address, underlay, hostname);
+            node = new TestNode(label, address, underlay, hostname, daemonArgs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -179,6 +183,7 @@ public final class TestNode implements AutoCloseable {
             command.addAll(List.of("unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostname));
         }
         command.addAll(List.of(Processes.flotilla().toString(), "daemon", "--data-root", dataRoot.toString(), "--host", host()));
+        command.addAll(daemonArgs);
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -2,7 +2,6 @@ package dev.flotilla.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,18 +28,12 @@ class UdpMeshIT {
     private Path fixture;
 
     @BeforeAll
-    void createService() throws Exception {
+    void createService() {
         node = TestNode.start(getClass().getSimpleName());
         node.initSwarm();
-        Path rootfs = node.dir().resolve("udp-rootfs");
-        Files.createDirectories(rootfs.resolve("bin"));
-        for (String dir : List.of("etc", "proc", "sys", "dev", "tmp")) {
-            Files.createDirectories(rootfs.resolve(dir));
-        }
-        fixture = rootfs.resolve("bin/udp-hostname");
-        Processes.ok(TOOL, "gcc", "-static", "-O2", "-o", fixture.toString(),
-                Processes.root().resolve("tests/src/test/c/udp-hostname.c").toString());
-        node.ok("image", "import", "udp", rootfs.toString(), "--change", "CMD [\"/bin/udp-hostname\", \"serve\", \"9999\"]");
+        UdpFixture udp = UdpFixture.build(node.dir());
+        fixture = udp.binary;
+        udp.importImage(node, "udp", 9999);
         node.ok("service", "create", "--name", "echo", "--replicas", "3", "-p", "9999:9999/udp", "udp");
     }
 
