@@ -80,7 +80,7 @@ class BadInputIT {
                 Arguments.of(List.of("--dns", "192.0.2.1", "--dns", "192.0.2.2", "--dns", "192.0.2.3", "--dns", "192.0.2.4"),
                         "--dns takes at most 3 servers"),
                 Arguments.of(List.of("--dns-ttl", "-1"), "invalid argument \"-1\" for \"--dns-ttl\" flag"),
-                Arguments.of(List.of("--vip-idle-timeout", "soon"), "invalid argument \"soon\" for \"--vip-idle-timeout\" flag"));
+                Arguments.of(List.of("--lb-idle-timeout", "soon"), "invalid argument \"soon\" for \"--lb-idle-timeout\" flag"));
     }
 
     @ParameterizedTest(name = "flotilla daemon {0}")

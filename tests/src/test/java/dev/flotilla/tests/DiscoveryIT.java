@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Timeout;
  * and a killed task leaves DNS within seconds. {@code dig} in the client's sandbox checks every
  * record kind, network aliases, the TTL set with {@code --dns-ttl}, forwarding to an upstream
  * given with {@code --dns} (dnsmasq on the underlay), TCP after truncation and SERVFAIL once the
- * upstream is gone; UDP is balanced through a VIP too; and a node that goes Down leaves DNS and
- * the VIP pools.
+ * upstream is gone; UDP is balanced through a VIP too; {@code --lb-idle-timeout} cuts quiet
+ * connections through a VIP and the routing mesh; and a node that goes Down leaves DNS and the VIP
+ * pools.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,6 +45,8 @@ class DiscoveryIT {
     private static final Pattern IPV4 = Pattern.compile("\\b(\\d+\\.\\d+\\.\\d+\\.\\d+)\\b");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DNS_TTL = 3;
+    /** Far below busybox httpd's own 60 s wait for a request, so a cut before that is the proxy's. */
+    private static final Duration LB_IDLE = Duration.ofSeconds(3);
     /** Three TXT strings of 200 characters: larger than a 512-byte answer, so UDP without EDNS truncates. */
     private static final String BIG_TXT = "x".repeat(200);
 
@@ -62,7 +65,8 @@ class DiscoveryIT {
     @BeforeAll
     void startCluster() {
         cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s",
-                c -> List.of("--dns", c.gateway(), "--dns-ttl", Integer.toString(DNS_TTL)));
+                c -> List.of("--dns", c.gateway(), "--dns-ttl", Integer.toString(DNS_TTL),
+                        "--lb-idle-timeout", LB_IDLE.toSeconds() + "s"));
         manager = cluster.node(1);
         udp = UdpFixture.build(manager.dir());
         cluster.nodes().forEach(n -> udp.importImage(n, "udp", 9999));
@@ -300,7 +304,7 @@ class DiscoveryIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void udpThroughTheVipReachesEveryTaskRoundRobin() throws Exception {
         String echoVip = vip("echo");
         Set<String> echoTasks = new TreeSet<>();
@@ -325,7 +329,33 @@ class DiscoveryIT {
     }
 
     @Test
-    @Order(9)
+    @Order(8)
+    void quietConnectionsAreCutAfterTheConfiguredIdleTimeout() throws Exception {
+        String vip = vip("server");
+        long viaVip = quietConnectionLifetimeMs(clientNetns(), vip, 80);
+        long viaMesh = quietConnectionLifetimeMs("/run/netns/" + clientNode.name(), "127.0.0.1", 8089);
+        for (long ms : List.of(viaVip, viaMesh)) {
+            assertThat(ms).as("a quiet connection lived %d ms, with --lb-idle-timeout %s (via VIP %d ms, mesh %d ms)",
+                    ms, LB_IDLE, viaVip, viaMesh).isBetween(LB_IDLE.toMillis() - 500, LB_IDLE.toMillis() + 7_000);
+        }
+    }
+
+    /** How long {@code busybox nc host port}, connected and sending nothing, stays connected. */
+    private static long quietConnectionLifetimeMs(String netns, String host, int port) throws Exception {
+        Process nc = new ProcessBuilder("nsenter", "--net=" + netns, "busybox", "nc", host, Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long start = System.nanoTime();
+        try {
+            // stdin stays open and silent: only the far end (the proxy's idle cut) ends nc.
+            assertThat(nc.waitFor(30, TimeUnit.SECONDS)).as("nc %s %d still connected after 30 s", host, port).isTrue();
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        } finally {
+            nc.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Order(10)
     void otherNamesGoUpstreamWithTcpAfterTruncationAndServfailOnceItIsGone() throws Exception {
         assertThat(digShort("A", "upstream.test")).containsExactly("192.0.2.7");
         Cli truncated = dig("+noedns", "+ignore", "TXT", "big.upstream.test");
@@ -342,7 +372,7 @@ class DiscoveryIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aNodeThatGoesDownLeavesDnsAndTheVipPool() throws Exception {
         TestNode victim = cluster.nodes().stream().filter(n -> n != manager && n != clientNode).findFirst().orElseThrow();
         Set<String> victimIps = new TreeSet<>();

@@ -80,7 +80,7 @@ public final class Daemon {
         this.network = new SandboxNetwork(config.tag());
         this.meshLoops = NetnsEventLoops.inCurrentNamespace("mesh", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.vxlanLoops = NetnsEventLoops.inCurrentNamespace("vxlan", Math.min(4, Runtime.getRuntime().availableProcessors()));
-        this.router = new IngressRouter(meshLoops, ProxyOptions.DEFAULTS);
+        this.router = new IngressRouter(meshLoops, ProxyOptions.DEFAULTS.withTcpIdleTimeout(config.lbIdleTimeout()));
         this.mesh = new IngressMesh(router);
         // One group serves every sandbox's DNS sockets and forwards from the daemon's namespace.
         this.dnsLoops = NetnsEventLoops.inCurrentNamespace("dns", 2);
@@ -166,7 +166,7 @@ public final class Daemon {
 
     private void startAgent(ClusterConnection cluster, String nodeId) {
         Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery,
-                new VipBalancers(network, ProxyOptions.DEFAULTS.withTcpIdleTimeout(config.vipIdleTimeout())));
+                new VipBalancers(network, ProxyOptions.DEFAULTS.withTcpIdleTimeout(config.lbIdleTimeout())));
         if (agent.compareAndSet(null, a)) {
             a.start();
         }

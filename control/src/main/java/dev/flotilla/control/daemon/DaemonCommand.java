@@ -34,9 +34,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--dns-ttl", description = "TTL in seconds of the embedded DNS server's answers (default 5)")
     int dnsTtl = DaemonConfig.DEFAULT_DNS_TTL_SECONDS;
 
-    @Option(names = "--vip-idle-timeout", description = "Close a connection through a service VIP after this long "
-            + "with no byte either way (ns|us|ms|s|m|h; default 0: never)")
-    String vipIdleTimeout = "0s";
+    @Option(names = "--lb-idle-timeout", description = "Close a connection through the routing mesh or a service "
+            + "VIP after this long with no byte either way (ns|us|ms|s|m|h; default 0: never)")
+    String lbIdleTimeout = "0s";
 
     @Override
     public Integer call() throws Exception {
@@ -48,7 +48,7 @@ public final class DaemonCommand implements Callable<Integer> {
         DaemonConfig config;
         try {
             config = new DaemonConfig(dataRoot.toAbsolutePath().normalize(), Path.of(socket), runc, upstreams(),
-                    ttl(), Flags.duration(vipIdleTimeout, "--vip-idle-timeout"));
+                    ttl(), Flags.duration(lbIdleTimeout, "--lb-idle-timeout"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return EXIT_USAGE;

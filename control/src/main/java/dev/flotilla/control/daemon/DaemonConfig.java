@@ -19,11 +19,11 @@ import java.util.Objects;
  * @param dnsUpstreams   resolvers the embedded DNS server forwards names it does not own to (at
  *                       most 3, tried in order); empty: the host's resolv.conf nameservers
  * @param dnsTtlSeconds  TTL of the embedded DNS server's own answers
- * @param vipIdleTimeout a connection through a service VIP quiet this long in both directions is
- *                       closed; {@link Duration#ZERO}: never
+ * @param lbIdleTimeout  a TCP connection through the routing mesh or a service VIP quiet this long
+ *                       in both directions is closed; {@link Duration#ZERO}: never
  */
 public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSocketAddress> dnsUpstreams,
-                           int dnsTtlSeconds, Duration vipIdleTimeout) {
+                           int dnsTtlSeconds, Duration lbIdleTimeout) {
 
     /** CoreDNS's default: short, so a stopped task leaves clients' caches quickly. */
     public static final int DEFAULT_DNS_TTL_SECONDS = 5;
@@ -33,7 +33,7 @@ public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSoc
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(runc, "runc");
         dnsUpstreams = List.copyOf(dnsUpstreams);
-        Objects.requireNonNull(vipIdleTimeout, "vipIdleTimeout");
+        Objects.requireNonNull(lbIdleTimeout, "lbIdleTimeout");
     }
 
     /** Defaults for everything but the paths and runc. */
