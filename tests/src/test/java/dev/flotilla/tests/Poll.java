@@ -18,18 +18,26 @@ public final class Poll {
 
     /** As {@link #until(Duration, Supplier, String)}, the failure message computed when it fails. */
     public static void until(Duration timeout, Supplier<Boolean> condition, Supplier<String> what) {
+        until(timeout, INTERVAL, condition, what);
+    }
+
+    /**
+     * As {@link #until(Duration, Supplier, Supplier)} with {@code interval} between attempts: short
+     * for a cheap condition whose moment of change is measured.
+     */
+    public static void until(Duration timeout, Duration interval, Supplier<Boolean> condition, Supplier<String> what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.get()) {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("Timed out after " + timeout.toSeconds() + "s waiting for: " + what.get());
             }
-            pause();
+            pause(interval);
         }
     }
 
-    private static void pause() {
+    private static void pause(Duration interval) {
         try {
-            Thread.sleep(INTERVAL.toMillis());
+            Thread.sleep(interval.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("Interrupted while polling", e);

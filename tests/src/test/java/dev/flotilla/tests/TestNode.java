@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -375,6 +376,25 @@ public final class TestNode implements AutoCloseable {
             throw new AssertionError("`runc list -f json` printed no JSON: " + json, e);
         }
         return ids;
+    }
+
+    /**
+     * When this node's daemon logged that the task in container {@code idPrefix} runs (the moment
+     * it reports RUNNING), from its log's timestamps.
+     */
+    public Instant runningSince(String idPrefix) {
+        String shortId = idPrefix.substring(0, Math.min(12, idPrefix.length()));
+        try {
+            for (String line : Files.readAllLines(log)) {
+                if (line.contains(" running as container " + shortId)) {
+                    return Instant.parse(line.substring(0, line.indexOf(' ')));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("the log of " + name + " says nothing of container " + shortId + " running"
+                + logTailSection());
     }
 
     // ---- set-up and clean-up ----------------------------------------------------------------
