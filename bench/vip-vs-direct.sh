@@ -135,8 +135,10 @@ for target in "$server_ip" "$vip"; do
 done
 
 # The daemon's per-thread CPU over a run, like top -H. thread_ticks prints "tid name utime+stime".
+# A thread may end between the listing and the read: its line is left out.
 thread_ticks() { for t in /proc/"$1"/task/*; do
-  printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat" 2>/dev/null)"; done; }
+  { printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat")"; } 2>/dev/null
+  done | awk 'NF == 3'; }
 iperf_run() { # iperf_run TARGET STREAMS: prints "Gbit/s|retransmits|daemon CPU %|busiest thread %"
   local target=$1 streams=$2 t0 t1
   thread_ticks "$daemon_pid" >"$work/ticks.before"; t0=$(date +%s.%N)
@@ -182,7 +184,7 @@ stamp=$(date +%Y-%m-%d-%H%M%S)
 {
   echo "# Service VIP (Flotilla daemon) vs direct, $(date '+%Y-%m-%d %H:%M')"
   echo
-  echo "$(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n 1), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), load before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n 1), commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), load before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Command: \`bench/vip-vs-direct.sh --seconds $secs --parallel $par --rounds $rounds --warmup $warmup\`."
   echo "One Flotilla node, overlay network \`bench\` (task MTU 1450), services \`server\` and \`client\` (busybox, 1 task each);"
   echo "iperf3 (host binary) client in the client task's namespace, \`iperf3 -s\` in the server task's; ${secs} s per figure"
