@@ -22,11 +22,11 @@ import java.util.Objects;
  *                            dropped and counted
  * @param maxDatagramBytes    receive buffer per datagram; a larger datagram is truncated by the
  *                            kernel, so the default takes the largest UDP payload
- * @param relayBufferBytes    how many bytes a proxied TCP connection may hold in user space per
- *                            direction: the write-buffer high water mark of both channels (the side
- *                            that feeds a channel above it stops reading until the channel drains
- *                            below half of it), and twice the largest single read. Bounds memory per
- *                            connection; see {@link #DEFAULT_RELAY_BUFFER_BYTES} for the default
+ * @param relayBufferBytes    the write-buffer high water mark of both channels of a proxied TCP
+ *                            connection (the side that feeds a channel above it stops reading until
+ *                            the channel drains below half of it), and twice the largest single read;
+ *                            so a direction holds at most 1.5 times this in user space (the mark plus
+ *                            one read). See {@link #DEFAULT_RELAY_BUFFER_BYTES} for the default
  */
 public record ProxyOptions(
         Duration tcpIdleTimeout,
@@ -54,7 +54,7 @@ public record ProxyOptions(
      * through a VIP (bench/vip-vs-direct.sh, one stream, 5 pairs alternating on one daemon): 7.1 vs
      * 5.7 Gbit/s and 7.8 vs 11.3% of a core per Gbit/s with this default vs 64 KiB reads and water
      * marks. The high water mark alone (64 KiB vs 1 MiB, same reads) made no difference. Worst case
-     * held in user space: this many bytes per direction per connection whose far side does not read.
+     * held in user space: 1.5 MiB per direction per connection whose far side does not read.
      */
     public static final int DEFAULT_RELAY_BUFFER_BYTES = Math.max(MIN_RELAY_BUFFER_BYTES, Math.min(
             MAX_RELAY_BUFFER_BYTES, Integer.getInteger("flotilla.ingress.relayBufferBytes", 1024 * 1024)));
