@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
-# A service VIP (TPROXY steering + Flotilla's VipProxy) side by side with going straight to the task.
+# A service VIP as users get it (wired by a Flotilla daemon) side by side with going straight to the task.
 #
-#   sudo bench/vip-vs-direct.sh [--seconds S] [--parallel P] [--loops N] [--no-result]
-#   (repo root, after the build: mvn -B -q -o -pl bench -am -DskipTests package)
-#   defaults: S=10 s per measurement, P=2 (a second run with -P P; 0 skips it), N=2 event loops
+#   sudo bench/vip-vs-direct.sh [--seconds S] [--parallel P] [--rounds R] [--warmup W] [--no-result]
+#   (repo root, after the build: bin/build)
+#   defaults: S=10 s per measurement, P=2 (a second figure with -P P; 0 skips it), R=1 round,
+#   W=3 s of unmeasured load per path first (the daemon is a JVM)
 #
-# Topology, all in namespaces this script makes (the host's own interfaces are never touched):
-#   ft-vip-R-net     the overlay network's namespace: br0 with the LB address 10.0.0.2/24,
-#                    bridge-nf off, the VIP 10.0.0.100 steered by TproxyVips to VipProxy
-#   ft-vip-R-task    eth0 10.0.0.11/24 on br0, `iperf3 -s`
-#   ft-vip-R-client  eth0 10.0.0.20/24 on br0, the iperf3 client
-# Paths, iperf3 client -> task, one after the other:
-#   direct  client -> 10.0.0.11:5201 (bridged in the network namespace, no proxy)
-#   vip     client -> 10.0.0.100:5201 -> TPROXY -> VipProxy (JVM, loops in ft-vip-R-net)
-#           -> from 10.0.0.2 -> 10.0.0.11:5201
-# Each path: 3 s unmeasured, then 1 stream S s, then -P P S s. Prints Gbit/s and vip/direct, the
-# JVM's CPU, and writes bench/results/vip-vs-direct-<date>.md. Cleans up on exit, failure or Ctrl-C.
+# What it makes (every name starts with fvb-<random>; this machine's interfaces are never touched):
+#   fvb-R-node   a namespace with eth0 198.18.0.1/24 (a veth whose peer stays inside), in which a
+#                Flotilla daemon runs (nsenter --net, data root and socket in a fresh /var/tmp/fvb.*)
+#   one-manager swarm, `network create -d overlay bench`, the host's busybox as image `busybox`, and
+#   services `server` and `client` (1 replica each, `sleep 1000000`, --network bench). The daemon
+#   makes the overlay's namespace (br0, the VIPs' TPROXY steering, its VipProxy) and the tasks'.
+# iperf3 is the host's, run with nsenter --net=/proc/<task pid>/ns/net (pid from `runc state`):
+# `iperf3 -s` in the server task's namespace, the client in the client task's. Paths:
+#   direct  client task -> server task's address on bench (bridged by br0, no proxy)
+#   vip     client task -> the server's VIP (`service inspect`, Endpoint.VirtualIPs) -> TPROXY ->
+#           the daemon's VipProxy -> from the node's LB address on bench -> server task
+# Each round: direct then vip (round 2 starts with vip, and so on), 1 stream then -P P, S s each.
+# Prints Gbit/s, TCP retransmits, the daemon's CPU during the vip runs, vip/direct, and writes
+# bench/results/vip-vs-direct-<date>.md. Removes everything on exit, failure, Ctrl-C or SIGTERM.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-secs=10 par=2 loops=2 write_result=1
+secs=10 par=2 rounds=1 warmup=3 write_result=1
 while (($#)); do
   case "$1" in
     --seconds) secs="${2:?}"; shift 2 ;;
     --parallel) par="${2:?}"; shift 2 ;;
-    --loops) loops="${2:?}"; shift 2 ;;
+    --rounds) rounds="${2:?}"; shift 2 ;;
+    --warmup) warmup="${2:?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "vip-vs-direct: unknown argument $1 (try --help)" >&2; exit 2 ;;
@@ -31,17 +36,19 @@ while (($#)); do
 done
 
 die() { echo "vip-vs-direct: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it creates network namespaces, veths and a bridge)"
-for tool in iperf3 jq ip nft java; do command -v "$tool" >/dev/null || die "$tool is missing"; done
-jars=("$root"/bench/target/flotilla-bench-*.jar)
-[[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -B -q -o -pl bench -am -DskipTests package"
+((EUID == 0)) || die "run as root (it starts a daemon that makes network namespaces and runc containers)"
+for tool in iperf3 jq busybox runc nsenter ip java; do
+  command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y iperf3 jq busybox-static runc"
+done
+[[ -f "$root/control/target/flotilla-control-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && bin/build"
 
 rand=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
-pre="ft-vip-$rand"
-net="$pre-net" task="$pre-task" client="$pre-client"
-lb=10.0.0.2 task_ip=10.0.0.11 client_ip=10.0.0.20 vip=10.0.0.100
-work="$(mktemp -d /var/tmp/ft-vip.XXXXXX)"
-jvm_pid="" server_pid=""
+node="fvb-$rand-node" node_ip=198.18.0.1
+work="$(mktemp -d /var/tmp/fvb.XXXXXX)"
+data="$work/data"
+export FLOTILLA_HOST="unix://$work/flotilla.sock"
+daemon_pid="" server_pid=""
+flotilla() { "$root/bin/flotilla" "$@"; }
 
 wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
   local tries=$(($1 * 5)); shift
@@ -50,22 +57,28 @@ wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succ
     sleep 0.2
   done
 }
-stop_jvm() { # SIGTERM: VipBench closes the proxy, removes the steering and prints its counters
-  [[ -n "$jvm_pid" ]] || return 0
-  if kill -TERM "$jvm_pid" 2>/dev/null; then
-    wait_for 20 bash -c "! kill -0 $jvm_pid" || { echo "VipBench did not stop in 20 s: SIGKILL" >&2; kill -KILL "$jvm_pid"; }
-  fi
-  wait "$jvm_pid" 2>/dev/null || true
-  jvm_pid=""
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
   [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  stop_jvm
-  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$pre-"); do ip netns del "$ns"; done
-  if ((rc != 0)) && [[ -f "$work/vip.log" ]]; then echo "--- last lines of VipBench's log ---" >&2; tail -n 20 "$work/vip.log" >&2; fi
+  if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+    timeout 30 "$root/bin/flotilla" service rm server client >/dev/null 2>&1
+    # The daemon stops its containers and removes its namespaces on SIGTERM.
+    kill -TERM "$daemon_pid"
+    wait_for 60 bash -c "! kill -0 $daemon_pid" || { echo "daemon did not stop in 60 s: SIGKILL" >&2; kill -KILL "$daemon_pid"; }
+    wait "$daemon_pid" 2>/dev/null
+  fi
+  # Whatever a daemon that did not stop cleanly left: its containers, mounts and namespaces.
+  for id in $(runc list -q 2>/dev/null); do
+    [[ -d "$data/containers/$id" ]] && runc delete --force "$id"
+  done
+  for mnt in $(awk -v d="$work/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$mnt"; done
+  local tag; tag=$(printf '%s' "$data" | sha256sum | cut -c1-6)
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^(fl-$tag-|fvb-$rand-)"); do ip netns del "$ns"; done
+  if ((rc != 0)) && [[ -f "$work/daemon.log" ]]; then
+    echo "--- last lines of the daemon's log ---" >&2; tail -n 20 "$work/daemon.log" >&2
+  fi
   rm -rf "$work"
   exit "$rc"
 }
@@ -73,77 +86,120 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "== topology: $pre-*, 10.0.0.0/24 on br0 of $net"
-for ns in "$net" "$task" "$client"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$net" link add br0 type bridge
-ip -n "$net" addr add "$lb/24" dev br0
-ip -n "$net" link set br0 up
-plug() { # plug NS IP LINK
-  ip -n "$net" link add "$3" type veth peer name eth0 netns "$1"
-  ip -n "$net" link set "$3" master br0 up
-  ip -n "$1" addr add "$2/24" dev eth0; ip -n "$1" link set eth0 up
+echo "== node: namespace $node ($node_ip/24), daemon data in $work"
+ip netns add "$node"
+ip -n "$node" link set lo up
+ip -n "$node" link add eth0 type veth peer name eth0p
+ip -n "$node" addr add "$node_ip/24" dev eth0
+ip -n "$node" link set eth0 up
+ip -n "$node" link set eth0p up
+# Not through a function: $! must be the daemon's own pid (nsenter execs the launcher, which execs java).
+nsenter --net="/run/netns/$node" "$root/bin/flotilla" daemon --data-root "$data" --host "$FLOTILLA_HOST" \
+  >"$work/daemon.log" 2>&1 </dev/null &
+daemon_pid=$!
+wait_for 60 flotilla info || die "the daemon did not answer within 60 s"
+[[ "$(cat "/proc/$daemon_pid/comm")" == java ]] || die "pid $daemon_pid is not the daemon's JVM"
+flotilla swarm init --advertise-addr "$node_ip" >/dev/null
+
+echo "== network bench (overlay), image busybox, services server and client (sleep 1000000)"
+"$root/scripts/make-web-image.sh" "$work/rootfs"
+flotilla image import busybox "$work/rootfs" >/dev/null
+flotilla network create -d overlay bench >/dev/null
+for s in server client; do
+  flotilla service create --name "$s" --replicas 1 --network bench busybox sleep 1000000 >/dev/null
+done
+
+task_pid() { # task_pid SERVICE: the pid of the service's only container, from runc state
+  local short full
+  short=$(flotilla ps | awk -v s="$1." 'index($NF, s) == 1 {print $1; exit}')
+  [[ -n "$short" ]] || return 1
+  full=$(runc list -q | grep "^$short" | head -n 1)
+  [[ -n "$full" && -d "$data/containers/$full" ]] || return 1
+  runc state "$full" | jq -er '.pid'
 }
-plug "$task" "$task_ip" vt0
-plug "$client" "$client_ip" vc0
-ip netns exec "$task" iperf3 -s >"$work/iperf-server.log" 2>&1 </dev/null &
+wait_for 30 task_pid server && wait_for 30 task_pid client || die "the tasks did not start"
+server_task=$(task_pid server) client_task=$(task_pid client)
+in_server() { nsenter --net="/proc/$server_task/ns/net" "$@"; }
+in_client() { nsenter --net="/proc/$client_task/ns/net" "$@"; }
+vip=$(flotilla service inspect server | jq -er '.[0].Endpoint.VirtualIPs[0].Addr | sub("/.*"; "")') \
+  || die "service server has no VIP"
+# The server task's own address on bench: the source it would use towards its VIP's subnet.
+server_ip=$(in_server ip -4 -o route get "$vip" | awk '{for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1)}')
+[[ -n "$server_ip" ]] || die "cannot find the server task's address on bench"
+echo "   server task pid $server_task, address $server_ip, VIP $vip; client task pid $client_task"
+
+nsenter --net="/proc/$server_task/ns/net" iperf3 -s >"$work/iperf-server.log" 2>&1 </dev/null &
 server_pid=$!
+for target in "$server_ip" "$vip"; do
+  wait_for 20 in_client iperf3 -c "$target" -t 1 || die "no iperf3 answer from $target in the client task"
+done
 
-echo "== VipBench: VIP $vip -> $task_ip, $loops event loop(s) in $net"
-java -Dio.netty.leakDetectionLevel=disabled -cp "${jars[0]}:$root/bench/target/lib/*" dev.flotilla.bench.VipBench \
-  net="$net" lb="$lb" vip="$vip" backends="$task_ip" loops="$loops" >"$work/vip.log" 2>&1 </dev/null &
-jvm_pid=$!
-wait_for 30 grep -q '^READY' "$work/vip.log" || die "VipBench did not get ready in 30 s"
-
+# The daemon's per-thread CPU over a run, like top -H. thread_ticks prints "tid name utime+stime".
+# A thread may end between the listing and the read: its line is left out.
 thread_ticks() { for t in /proc/"$1"/task/*; do
-  printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat")"; done; }
-iperf_run() { # iperf_run TARGET STREAMS: prints "Gbit/s|retransmits|jvm-cpu"
+  { printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat")"; } 2>/dev/null
+  done | awk 'NF == 3'; }
+iperf_run() { # iperf_run TARGET STREAMS: prints "Gbit/s|retransmits|daemon CPU %|busiest thread %"
   local target=$1 streams=$2 t0 t1
-  thread_ticks "$jvm_pid" >"$work/ticks.before"; t0=$(date +%s.%N)
-  ip netns exec "$client" iperf3 -c "$target" -t "$secs" -P "$streams" -J >"$work/iperf.json" \
+  thread_ticks "$daemon_pid" >"$work/ticks.before"; t0=$(date +%s.%N)
+  in_client iperf3 -c "$target" -t "$secs" -P "$streams" -J >"$work/iperf.json" \
     || die "iperf3 to $target -P $streams failed: $(jq -r '.error // empty' "$work/iperf.json" 2>/dev/null)"
-  t1=$(date +%s.%N); thread_ticks "$jvm_pid" >"$work/ticks.after"
-  local jvm
-  jvm=$(awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$(getconf CLK_TCK)" '
+  t1=$(date +%s.%N); thread_ticks "$daemon_pid" >"$work/ticks.after"
+  local cpu
+  cpu=$(awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v hz="$(getconf CLK_TCK)" '
     NR == FNR { before[$1] = $3; next }
-    { d = ($3 - before[$1]) / hz / s * 100; total += d }
-    END { printf "%.0f%%", total }' "$work/ticks.before" "$work/ticks.after")
+    ($1 in before) { d = ($3 - before[$1]) / hz / s * 100; total += d; if (d > max) { max = d; name = $2 } }
+    END { printf "%.0f|%s %.0f", total, name, max }' "$work/ticks.before" "$work/ticks.after")
   printf '%s|%s|%s\n' "$(jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100' "$work/iperf.json")" \
-    "$(jq -r '.end.sum_sent.retransmits' "$work/iperf.json")" "$jvm"
+    "$(jq -r '.end.sum_sent.retransmits' "$work/iperf.json")" "$cpu"
 }
-declare -A result
-for p in direct vip; do
-  target=$task_ip; [[ $p == vip ]] && target=$vip
-  wait_for 10 ip netns exec "$client" iperf3 -c "$target" -t 1 || die "$p: no iperf3 answer from $target"
-  ip netns exec "$client" iperf3 -c "$target" -t 3 >/dev/null || die "$p: warm-up iperf3 failed"
-  for streams in 1 $( ((par > 1)) && echo "$par"); do
-    result[$p.$streams]=$(iperf_run "$target" "$streams")
-    printf '   %-6s -P %s  %s Gbit/s  (retransmits %s; JVM CPU %s)\n' "$p" "$streams" \
-      $(cut -d'|' -f1 <<<"${result[$p.$streams]}") "$(cut -d'|' -f2 <<<"${result[$p.$streams]}")" \
-      "$(cut -d'|' -f3 <<<"${result[$p.$streams]}")"
+target_of() { [[ $1 == vip ]] && echo "$vip" || echo "$server_ip"; }
+
+echo "== warm-up: iperf3 ${warmup}s on each path (not measured)"
+for p in direct vip; do in_client iperf3 -c "$(target_of $p)" -t "$warmup" >/dev/null || die "$p: warm-up failed"; done
+
+streams_list=(1); ((par > 1)) && streams_list+=("$par")
+declare -A sum raw raw_retr raw_cpu
+paths=(direct vip)
+for ((r = 1; r <= rounds; r++)); do
+  echo "== round $r/$rounds: 1 stream$( ((par > 1)) && echo " then -P $par"), ${secs}s each"
+  order=("${paths[@]:$(((r - 1) % 2))}" "${paths[@]:0:$(((r - 1) % 2))}")
+  for p in "${order[@]}"; do
+    for s in "${streams_list[@]}"; do
+      out=$(iperf_run "$(target_of "$p")" "$s")
+      IFS='|' read -r gbit retr cpu busiest <<<"$out"
+      printf '   %-6s -P %s  %6s Gbit/s  retransmits %-6s daemon CPU %s%% (busiest thread %s%%)\n' \
+        "$p" "$s" "$gbit" "$retr" "$cpu" "$busiest"
+      raw[$p.$s]+="${raw[$p.$s]:+, }$gbit"
+      raw_retr[$p.$s]+="${raw_retr[$p.$s]:+, }$retr"
+      sum[$p.$s]=$(awk -v a="${sum[$p.$s]:-0}" -v b="$gbit" 'BEGIN {print a + b}')
+      [[ $p == vip ]] && raw_cpu[$p.$s]+="${raw_cpu[$p.$s]:+; }$cpu% ($busiest%)"
+    done
   done
 done
-stop_jvm
-grep '^COUNTERS' "$work/vip.log" | sed 's/^/   /' || true
 
-gbit() { cut -d'|' -f1 <<<"${result[$1]:--}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+mean() { awk -v a="${sum[$1]}" -v n="$rounds" 'BEGIN {printf "%.2f", a / n}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 stamp=$(date +%Y-%m-%d-%H%M%S)
 {
-  echo "# Service VIP (TPROXY + VipProxy) vs direct, $(date '+%Y-%m-%d %H:%M')"
+  echo "# Service VIP (Flotilla daemon) vs direct, $(date '+%Y-%m-%d %H:%M')"
   echo
-  echo "$(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n 1), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
-  echo "iperf3 client -> task on one bridge, ${secs} s per figure after 3 s unmeasured; VipProxy on $loops event loop(s), leak detection off."
-  echo "JVM CPU: 100% = one core, summed over the JVM's threads."
+  echo "$(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n 1), commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?'), load before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Command: \`bench/vip-vs-direct.sh --seconds $secs --parallel $par --rounds $rounds --warmup $warmup\`."
+  echo "One Flotilla node, overlay network \`bench\` (task MTU 1450), services \`server\` and \`client\` (busybox, 1 task each);"
+  echo "iperf3 (host binary) client in the client task's namespace, \`iperf3 -s\` in the server task's; ${secs} s per figure"
+  echo "after ${warmup} s unmeasured per path. Gbit/s received, mean over $rounds round(s) (each round's figures in brackets)."
+  echo "Daemon CPU: the daemon JVM's threads summed, 100% = one core; busiest thread in brackets."
   echo
-  echo "| path | streams | Gbit/s | retransmits | JVM CPU |"
+  echo "| path | streams | Gbit/s | retransmits | daemon CPU |"
   echo "|---|---|---|---|---|"
-  for p in direct vip; do for s in 1 $( ((par > 1)) && echo "$par"); do
-    echo "| $p | $s | $(gbit "$p.$s") | $(cut -d'|' -f2 <<<"${result[$p.$s]}") | $( [[ $p == vip ]] && cut -d'|' -f3 <<<"${result[$p.$s]}" || echo -) |"
+  for p in direct vip; do for s in "${streams_list[@]}"; do
+    echo "| $p | $s | $(mean "$p.$s") ($( echo "${raw[$p.$s]}")) | ${raw_retr[$p.$s]} | ${raw_cpu[$p.$s]:--} |"
   done; done
   echo
-  echo "| ratio vip / direct | 1 stream |$( ((par > 1)) && echo " $par streams |")"
-  echo "|---|---|$( ((par > 1)) && echo "---|")"
-  echo "| | $(ratio "$(gbit vip.1)" "$(gbit direct.1)") |$( ((par > 1)) && echo " $(ratio "$(gbit vip.$par)" "$(gbit direct.$par)") |")"
+  echo "| ratio vip / direct |$(for s in "${streams_list[@]}"; do printf ' %s stream(s) |' "$s"; done)"
+  echo "|---|$(for s in "${streams_list[@]}"; do printf -- '---|'; done)"
+  echo "| |$(for s in "${streams_list[@]}"; do printf ' %s |' "$(ratio "$(mean "vip.$s")" "$(mean "direct.$s")")"; done)"
 } >"$work/result.md"
 echo
 cat "$work/result.md"

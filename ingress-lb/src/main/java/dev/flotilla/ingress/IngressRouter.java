@@ -46,9 +46,10 @@ public final class IngressRouter implements AutoCloseable {
         this.group = Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         log.info("ingress router: tcpIdleTimeout={} (0 = none), connectTimeout={}, upstreamBindAddress={}, "
-                        + "udpFlowIdleTimeout={}, maxUdpFlows={}, maxDatagramBytes={}",
+                        + "udpFlowIdleTimeout={}, maxUdpFlows={}, maxDatagramBytes={}, relayBufferBytes={}",
                 options.tcpIdleTimeout(), options.connectTimeout(), options.upstreamBindAddress(),
-                options.udpFlowIdleTimeout(), options.maxUdpFlows(), options.maxDatagramBytes());
+                options.udpFlowIdleTimeout(), options.maxUdpFlows(), options.maxDatagramBytes(),
+                options.relayBufferBytes());
     }
 
     /** Publishes {@code port} on every address of the node; see {@link #publish(InetSocketAddress, Protocol, BackendPool)}. */

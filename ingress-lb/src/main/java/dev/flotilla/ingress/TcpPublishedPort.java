@@ -50,6 +50,8 @@ final class TcpPublishedPort implements PublishedPort {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, options.relayWaterMark())
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, options.relayReadAllocator())
                 .childHandler(port.clientInitializer(upstreamTemplate(options), options))
                 .bind(listenAddress)
                 .awaitUninterruptibly();
@@ -61,13 +63,18 @@ final class TcpPublishedPort implements PublishedPort {
         return port;
     }
 
-    /** Upstream connections: AUTO_READ off, half-close, bound to the options' upstream address before connecting. */
+    /**
+     * Upstream connections: AUTO_READ off, half-close, the options' relay water marks and read sizes,
+     * bound to the options' upstream address before connecting.
+     */
     static Bootstrap upstreamTemplate(ProxyOptions options) {
         Bootstrap template = new Bootstrap()
                 .channel(EpollSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, options.relayWaterMark())
+                .option(ChannelOption.RECVBUF_ALLOCATOR, options.relayReadAllocator())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis());
         if (options.upstreamBindAddress() != null) {
             template.localAddress(new InetSocketAddress(options.upstreamBindAddress(), 0));

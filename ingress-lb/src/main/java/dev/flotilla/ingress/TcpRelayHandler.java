@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: the channel reads (AUTO_READ is off) only while the peer is writable; when the
  * peer's outbound buffer passes its high water mark, reading stops until the peer's
  * {@link #channelWritabilityChanged} resumes it. Memory per connection is thereby bounded by the
- * write-buffer water marks, and no promise or listener is allocated per read.
+ * write-buffer water marks (the high mark plus one read per direction, see
+ * {@link ProxyOptions#relayBufferBytes()}), and no promise or listener is allocated per read.
  *
  * <p>Half-close: an end of stream on this channel becomes a FIN on the peer once everything read
  * before it has been written; the connection closes when both directions have ended.

@@ -122,8 +122,9 @@ public final class VipProxy implements AutoCloseable {
             throw e;
         }
         log.info("vip proxy: transparent listeners tcp {} udp {}, from {}, tcpIdleTimeout={} (0 = none), "
-                        + "udpFlowIdleTimeout={}", proxy.tcpPort(), proxy.udpPort(), lbAddress.getHostAddress(),
-                options.tcpIdleTimeout(), options.udpFlowIdleTimeout());
+                        + "udpFlowIdleTimeout={}, relayBufferBytes={}", proxy.tcpPort(), proxy.udpPort(),
+                lbAddress.getHostAddress(), options.tcpIdleTimeout(), options.udpFlowIdleTimeout(),
+                options.relayBufferBytes());
         return proxy;
     }
 
@@ -147,6 +148,8 @@ public final class VipProxy implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, options.relayWaterMark())
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, options.relayReadAllocator())
                 .childHandler(clientInitializer(TcpPublishedPort.upstreamTemplate(options)));
     }
 

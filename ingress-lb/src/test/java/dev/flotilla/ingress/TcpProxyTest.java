@@ -188,8 +188,22 @@ class TcpProxyTest {
 
     @Test
     void largeTransferArrivesIntact() throws Exception {
+        assertLargeTransferArrivesIntact(router);
+    }
+
+    @Test
+    void largeTransferArrivesIntactThroughTheSmallestRelayBuffer() throws Exception {
+        // 16 KiB water marks: the relay stops and resumes reading many times per direction.
+        try (IngressRouter small = new IngressRouter(group,
+                ProxyOptions.DEFAULTS.withRelayBufferBytes(ProxyOptions.MIN_RELAY_BUFFER_BYTES))) {
+            assertLargeTransferArrivesIntact(small);
+        }
+    }
+
+    /** 64 MiB and a FIN each way through {@code r}, checked by CRC and by the port's byte counters. */
+    private void assertLargeTransferArrivesIntact(IngressRouter r) throws Exception {
         int size = 64 << 20;
-        PublishedPort port = publish(router, a.backend);
+        PublishedPort port = publish(r, a.backend);
         try (Socket s = connect(port)) {
             InputStream in = s.getInputStream();
             assertThat(readLine(in)).isEqualTo("A");
