@@ -44,6 +44,12 @@ public final class VipBalancers implements AutoCloseable {
     static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SandboxNetwork sandboxes;
+    /**
+     * Event loops of each network's proxy: connections spread over them, so two busy streams do not
+     * share one core; more than the machine's cores would only add threads.
+     */
+    static final int LOOPS_PER_NETWORK = Math.min(2, Runtime.getRuntime().availableProcessors());
+
     private final ProxyOptions options;
     // Guarded by this.
     private final Map<String, Balancer> balancers = new HashMap<>();
@@ -166,7 +172,7 @@ public final class VipBalancers implements AutoCloseable {
         net.setMacAddress(SandboxNetwork.BRIDGE, MacAddress.fromIpv4(lb));
         NetnsExec.in(netns).run("ip", "addr", "replace", lb + "/" + prefixLength, "dev", SandboxNetwork.BRIDGE)
                 .checked();
-        MultiThreadIoEventLoopGroup loops = NetnsEventLoops.inNamespace(netns, 1);
+        MultiThreadIoEventLoopGroup loops = NetnsEventLoops.inNamespace(netns, LOOPS_PER_NETWORK);
         VipProxy proxy = null;
         try {
             proxy = VipProxy.start(loops, lb.toInetAddress(), 0, 0, options);
