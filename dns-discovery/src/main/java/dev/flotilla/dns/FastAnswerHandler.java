@@ -41,6 +41,13 @@ final class FastAnswerHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
+    /** Sends the answers of the whole read at once (one {@code sendmmsg} for several). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
     /** Writes the answer and returns true, or returns false having read nothing (the codec takes it). */
     private boolean answer(ChannelHandlerContext ctx, DatagramPacket packet) {
         ByteBuf q = packet.content();
@@ -117,7 +124,7 @@ final class FastAnswerHandler extends ChannelInboundHandlerAdapter {
             r.writeInt(addresses.get((first + k) % n).value());
         }
         counters.answeredLocally.increment();
-        ctx.writeAndFlush(new DatagramPacket(r, packet.sender(), packet.recipient()), ctx.voidPromise());
+        ctx.write(new DatagramPacket(r, packet.sender(), packet.recipient()), ctx.voidPromise());
         return true;
     }
 }
