@@ -71,12 +71,12 @@ final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
         int limit = udp ? udpLimit(opt) : TcpDnsQueryFrameDecoder.MAX_TCP_MESSAGE;
         if (!DnsOpCode.QUERY.equals(query.opCode())) {
             counters.notimp.increment();
-            ctx.writeAndFlush(errorResponse(query, DnsResponseCode.NOTIMP, opt != null), ctx.voidPromise());
+            reply(ctx, errorResponse(query, DnsResponseCode.NOTIMP, opt != null));
             return;
         }
         if (query.count(DnsSection.QUESTION) != 1 || !DnsNames.isEncodable(query.recordAt(DnsSection.QUESTION).name())) {
             counters.formerr.increment();
-            ctx.writeAndFlush(errorResponse(query, DnsResponseCode.FORMERR, opt != null), ctx.voidPromise());
+            reply(ctx, errorResponse(query, DnsResponseCode.FORMERR, opt != null));
             return;
         }
         DnsQuestion question = query.recordAt(DnsSection.QUESTION);
@@ -93,11 +93,20 @@ final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
                 counters.nxdomain.increment();
                 DnsResponse response = errorResponse(query, DnsResponseCode.NXDOMAIN, opt != null);
                 response.setAuthoritativeAnswer(true);
-                ctx.writeAndFlush(response, ctx.voidPromise());
+                reply(ctx, response);
                 return;
             }
         }
         forward(ctx, query, question, opt, limit);
+    }
+
+    /** UDP answers written while reading go out together, with one flush when the read is complete. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (udp) {
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -192,7 +201,7 @@ final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
             response.addRecord(DnsSection.ADDITIONAL, optRecord());
         }
         counters.answeredLocally.increment();
-        ctx.writeAndFlush(response, ctx.voidPromise());
+        reply(ctx, response);
     }
 
     private void forward(ChannelHandlerContext ctx, DnsQuery query, DnsQuestion question, DnsRecord opt, int limit) {
@@ -201,7 +210,7 @@ final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
             wire = DnsWire.encodeQuery(ctx.alloc(), query, question, opt, server.options().maxUdpPayload());
         } catch (IllegalArgumentException unencodable) {
             counters.formerr.increment();
-            ctx.writeAndFlush(errorResponse(query, DnsResponseCode.FORMERR, opt != null), ctx.voidPromise());
+            reply(ctx, errorResponse(query, DnsResponseCode.FORMERR, opt != null));
             return;
         }
         counters.forwarded.increment();
@@ -209,6 +218,15 @@ final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
         server.forwarder().forward(wire, !udp, new ClientReply(ctx.channel(), udp,
                 udp ? datagram.sender() : null, udp ? datagram.recipient() : null, query.id(), query.opCode(),
                 query.isRecursionDesired(), question, opt != null, limit, server.options().maxUdpPayload(), counters));
+    }
+
+    /** Writes a local answer: flushed at once over TCP, with the rest of the read over UDP. */
+    private void reply(ChannelHandlerContext ctx, DnsResponse response) {
+        if (udp) {
+            ctx.write(response, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
     }
 
     /** An answer with the query's id, RD, opcode and (if writable) question, RA set (we recurse by forwarding). */

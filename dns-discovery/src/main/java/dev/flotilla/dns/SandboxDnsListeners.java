@@ -8,7 +8,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -86,9 +85,8 @@ public final class SandboxDnsListeners implements AutoCloseable {
         try {
             LinkConfig.in(netnsName).setUp("lo");
             int[] fds = bindInNamespace(netnsName);
-            listeners.channels.add(register(new Bootstrap().group(group)
-                    .channelFactory(() -> new EpollDatagramChannel(fds[0]))
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, server.udpReceiveAllocator())
+            listeners.channels.add(register(server.udpOptions(new Bootstrap().group(group)
+                    .channelFactory(() -> new EpollDatagramChannel(fds[0])))
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
