@@ -2,11 +2,12 @@
 # Flotilla's embedded DNS server side by side with dnsmasq and unbound, all measured by dnsperf.
 #
 #   sudo bench/dns-vs-dnsmasq-unbound.sh [--seconds S] [--clients "C1 C2 ..."] [--services N]
-#                                        [--flotilla-threads T] [--no-result]
+#                                        [--flotilla-threads T] [--warmup W] [--no-result]
 #   (repo root, after the build: mvn -q -o -DskipTests package)
 #   defaults: S=10 s per measurement, clients "1 8" (dnsperf -c, one dnsperf thread, no -Q limit),
 #             N=100 services, T=1 event loop answering queries (unbound gets num-threads: 1,
-#             dnsmasq is single-threaded anyway)
+#             dnsmasq is single-threaded anyway), W=10 s of unmeasured load per server first (a
+#             JVM's JIT needs that long: after 3 s the first figure was still ~30% low)
 #
 # Everything runs in one namespace this script makes, db-<random>, on its loopback (the host's own
 # interfaces are never touched):
@@ -15,18 +16,19 @@
 #   198.18.0.3:53  unbound -d, local-data only, module-config "iterator", num-threads 1
 # All three serve the same names: svc-N A 10.0.x.y (N = 1..services) and tasks.svc-N with three A
 # records each, TTL 5 s. The query file asks A for every svc-N and every tasks.svc-N, in that
-# order. Per server: a 3 s warm-up (the JVM needs one; the others get the same), then dnsperf for S s
+# order. Per server: a W s warm-up (the JVM needs one; the others get the same), then dnsperf for S s
 # per client count. Prints qps, average latency, lost queries and the server's CPU (100% = one
 # core), the ratios Flotilla/dnsmasq and Flotilla/unbound, and writes
 # bench/results/dns-vs-dnsmasq-unbound-<date>.md. Installs dnsperf, unbound and dnsmasq-base with
 # apt-get when missing. Cleans up (namespace, servers, temp dir) on exit, failure or Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-secs=10 clients="1 8" services=100 fthreads=1 write_result=1
+secs=10 clients="1 8" services=100 fthreads=1 warmup=10 write_result=1
 while (($#)); do
   case "$1" in
     --seconds) secs="${2:?}"; shift 2 ;;
     --clients) clients="${2:?}"; shift 2 ;;
+    --warmup) warmup="${2:?}"; shift 2 ;;
     --services) services="${2:?}"; shift 2 ;;
     --flotilla-threads) fthreads="${2:?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
@@ -179,7 +181,7 @@ perf_run() { # perf_run SERVER CLIENTS SECONDS: prints "qps|avg latency ms|lost|
 
 declare -A result
 for s in "${servers[@]}"; do
-  perf_run "$s" 4 3 >/dev/null  # warm-up, unmeasured
+  perf_run "$s" 4 "$warmup" >/dev/null  # warm-up, unmeasured
   for c in $clients; do
     result[$s.$c]=$(perf_run "$s" "$c" "$secs")
     IFS='|' read -r q lat lost cpu <<<"${result[$s.$c]}"
@@ -199,7 +201,7 @@ stamp=$(date +%Y-%m-%d-%H%M%S)
   echo "$(nproc) cores (shared with other test runs: figures are noisy), $(uname -r), $(java -version 2>&1 | head -n 1), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
   echo "dnsperf $(dpkg-query -W -f '${Version}' dnsperf 2>/dev/null || echo '?'), $("$dnsmasq_bin" --version | head -n 1 | awk '{print $1, $2, $3}'), unbound $("$unbound_bin" -V 2>/dev/null | awk '/^Version/ {print $2}')."
   echo "One namespace, loopback, UDP port 53 on 198.18.0.1-3; $services services = $((services * 2)) names (svc-N: 1 A, tasks.svc-N: 3 A), TTL 5 s."
-  echo "Query file: A for every name in turn (all NOERROR). dnsperf -T 1 -c C, no -Q limit, ${secs} s per figure after a 3 s warm-up."
+  echo "Query file: A for every name in turn (all NOERROR). dnsperf -T 1 -c C, no -Q limit, ${secs} s per figure after a ${warmup} s warm-up."
   echo "Flotilla: EmbeddedDnsServer on $fthreads event loop(s), leak detection off; unbound: num-threads 1, module-config iterator, local-data; dnsmasq: --addn-hosts, --local-ttl=5."
   echo "Server CPU: 100% = one core. dnsperf and the server share the machine's $(nproc) cores."
   echo
