@@ -23,6 +23,8 @@
 # apt-get when missing. Cleans up (namespace, servers, temp dir) on exit, failure or Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bench=dns-vs-dnsmasq-unbound
+source "$root/bench/lib.sh"
 secs=10 clients="1 8" services=100 fthreads=1 warmup=10 write_result=1
 while (($#)); do
   case "$1" in
@@ -32,13 +34,12 @@ while (($#)); do
     --services) services="${2:?}"; shift 2 ;;
     --flotilla-threads) fthreads="${2:?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
-    *) echo "dns-vs-dnsmasq-unbound: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
-die() { echo "dns-vs-dnsmasq-unbound: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it creates a network namespace)"
+require_root "it creates a network namespace"
 ((services >= 1 && services < 16384)) || die "--services must be 1..16383"
 missing=()
 command -v dnsperf >/dev/null || missing+=(dnsperf)
@@ -51,11 +52,11 @@ if ((${#missing[@]})); then
 fi
 unbound_bin=$(command -v unbound || echo /usr/sbin/unbound)
 dnsmasq_bin=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
-for tool in ip java; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+require_tools "" ip java
 jars=("$root"/bench/target/flotilla-bench-*.jar)
 [[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -q -o -DskipTests package"
 
-rand=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
+rand=$(random_tag)
 ns="db-$rand"
 declare -A addr=([flotilla]=198.18.0.1 [dnsmasq]=198.18.0.2 [unbound]=198.18.0.3)
 servers=(flotilla dnsmasq unbound)
@@ -63,20 +64,8 @@ work="$(mktemp -d /var/tmp/db-dns.XXXXXX)"
 declare -A pid=()
 ns_made=0
 
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
-  local tries=$(($1 * 5)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((--tries > 0)) || return 1
-    sleep 0.2
-  done
-}
 stop() { # stop NAME: SIGTERM, then SIGKILL after 10 s
-  local p=${pid[$1]:-}
-  [[ -n "$p" ]] || return 0
-  if kill -TERM "$p" 2>/dev/null; then
-    wait_for 10 bash -c "! kill -0 $p" || { echo "$1 did not stop in 10 s: SIGKILL" >&2; kill -KILL "$p" 2>/dev/null; }
-  fi
-  wait "$p" 2>/dev/null || true
+  stop_pid "${pid[$1]:-}" "$1" 10
   pid[$1]=""
 }
 cleanup() {
@@ -97,9 +86,7 @@ cleanup() {
   rm -rf "$work"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "== namespace $ns: lo with ${addr[flotilla]} (flotilla), ${addr[dnsmasq]} (dnsmasq), ${addr[unbound]} (unbound)"
 ip netns add "$ns"; ns_made=1

@@ -5,11 +5,11 @@
 #   defaults: S=10 s per measurement, R=1 round, W=3 s of unmeasured load per path first
 #
 # Topology, all in namespaces this script makes (this machine's own interfaces are never touched):
-#   ft-bench-node   a Flotilla node (eth0 198.18.0.1/24, a veth whose peer stays in the namespace),
+#   ft-bench-<rand> a Flotilla node (eth0 198.18.0.1/24, a veth whose peer stays in the namespace),
 #                   one-manager swarm, services `iperf` (-p 5201:5201, `iperf3 -s`) and `web`
 #                   (-p 8080:80, busybox httpd), 1 replica each so every path ends at the same task;
 #                   HAProxy 2.6 in tcp mode on 15201 and 18080, forwarding to the same task IP:port.
-#   the clients (iperf3, wrk) also run in ft-bench-node, so on every path the client -> proxy leg
+#   the clients (iperf3, wrk) also run in ft-bench-<rand>, so on every path the client -> proxy leg
 #   is loopback and the proxy -> task leg is the node's ingress veth (MTU 1450) to the task.
 # Paths: direct = client -> task IP; mesh = client -> 198.18.0.1:5201/8080 -> daemon -> task;
 #        haproxy = client -> 198.18.0.1:15201/18080 -> haproxy -> task.
@@ -23,6 +23,8 @@
 # Prints a table and writes bench/results/mesh-vs-haproxy-<date>.md. Cleans up on exit, failure or Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bench=mesh-vs-haproxy
+source "$root/bench/lib.sh"
 secs=10
 rounds=1
 warmup=3
@@ -31,25 +33,19 @@ while (($#)); do
     --seconds) secs="${2:?}"; shift 2 ;;
     --rounds) rounds="${2:?}"; shift 2 ;;
     --warmup) warmup="${2:?}"; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
-    *) echo "mesh-vs-haproxy: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
-node=ft-bench-node
+node="ft-bench-$(random_tag)"
 node_ip=198.18.0.1
 mesh_iperf=5201 mesh_web=8080 hap_iperf=15201 hap_web=18080
 wrk_conns=10
 
-die() { echo "mesh-vs-haproxy: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it creates network namespaces and runc containers)"
-for tool in iperf3 haproxy wrk curl busybox runc nsenter; do
-  command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y iperf3 haproxy wrk curl busybox-static runc"
-done
+require_root "it creates network namespaces and runc containers"
+require_tools "apt-get install -y iperf3 haproxy wrk curl busybox-static runc" iperf3 haproxy wrk curl busybox runc nsenter
 [[ -f "$root/control/target/flotilla-control-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && mvn -B -q -o -DskipTests package"
-if ip netns list | grep -qw "$node"; then
-  die "namespace $node exists (another run, or a killed one): stop that run, or remove it with: ip netns del $node"
-fi
 
 work="$(mktemp -d /var/tmp/ft-bench.XXXXXX)"
 data="$work/data"
@@ -58,31 +54,16 @@ daemon_pid="" hap_pid=""
 flotilla() { "$root/bin/flotilla" "$@"; }
 in_node() { nsenter --net="/run/netns/$node" "$@"; }
 
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
-  local tries=$(($1 * 5)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((--tries > 0)) || return 1
-    sleep 0.2
-  done
-}
 
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
   [[ -n "$hap_pid" ]] && kill -TERM "$hap_pid" 2>/dev/null && wait "$hap_pid" 2>/dev/null
-  if [[ -n "$daemon_pid" ]] && kill -TERM "$daemon_pid" 2>/dev/null; then
-    # The daemon stops its containers and removes its namespaces on SIGTERM.
-    wait_for 60 bash -c "! kill -0 $daemon_pid" || { echo "daemon did not stop in 60 s: SIGKILL" >&2; kill -KILL "$daemon_pid"; }
-    wait "$daemon_pid" 2>/dev/null
-  fi
-  # Whatever a daemon that did not stop cleanly left: its containers, mounts and namespaces.
-  for id in $(runc list -q 2>/dev/null); do
-    [[ -d "$data/containers/$id" ]] && runc delete --force "$id"
-  done
-  for mnt in $(awk -v d="$work/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$mnt"; done
-  local tag; tag=$(printf '%s' "$data" | sha256sum | cut -c1-6)
-  for ns in $(ip netns list | awk '{print $1}' | grep -E "^(fl-$tag-|$node\$)"); do ip netns del "$ns"; done
+  # The daemon stops its containers and removes its namespaces on SIGTERM.
+  stop_pid "$daemon_pid" daemon 60
+  remove_daemon_leftovers "$data" "$work"
+  if ip netns list | grep -qw "$node"; then ip netns del "$node"; fi
   if ((rc != 0)) && [[ -f "$work/daemon.log" ]]; then
     echo "--- last lines of the daemon's log ---" >&2; tail -n 20 "$work/daemon.log" >&2
     [[ -s "$work/haproxy.log" ]] && { echo "--- haproxy's log ---" >&2; tail -n 20 "$work/haproxy.log" >&2; }
@@ -90,9 +71,7 @@ cleanup() {
   rm -rf "$work"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "== topology: namespace $node ($node_ip/24), Flotilla node, data in $work"
 ip netns add "$node"

@@ -19,6 +19,8 @@
 # JVM's CPU, and writes bench/results/vip-library-vs-direct-<date>.md. Cleans up on exit, failure or Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bench=vip-library-vs-direct
+source "$root/bench/lib.sh"
 secs=10 par=2 loops=2 write_result=1
 while (($#)); do
   case "$1" in
@@ -26,37 +28,25 @@ while (($#)); do
     --parallel) par="${2:?}"; shift 2 ;;
     --loops) loops="${2:?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
-    *) echo "vip-library-vs-direct: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
-die() { echo "vip-library-vs-direct: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it creates network namespaces, veths and a bridge)"
-for tool in iperf3 jq ip nft java; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+require_root "it creates network namespaces, veths and a bridge"
+require_tools "" iperf3 jq ip nft java
 jars=("$root"/bench/target/flotilla-bench-*.jar)
 [[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -B -q -o -pl bench -am -DskipTests package"
 
-rand=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
+rand=$(random_tag)
 pre="ft-vip-$rand"
 net="$pre-net" task="$pre-task" client="$pre-client"
 lb=10.0.0.2 task_ip=10.0.0.11 client_ip=10.0.0.20 vip=10.0.0.100
 work="$(mktemp -d /var/tmp/ft-vip.XXXXXX)"
 jvm_pid="" server_pid=""
 
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
-  local tries=$(($1 * 5)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((--tries > 0)) || return 1
-    sleep 0.2
-  done
-}
 stop_jvm() { # SIGTERM: VipBench closes the proxy, removes the steering and prints its counters
-  [[ -n "$jvm_pid" ]] || return 0
-  if kill -TERM "$jvm_pid" 2>/dev/null; then
-    wait_for 20 bash -c "! kill -0 $jvm_pid" || { echo "VipBench did not stop in 20 s: SIGKILL" >&2; kill -KILL "$jvm_pid"; }
-  fi
-  wait "$jvm_pid" 2>/dev/null || true
+  stop_pid "$jvm_pid" VipBench
   jvm_pid=""
 }
 cleanup() {
@@ -70,9 +60,7 @@ cleanup() {
   rm -rf "$work"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "== topology: $pre-*, 10.0.0.0/24 on br0 of $net"
 for ns in "$net" "$task" "$client"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done

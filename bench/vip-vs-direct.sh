@@ -22,6 +22,8 @@
 # bench/results/vip-vs-direct-<date>.md. Removes everything on exit, failure, Ctrl-C or SIGTERM.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bench=vip-vs-direct
+source "$root/bench/lib.sh"
 secs=10 par=2 rounds=1 warmup=3 write_result=1
 while (($#)); do
   case "$1" in
@@ -30,19 +32,16 @@ while (($#)); do
     --rounds) rounds="${2:?}"; shift 2 ;;
     --warmup) warmup="${2:?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
-    *) echo "vip-vs-direct: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
-die() { echo "vip-vs-direct: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it starts a daemon that makes network namespaces and runc containers)"
-for tool in iperf3 jq busybox runc nsenter ip java; do
-  command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y iperf3 jq busybox-static runc"
-done
+require_root "it starts a daemon that makes network namespaces and runc containers"
+require_tools "apt-get install -y iperf3 jq busybox-static runc" iperf3 jq busybox runc nsenter ip java
 [[ -f "$root/control/target/flotilla-control-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && bin/build"
 
-rand=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
+rand=$(random_tag)
 node="fvb-$rand-node" node_ip=198.18.0.1
 work="$(mktemp -d /var/tmp/fvb.XXXXXX)"
 data="$work/data"
@@ -50,13 +49,6 @@ export FLOTILLA_HOST="unix://$work/flotilla.sock"
 daemon_pid="" server_pid=""
 flotilla() { "$root/bin/flotilla" "$@"; }
 
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
-  local tries=$(($1 * 5)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((--tries > 0)) || return 1
-    sleep 0.2
-  done
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -65,26 +57,17 @@ cleanup() {
   if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
     timeout 30 "$root/bin/flotilla" service rm server client >/dev/null 2>&1
     # The daemon stops its containers and removes its namespaces on SIGTERM.
-    kill -TERM "$daemon_pid"
-    wait_for 60 bash -c "! kill -0 $daemon_pid" || { echo "daemon did not stop in 60 s: SIGKILL" >&2; kill -KILL "$daemon_pid"; }
-    wait "$daemon_pid" 2>/dev/null
+    stop_pid "$daemon_pid" daemon 60
   fi
-  # Whatever a daemon that did not stop cleanly left: its containers, mounts and namespaces.
-  for id in $(runc list -q 2>/dev/null); do
-    [[ -d "$data/containers/$id" ]] && runc delete --force "$id"
-  done
-  for mnt in $(awk -v d="$work/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$mnt"; done
-  local tag; tag=$(printf '%s' "$data" | sha256sum | cut -c1-6)
-  for ns in $(ip netns list | awk '{print $1}' | grep -E "^(fl-$tag-|fvb-$rand-)"); do ip netns del "$ns"; done
+  remove_daemon_leftovers "$data" "$work"
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^fvb-$rand-"); do ip netns del "$ns"; done
   if ((rc != 0)) && [[ -f "$work/daemon.log" ]]; then
     echo "--- last lines of the daemon's log ---" >&2; tail -n 20 "$work/daemon.log" >&2
   fi
   rm -rf "$work"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "== node: namespace $node ($node_ip/24), daemon data in $work"
 ip netns add "$node"

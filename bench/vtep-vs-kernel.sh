@@ -29,6 +29,8 @@
 # bench/results/vtep-vs-kernel-<date>.md. Cleans up on exit, failure, Ctrl-C or SIGTERM.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bench=vtep-vs-kernel
+source "$root/bench/lib.sh"
 secs=10 lanes=1 ul_mtu=1500 par=2 paths_arg=flotilla,kernel,veth jvm_opts="" write_result=1 bridge_nf=off
 while (($#)); do
   case "$1" in
@@ -40,21 +42,20 @@ while (($#)); do
     --jvm-opts) jvm_opts="${2?}"; shift 2 ;;
     --no-result) write_result=0; shift ;;
     --bridge-nf) bridge_nf="${2:?}"; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
-    *) echo "vtep-vs-kernel: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 IFS=, read -r -a paths <<<"$paths_arg"
 task_mtu=$((ul_mtu - 50))
 vni=4096
 
-die() { echo "vtep-vs-kernel: $*" >&2; exit 1; }
-((EUID == 0)) || die "run as root (it creates network namespaces, veths, bridges and VXLAN devices)"
-for tool in iperf3 jq ip bridge java busybox; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+require_root "it creates network namespaces, veths, bridges and VXLAN devices"
+require_tools "" iperf3 jq ip bridge java busybox
 jars=("$root"/bench/target/flotilla-bench-*.jar)
 [[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -B -q -o -pl bench -am -DskipTests package"
 
-rand=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
+rand=$(random_tag)
 pre="ft-vxb-$rand"
 node_a="$pre-a" node_b="$pre-b" net_a="$pre-a-net" net_b="$pre-b-net" task_a="$pre-a-task" task_b="$pre-b-task"
 sub=$((RANDOM % 256))
@@ -65,19 +66,8 @@ mac_a=$(mac_of $ip_a) mac_b=$(mac_of $ip_b)
 work="$(mktemp -d /var/tmp/ft-vxb.XXXXXX)"
 jvm_pid="" server_pid=""
 
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds
-  local tries=$(($1 * 5)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((--tries > 0)) || return 1
-    sleep 0.2
-  done
-}
 stop_jvm() { # SIGTERM: VtepBench closes both VTEPs (deleting the TAPs) and prints its counters
-  [[ -n "$jvm_pid" ]] || return 0
-  if kill -TERM "$jvm_pid" 2>/dev/null; then
-    wait_for 20 bash -c "! kill -0 $jvm_pid" || { echo "VtepBench did not stop in 20 s: SIGKILL" >&2; kill -KILL "$jvm_pid"; }
-  fi
-  wait "$jvm_pid" 2>/dev/null || true
+  stop_pid "$jvm_pid" VtepBench
   jvm_pid=""
 }
 cleanup() {
@@ -91,9 +81,7 @@ cleanup() {
   rm -rf "$work"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 echo "== topology: $pre-*, underlay 198.18.$sub.0/24 MTU $ul_mtu, tasks MTU $task_mtu"
 for ns in "$node_a" "$node_b" "$net_a" "$net_b" "$task_a" "$task_b"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
