@@ -53,3 +53,15 @@ remove_daemon_leftovers() {
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^fl-$tag-"); do ip netns del "$ns"; done
   return 0
 }
+
+# make_node_namespace NAME CIDR: a namespace standing for a host: lo up and eth0 with CIDR (a veth
+# whose peer stays inside, so nothing leaves it).
+make_node_namespace() {
+  local ns=$1 cidr=$2
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link add eth0 type veth peer name eth0p
+  ip -n "$ns" addr add "$cidr" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set eth0p up
+}

@@ -74,12 +74,7 @@ cleanup() {
 on_exit cleanup
 
 echo "== topology: namespace $node ($node_ip/24), Flotilla node, data in $work"
-ip netns add "$node"
-ip -n "$node" link set lo up
-ip -n "$node" link add eth0 type veth peer name eth0p
-ip -n "$node" addr add "$node_ip/24" dev eth0
-ip -n "$node" link set eth0 up
-ip -n "$node" link set eth0p up
+make_node_namespace "$node" "$node_ip/24"
 # Not through in_node: a function would run in a subshell and $! would not be the daemon's pid.
 nsenter --net="/run/netns/$node" "$root/bin/flotilla" daemon --data-root "$data" --host "$FLOTILLA_HOST" >"$work/daemon.log" 2>&1 </dev/null &
 daemon_pid=$!

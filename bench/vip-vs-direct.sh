@@ -70,12 +70,7 @@ cleanup() {
 on_exit cleanup
 
 echo "== node: namespace $node ($node_ip/24), daemon data in $work"
-ip netns add "$node"
-ip -n "$node" link set lo up
-ip -n "$node" link add eth0 type veth peer name eth0p
-ip -n "$node" addr add "$node_ip/24" dev eth0
-ip -n "$node" link set eth0 up
-ip -n "$node" link set eth0p up
+make_node_namespace "$node" "$node_ip/24"
 # Not through a function: $! must be the daemon's own pid (nsenter execs the launcher, which execs java).
 nsenter --net="/run/netns/$node" "$root/bin/flotilla" daemon --data-root "$data" --host "$FLOTILLA_HOST" \
   >"$work/daemon.log" 2>&1 </dev/null &
