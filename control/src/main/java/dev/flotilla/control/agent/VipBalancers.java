@@ -42,14 +42,13 @@ public final class VipBalancers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VipBalancers.class);
     /** A failed start is tried again on the first pass after this long, not on every pass. */
     static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-    private final SandboxNetwork sandboxes;
     /**
      * Event loops of each network's proxy: connections spread over them, so two busy streams do not
      * share one core; more than the machine's cores would only add threads.
      */
     static final int LOOPS_PER_NETWORK = Math.min(2, Runtime.getRuntime().availableProcessors());
 
+    private final SandboxNetwork sandboxes;
     private final ProxyOptions options;
     // Guarded by this.
     private final Map<String, Balancer> balancers = new HashMap<>();
