@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,18 @@ final class LocalServers {
         }
     }
 
+    /** A loopback port free for UDP and TCP both (dnsmasq binds both), at the time of asking. */
+    static int freeUdpAndTcpPort() {
+        while (true) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+                 ServerSocket tcp = new ServerSocket(udp.getLocalPort(), 1, LOOPBACK)) {
+                return tcp.getLocalPort();
+            } catch (IOException takenForTcp) {
+                // the next ephemeral UDP port
+            }
+        }
+    }
+
     static boolean dnsmasqAvailable() {
         return Files.isExecutable(Path.of("/usr/sbin/dnsmasq"));
     }
@@ -68,37 +81,58 @@ final class LocalServers {
     /** A dnsmasq answering {@code /name/address} pairs on 127.0.0.1 and REFUSING everything else. */
     static final class Dnsmasq implements AutoCloseable {
 
+        /** dnsmasq's exit status when it cannot bind its port (another process took it meanwhile). */
+        private static final int EXIT_BIND_FAILED = 2;
+        private static final int ATTEMPTS = 5;
+
         final int port;
         private final Process process;
 
         Dnsmasq(String... nameAddressPairs) throws Exception {
-            port = freeUdpPort();
+            String probeName = nameAddressPairs[0].split("/")[1];
+            for (int attempt = 1; ; attempt++) {
+                int candidate = freeUdpAndTcpPort();
+                Process started = start(candidate, nameAddressPairs);
+                if (answers(started, candidate, probeName)) {
+                    port = candidate;
+                    process = started;
+                    return;
+                }
+                if (started.exitValue() != EXIT_BIND_FAILED || attempt == ATTEMPTS) {
+                    throw new AssertionError("dnsmasq exited with " + started.exitValue() + " (port " + candidate
+                            + ", attempt " + attempt + ")");
+                }
+            }
+        }
+
+        private static Process start(int port, String... nameAddressPairs) throws IOException {
             List<String> argv = new ArrayList<>(List.of("/usr/sbin/dnsmasq", "--no-daemon", "--conf-file=/dev/null",
                     "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1", "--port=" + port,
                     "--pid-file", "--user=root", "--log-facility=-"));
             for (String pair : nameAddressPairs) {
                 argv.add("--address=" + pair);
             }
-            process = new ProcessBuilder(argv).redirectErrorStream(true)
+            return new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        }
+
+        /** True once {@code process} answers on {@code port}; false if it exited first. */
+        private static boolean answers(Process process, int port, String probeName) {
             SimpleResolver probe = resolver(port, false);
             probe.setTimeout(Duration.ofMillis(200));
-            String probeName = nameAddressPairs[0].split("/")[1];
+            boolean[] up = new boolean[1];
             Await.until("dnsmasq to answer on port " + port, WAIT, () -> {
                 try {
-                    return probe.send(DnsTestSupport.query(probeName, Type.A)) != null;
+                    return up[0] = probe.send(DnsTestSupport.query(probeName, Type.A)) != null;
                 } catch (IOException notYet) {
-                    return !process.isAlive() && fail("dnsmasq exited with " + process.exitValue());
+                    return !process.isAlive();
                 }
             });
+            return up[0];
         }
 
         InetSocketAddress address() {
             return new InetSocketAddress(LOOPBACK, port);
-        }
-
-        private static boolean fail(String why) {
-            throw new AssertionError(why);
         }
 
         @Override
