@@ -1,11 +1,11 @@
 package dev.flotilla.control.daemon;
 
+import dev.flotilla.control.util.DurableFiles;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,6 +34,7 @@ public record SwarmState(String nodeId, UUID raftGroupId, String advertiseAddr, 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static Optional<SwarmState> load(Path file) throws IOException {
+        DurableFiles.removeLeftovers(file.getParent());
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -41,9 +42,6 @@ public record SwarmState(String nodeId, UUID raftGroupId, String advertiseAddr, 
     }
 
     public void save(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
     }
 }

@@ -1,12 +1,12 @@
 package dev.flotilla.control.runtime;
 
+import dev.flotilla.control.util.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -118,9 +118,7 @@ final class Bundle {
     }
 
     void writeShimPid(long pid) throws IOException {
-        Path tmp = dir.resolve("shim.pid.tmp");
-        Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, shimPidFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(shimPidFile(), (pid + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The last {@code maxBytes} of the log, for error messages; empty if there is none. */

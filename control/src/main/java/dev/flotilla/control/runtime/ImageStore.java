@@ -1,5 +1,6 @@
 package dev.flotilla.control.runtime;
 
+import dev.flotilla.control.util.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -8,7 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,7 +95,7 @@ public final class ImageStore {
                     summary.size(), config == null ? ImageConfig.EMPTY : config);
             Json.write(staging.resolve(MANIFEST), manifest);
             Path entry = store.resolve(staging.getFileName());
-            Files.move(staging, entry, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.rename(staging, entry, false);
             publish(ref, entry);
             log.info("Imported image {} ({}, {} bytes) from {}", ref, summary.id(), summary.size(), from);
             return manifest.toImage(entry.resolve(ROOTFS));
@@ -178,7 +178,7 @@ public final class ImageStore {
             Path newLink = refs.resolve("." + UUID.randomUUID() + ".tmp");
             try {
                 Files.createSymbolicLink(newLink, refs.relativize(entry));
-                Files.move(newLink, link, StandardCopyOption.ATOMIC_MOVE);
+                DurableFiles.rename(newLink, link, true);
             } catch (IOException e) {
                 Files.deleteIfExists(newLink);
                 deleteQuietly(entry);

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.flotilla.control.util.DurableFiles;
 
-/** The JSON files this package keeps on disk, written atomically so a crash never leaves half a file. */
+/** The JSON files this package keeps on disk, written through {@link DurableFiles}: whole, and durable once written. */
 final class Json {
 
     static final ObjectMapper MAPPER = new ObjectMapper()
@@ -19,9 +18,7 @@ final class Json {
     }
 
     static void write(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        MAPPER.writeValue(tmp.toFile(), value);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(file, MAPPER.writeValueAsBytes(value));
     }
 
     static <T> T read(Path file, Class<T> type) throws IOException {

@@ -1,5 +1,6 @@
 package dev.flotilla.control.security;
 
+import dev.flotilla.control.util.DurableFiles;
 import dev.flotilla.control.manager.CertificateAuthority;
 import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayInputStream;
@@ -8,7 +9,6 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -57,6 +57,7 @@ public record NodeCertificate(PrivateKey key, X509Certificate certificate, X509C
     }
 
     public static Optional<NodeCertificate> load(Path dir) throws IOException {
+        DurableFiles.removeLeftovers(dir);
         if (!Files.exists(dir.resolve(CERT))) {
             return Optional.empty();
         }
@@ -110,10 +111,7 @@ public record NodeCertificate(PrivateKey key, X509Certificate certificate, X509C
     }
 
     private static void write(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(file, text.getBytes(StandardCharsets.US_ASCII),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 }
