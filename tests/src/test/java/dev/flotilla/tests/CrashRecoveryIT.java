@@ -51,7 +51,7 @@ class CrashRecoveryIT {
                 Thread writer = new Thread(() -> {
                     for (int i = 0; writing.get(); i++) {
                         worker.cli("image", "import", "scratch:" + round + "-" + i, worker.webroot().toString());
-                        manager.cli("service", "scale", "churn=" + (1 + i % 3));
+                        manager.cli("service", "scale", "-d", "churn=" + (1 + i % 3));
                     }
                 }, "ft-writer");
                 writer.start();
@@ -65,7 +65,7 @@ class CrashRecoveryIT {
                 assertEveryStateFileParses(victim, "after kill " + kill);
                 victim.startDaemon();
                 assertThat(temporaryFiles(victim.dataRoot())).as("temporary files left after restart " + kill).isEmpty();
-                manager.ok("service", "scale", "churn=2");
+                manager.ok("service", "scale", "-d", "churn=2");
                 String what = "after kill " + kill + " of " + victim.hostname() + ": node-2 Ready and 2 tasks running";
                 manager.until(CONVERGE, what, c -> c.ok() && c.table().stream().anyMatch(r -> r.get("HOSTNAME").equals("node-2")
                         && r.get("STATUS").equals("Ready")), "node", "ls");

@@ -2,6 +2,11 @@ package dev.flotilla.control.api;
 
 import dev.flotilla.control.api.v1.ControlGrpc;
 import dev.flotilla.control.api.v1.CreateServiceRequest;
+import dev.flotilla.control.api.v1.StoreConflict;
+import dev.flotilla.control.api.v1.ManagerStatus;
+import dev.flotilla.control.manager.ManagerStatuses;
+import java.util.Map;
+import dev.flotilla.control.store.StoreConstraints;
 import dev.flotilla.control.api.v1.GetServiceRequest;
 import dev.flotilla.control.api.v1.InitSwarmRequest;
 import dev.flotilla.control.api.v1.InitSwarmResponse;
@@ -90,6 +95,9 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         void leave(boolean force);
 
         JoinTokenResponse joinToken(NodeRole role, boolean rotate);
+
+        /** MANAGER STATUS of every Raft member by node id, live (see {@link ManagerStatuses}); empty off a manager. */
+        Map<String, ManagerStatus> managerStatuses();
     }
 
     /** Checks that this node can bind a published port, before a service claims it. */
@@ -100,10 +108,12 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     private final Swarm swarm;
     private final PortProbe ports;
+    private final RoleChanges roleChanges;
 
     public ControlService(Swarm swarm, PortProbe ports) {
         this.swarm = swarm;
         this.ports = ports;
+        this.roleChanges = new RoleChanges(swarm::managerStatuses);
     }
 
     @Override
@@ -118,7 +128,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void getNode(GetNodeRequest request, StreamObserver<NodeResponse> out) {
-        answer(out, () -> NodeResponse.newBuilder().setNode(node(manager(), request.getNode())).build());
+        answer(out, () -> NodeResponse.newBuilder().setNode(decorated(node(manager(), request.getNode()))).build());
     }
 
     @Override
@@ -137,11 +147,20 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (request.getSetAvailability()) {
                 b.setAvailability(request.getAvailability());
             }
+            if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER
+                    && !ManagerStatuses.canRemove(swarm.managerStatuses(), n.getId())) {
+                throw Errors.precondition(ManagerStatuses.QUORUM_LOSS);
+            }
             Node next = b.build();
             if (!next.equals(n)) {
                 m.write(List.of(Actions.update(next)));
             }
-            return NodeResponse.newBuilder().setNode(m.view().node(n.getId()).orElse(next)).build();
+            if (request.getSetRole() && request.getRole() == NodeRole.MANAGER && n.getRole() != NodeRole.MANAGER) {
+                roleChanges.awaitPromotion(m, n.getId());
+            } else if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER) {
+                roleChanges.awaitDemotion(n.getId());
+            }
+            return NodeResponse.newBuilder().setNode(decorated(m.view().node(n.getId()).orElse(next))).build();
         });
     }
 
@@ -160,6 +179,10 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             m.write(List.of(Actions.remove(n)));
             return RemoveNodeResponse.newBuilder().setId(n.getId()).build();
         });
+    }
+
+    private Node decorated(Node n) {
+        return ManagerStatuses.decorate(List.of(n), swarm.managerStatuses()).get(0);
     }
 
     /** A node by id, unique id prefix or hostname; "self" is this node. */
@@ -204,7 +227,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
         answer(out, () -> ListNodesResponse.newBuilder()
-                .addAllNodes(manager().view().nodes().values())
+                .addAllNodes(ManagerStatuses.decorate(List.copyOf(manager().view().nodes().values()), swarm.managerStatuses()))
                 .setSelfNodeId(swarm.nodeId())
                 .build());
     }
@@ -241,18 +264,21 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 }
             }
             ServiceSpec valid = ServiceSpecs.validate(spec.build());
-            if (view.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
-                throw Errors.conflict("service " + valid.getName() + " already exists");
-            }
-            List<PortConfig> endpointPorts = assignPorts(view, valid);
-            long now = m.now();
-            Service service = Service.newBuilder()
-                    .setId(Ids.newId())
-                    .setMeta(Actions.meta(now))
-                    .setSpec(valid)
-                    .addAllEndpointPorts(endpointPorts)
-                    .build();
-            m.write(List.of(Actions.create(service)));
+            String id = Ids.newId();
+            Service service = allocating(() -> {
+                StoreView current = m.view();
+                if (current.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
+                    throw Errors.conflict("service " + valid.getName() + " already exists");
+                }
+                Service fresh = Service.newBuilder()
+                        .setId(id)
+                        .setMeta(Actions.meta(m.now()))
+                        .setSpec(valid)
+                        .addAllEndpointPorts(assignPorts(current, valid))
+                        .build();
+                m.write(List.of(Actions.create(fresh)));
+                return fresh;
+            });
             log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
                     valid.getReplicas(), valid.getContainer().getImage());
             return ServiceResponse.newBuilder()
@@ -268,8 +294,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 taken.add(p.getPublishedPort() + "/" + p.getProtocol());
                 if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
                         && q.getProtocol().equals(p.getProtocol()))) {
-                    throw Errors.invalid("port '" + p.getPublishedPort() + "' is already in use by service '"
-                            + s.getSpec().getName() + "' (" + s.getId() + ") as an ingress port");
+                    throw Errors.invalid(StoreConstraints.portInUse(p.getPublishedPort(), s));
                 }
             }
         }
@@ -395,8 +420,11 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     public void createNetwork(CreateNetworkRequest request, StreamObserver<NetworkResponse> out) {
         answer(out, () -> {
             Manager m = manager();
-            Network n = Networks.create(m.view(), request.getSpec(), m.now());
-            m.write(List.of(Actions.create(n)));
+            Network n = allocating(() -> {
+                Network fresh = Networks.create(m.view(), request.getSpec(), m.now());
+                m.write(List.of(Actions.create(fresh)));
+                return fresh;
+            });
             log.info("Network {} ({}) created: {}, VNI {}", n.getSpec().getName(), n.getId(), n.getSpec().getSubnet(), n.getVni());
             return NetworkResponse.newBuilder().setNetwork(m.view().network(n.getId()).orElse(n)).build();
         });
@@ -439,6 +467,31 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         return m.view().findService(name).orElseThrow(() -> Errors.notFound("service " + name + " not found"));
     }
 
+    /** How often a create that chose a subnet, VNI or port itself chooses again after losing it to a concurrent write. */
+    static final int ALLOCATION_ATTEMPTS = 3;
+
+    /**
+     * Runs {@code create}, which reads the store, chooses what it allocates and writes. When the
+     * state machine refuses it because a concurrent write took what it chose, it runs again on the
+     * store that now holds the winner; a clash with something the user named (a name, a given
+     * subnet or port) is then seen by the API's own checks and answered with their sentence.
+     */
+    private static <T> T allocating(Supplier<T> create) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return create.get();
+            } catch (Manager.StoreConflictException e) {
+                StoreConflict c = e.conflict();
+                boolean allocated = c == StoreConflict.STORE_CONFLICT_VNI || c == StoreConflict.STORE_CONFLICT_SUBNET
+                        || c == StoreConflict.STORE_CONFLICT_PORT;
+                if (!allocated || attempt >= ALLOCATION_ATTEMPTS) {
+                    throw e;
+                }
+                log.debug("A concurrent write took what this create chose ({}); choosing again", e.getMessage());
+            }
+        }
+    }
+
     /** Runs a call and maps every failure a user can cause to a status with a readable sentence. */
     static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
         T result;
@@ -451,7 +504,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             out.onError(Errors.invalid(e.getMessage()));
             return;
         } catch (Manager.StoreConflictException e) {
-            out.onError(Errors.conflict(e.getMessage()));
+            out.onError(e.conflict() == StoreConflict.STORE_CONFLICT_PORT
+                    ? Errors.invalid(e.getMessage()) : Errors.conflict(e.getMessage()));
             return;
         } catch (RaftNode.NoQuorumException e) {
             out.onError(Errors.unavailable(e.getMessage()));

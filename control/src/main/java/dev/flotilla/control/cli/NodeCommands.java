@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.control.api.v1.GetNodeRequest;
 import dev.flotilla.control.api.v1.ListNodesRequest;
 import dev.flotilla.control.api.v1.ListNodesResponse;
+import dev.flotilla.control.api.v1.ManagerStatus;
 import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.NodeAvailability;
 import dev.flotilla.control.api.v1.NodeRole;
@@ -73,11 +74,11 @@ final class NodeCommands {
                     System.out.println(" State:\t\t\t" + status(n));
                     System.out.println(" Availability:\t\t" + title(n.getAvailability().name()));
                     System.out.println(" Address:\t\t" + n.getAddr());
-                    if (n.getRole() == NodeRole.MANAGER) {
+                    if (n.hasManagerStatus()) {
                         System.out.println("Manager Status:");
                         System.out.println(" Address:\t\t" + n.getAddr() + ":2377");
-                        System.out.println(" Raft Status:\t\t" + (n.getState().name().equals("NODE_DOWN") ? "Unreachable" : "Reachable"));
-                        System.out.println(" Leader:\t\t" + (n.getLeader() ? "Yes" : "No"));
+                        System.out.println(" Raft Status:\t\t" + reachability(n.getManagerStatus()));
+                        System.out.println(" Leader:\t\t" + (n.getManagerStatus().getLeader() ? "Yes" : "No"));
                     }
                     System.out.println("Engine Version:\t\t" + n.getEngineVersion());
                     System.out.println();
@@ -202,10 +203,10 @@ final class NodeCommands {
             status.put("Message", n.getStatusMessage());
         }
         status.put("Addr", n.getAddr());
-        if (n.getRole() == NodeRole.MANAGER) {
+        if (n.hasManagerStatus()) {
             o.putObject("ManagerStatus")
-                    .put("Leader", n.getLeader())
-                    .put("Reachability", n.getState().name().equals("NODE_DOWN") ? "unreachable" : "reachable")
+                    .put("Leader", n.getManagerStatus().getLeader())
+                    .put("Reachability", reachability(n.getManagerStatus()).toLowerCase(Locale.ROOT))
                     .put("Addr", n.getAddr() + ":2377");
         }
         return o;
@@ -215,14 +216,20 @@ final class NodeCommands {
         return title(n.getState().name().substring("NODE_".length()));
     }
 
+    /** Docker's MANAGER STATUS: empty for a node that is no Raft member, else the leader's live view. */
     static String managerStatus(Node n) {
-        if (n.getRole() != NodeRole.MANAGER) {
+        if (!n.hasManagerStatus()) {
             return "";
         }
-        if (n.getLeader()) {
-            return "Leader";
-        }
-        return n.getState().name().equals("NODE_DOWN") ? "Unreachable" : "Reachable";
+        return n.getManagerStatus().getLeader() ? "Leader" : reachability(n.getManagerStatus());
+    }
+
+    static String reachability(ManagerStatus s) {
+        return switch (s.getReachability()) {
+            case REACHABILITY_REACHABLE -> "Reachable";
+            case REACHABILITY_UNREACHABLE -> "Unreachable";
+            default -> "Unknown";
+        };
     }
 
     static String title(String word) {

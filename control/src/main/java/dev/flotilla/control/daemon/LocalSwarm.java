@@ -26,6 +26,7 @@ import dev.flotilla.control.manager.Dispatcher;
 import dev.flotilla.control.manager.CertificateAuthority;
 import dev.flotilla.control.manager.JoinToken;
 import dev.flotilla.control.manager.Manager;
+import dev.flotilla.control.manager.ManagerStatuses;
 import dev.flotilla.control.manager.Orchestrator;
 import dev.flotilla.control.raft.RaftNode;
 import dev.flotilla.control.security.NodeCertificate;
@@ -175,6 +176,16 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     }
 
     @Override
+    public java.util.Map<String, dev.flotilla.control.api.v1.ManagerStatus> managerStatuses() {
+        Manager m = manager;
+        NodeCertificate id = identity;
+        if (m == null || id == null) {
+            return java.util.Map.of();
+        }
+        return ManagerStatuses.live(m.raft(), m.view().nodes(), leaderAddr -> NodeJoin.memberStatus(id, leaderAddr));
+    }
+
+    @Override
     public String nodeId() {
         SwarmState s = state;
         return s == null ? "" : s.nodeId();
@@ -259,6 +270,9 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 throw Errors.precondition("You are attempting to leave the swarm on a node that is participating as a "
                         + "manager. Removing this node leaves " + (members - 1) + " managers out of " + members
                         + ". Without a Raft quorum your swarm will be inaccessible. Use `--force` to suppress this message.");
+            }
+            if (members > 1 && !ManagerStatuses.canRemove(managerStatuses(), state.nodeId())) {
+                throw Errors.precondition(ManagerStatuses.QUORUM_LOSS);
             }
             onLeave.run();
             if (members > 1) {
@@ -496,10 +510,9 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             if (s == null || s.isWorker() || m == null) {
                 return;
             }
-            log.info("This node was demoted: leaving the Raft group");
+            log.info("This node was demoted: waiting for the leader to remove it from the Raft group");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (raft.members().stream().anyMatch(p -> p.getId().toString().equals(s.nodeId()))
-                    && System.nanoTime() < deadline) {
+            while (stillAMember(s.nodeId(), m) && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             List<String> managers = Dispatcher.managers(m.view()).stream()
@@ -525,6 +538,24 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             enter(worker, next.nodeId());
             log.info("This node is now a worker");
         }
+    }
+
+    /**
+     * Whether the group still counts this member, in the leader's view: a removed member may
+     * never hear of its removal (the leader stops sending to it), so its own view would say yes.
+     */
+    private boolean stillAMember(String nodeId, Manager m) {
+        NodeCertificate id = identity;
+        for (Node n : m.view().nodes().values()) {
+            if (n.getId().equals(nodeId) || n.getRole() != NodeRole.MANAGER || n.getAddr().isEmpty() || id == null) {
+                continue;
+            }
+            var answer = NodeJoin.memberStatus(id, n.getAddr());
+            if (answer.isPresent()) {
+                return answer.get().stream().anyMatch(st -> st.getNodeId().equals(nodeId));
+            }
+        }
+        return raft.members().stream().anyMatch(p -> p.getId().toString().equals(nodeId));
     }
 
     /** A manager leaving a group of several: marked Down, then out of the Raft group; best effort. */

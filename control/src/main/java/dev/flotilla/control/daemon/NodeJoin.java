@@ -90,6 +90,23 @@ final class NodeJoin {
                 .addManager(AddManagerRequest.newBuilder().setRaftAddr(raftAddr).build()));
     }
 
+    /** How long a follower answering `node ls` waits for the leader's view of the Raft members. */
+    static final long MEMBER_STATUS_DEADLINE_MS = 1000;
+
+    /** The leader's live view of the Raft members, asked at {@code leaderAddr}; empty if it did not answer. */
+    static java.util.Optional<List<dev.flotilla.control.api.v1.ManagerStatus>> memberStatus(NodeCertificate identity,
+            String leaderAddr) {
+        try {
+            return java.util.Optional.of(withManager(identity, List.of(leaderAddr + ":" + ClusterListener.PORT),
+                    channel -> RaftMembershipGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(MEMBER_STATUS_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                            .memberStatus(dev.flotilla.control.api.v1.MemberStatusRequest.getDefaultInstance())
+                            .getMembersList()));
+        } catch (StatusRuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /**
      * A certificate for the role the store now gives this node, for a key made here; checked
      * against the root this node already trusts.

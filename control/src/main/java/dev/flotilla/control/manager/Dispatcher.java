@@ -60,6 +60,11 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     public static final long DEFAULT_HEARTBEAT_MS = 5000;
     static final int MISSED_HEARTBEATS = 3;
     static final long PUSH_DEBOUNCE_MS = 20;
+    /**
+     * How long a just-demoted manager has to open its worker session before it counts as Down
+     * (at least the heartbeat grace): leaving Raft and switching took 1-3 s in RoleChangeIT.
+     */
+    static final long ROLE_CHANGE_GRACE_MS = 15_000;
     static final long CHECK_MS = 100;
 
     private final Manager manager;
@@ -264,8 +269,9 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             List<StoreAction> down = new ArrayList<>(managerChanges(view));
             for (Node n : view.nodes().values()) {
                 if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER) {
-                    // Raft tells whether a manager lives; should it be demoted, a full grace period starts then.
-                    deadlines.put(n.getId(), now + graceNanos(view));
+                    // Raft tells whether a manager lives. Should it be demoted, it first leaves the Raft
+                    // group, renews its certificate and stops its member before its session opens.
+                    deadlines.put(n.getId(), now + Math.max(graceNanos(view), TimeUnit.MILLISECONDS.toNanos(ROLE_CHANGE_GRACE_MS)));
                     continue;
                 }
                 if (n.getState() == NodeState.NODE_DOWN) {

@@ -2,6 +2,7 @@ package dev.flotilla.control.manager;
 
 import dev.flotilla.control.store.ClusterConnection;
 import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.api.v1.StoreConflict;
 import dev.flotilla.control.api.v1.StoreResult;
 import dev.flotilla.control.api.v1.StoreTransaction;
 import dev.flotilla.control.raft.RaftNode;
@@ -29,6 +30,11 @@ public final class Manager implements ClusterConnection, AutoCloseable {
 
     /** Commits arriving within this window share one reconcile pass. */
     static final long DEBOUNCE_MS = 20;
+    /**
+     * How long a write waits for this manager's own store to apply it after the leader did (a
+     * follower applies a few milliseconds later); past it, the caller reads the store as it is.
+     */
+    static final long READ_YOUR_WRITE_MS = 5000;
     /** A pass also runs this often, so time-based decisions (restart delay) are never missed. */
     static final long TICK_MS = 1000;
 
@@ -97,8 +103,10 @@ public final class Manager implements ClusterConnection, AutoCloseable {
             }
             throw e;
         }
+        // Read your writes: the answer a caller builds next comes from this manager's own store.
+        store.awaitIndex(result.getIndex(), READ_YOUR_WRITE_MS);
         if (!result.getOk()) {
-            throw new StoreConflictException(result.getError());
+            throw new StoreConflictException(result.getConflict(), result.getError());
         }
     }
 
@@ -143,8 +151,16 @@ public final class Manager implements ClusterConnection, AutoCloseable {
 
     /** The store refused a transaction (an object changed since it was read, a name taken...). */
     public static final class StoreConflictException extends RuntimeException {
-        public StoreConflictException(String message) {
+        private final StoreConflict conflict;
+
+        public StoreConflictException(StoreConflict conflict, String message) {
             super(message);
+            this.conflict = conflict;
+        }
+
+        /** Which rule refused it. */
+        public StoreConflict conflict() {
+            return conflict;
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.flotilla.control.manager;
 
 import dev.flotilla.control.api.v1.AddManagerRequest;
 import dev.flotilla.control.api.v1.AddManagerResponse;
+import dev.flotilla.control.api.v1.MemberStatusRequest;
+import dev.flotilla.control.api.v1.MemberStatusResponse;
 import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.NodeRole;
 import dev.flotilla.control.api.v1.NodeState;
@@ -55,5 +57,19 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
             out.onError(Status.UNAVAILABLE.withDescription("the Raft group did not add this manager: " + e.getMessage())
                     .asRuntimeException());
         }
+    }
+
+    @Override
+    public void memberStatus(MemberStatusRequest request, StreamObserver<MemberStatusResponse> out) {
+        if (!NodeAuthInterceptor.PEER.get().manager()) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("only a manager may ask for the Raft members").asRuntimeException());
+            return;
+        }
+        if (!manager.isLeader()) {
+            out.onError(Status.FAILED_PRECONDITION.withDescription("this manager is not the leader").asRuntimeException());
+            return;
+        }
+        out.onNext(MemberStatusResponse.newBuilder().addAllMembers(ManagerStatuses.of(manager.raft().memberView())).build());
+        out.onCompleted();
     }
 }

@@ -1,15 +1,14 @@
 package dev.flotilla.control.raft;
 
+import dev.flotilla.control.util.DurableFiles;
 import dev.flotilla.control.api.v1.StoreResult;
 import dev.flotilla.control.api.v1.StoreSnapshot;
 import dev.flotilla.control.api.v1.StoreTransaction;
 import dev.flotilla.control.store.MemoryStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -77,12 +76,8 @@ public final class ClusterStateMachine extends BaseStateMachine {
             return -1;
         }
         Path file = storage.getSnapshotFile(last.getTerm(), last.getIndex()).toPath();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         StoreSnapshot snapshot = store.snapshot();
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            snapshot.writeTo(out);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(file, snapshot::writeTo);
         log.info("Store snapshot written at index {}", last.getIndex());
         return last.getIndex();
     }
@@ -97,7 +92,9 @@ public final class ClusterStateMachine extends BaseStateMachine {
             result = store.apply(tx, index);
         } catch (IOException e) {
             result = StoreResult.newBuilder().setOk(false).setIndex(index)
+                    .setConflict(dev.flotilla.control.api.v1.StoreConflict.STORE_CONFLICT_INVALID)
                     .setError("unreadable store transaction: " + e.getMessage()).build();
+            store.markApplied(index);
         }
         updateLastAppliedTermIndex(entry.getTerm(), index);
         return CompletableFuture.completedFuture(RatisMessages.toMessage(result));

@@ -234,6 +234,63 @@ public final class RaftNode implements Closeable {
         return out;
     }
 
+    /**
+     * How long a member may go unheard before it counts as unreachable: the leader sends
+     * heartbeats every ~150 ms (half the minimum election timeout), so a second is six missed in
+     * a row; Docker's transport gives up on a peer after a few seconds.
+     */
+    public static final long UNREACHABLE_AFTER_MS = 1000;
+
+    /** Whether a member is heard from, as this member can tell. */
+    public enum Reachability { REACHABLE, UNREACHABLE, UNKNOWN }
+
+    /** A member of the group's current configuration, as this member sees it now. */
+    public record Member(String id, String address, boolean leader, Reachability reachability) {
+    }
+
+    /**
+     * The group's members as this member sees them now. The leader knows when each follower
+     * last answered it; a follower knows only the leader (heard from lately or not) and itself,
+     * and reports the others {@link Reachability#UNKNOWN}; a member that knows no live leader
+     * (quorum lost, or cut off) cannot reach the others and reports them unreachable.
+     */
+    public List<Member> memberView() {
+        List<Member> out = new ArrayList<>();
+        try {
+            var info = server.getDivision(groupId).getInfo();
+            RoleInfoProto role = info.getRoleInfoProto();
+            Map<String, Long> silence = new HashMap<>();
+            String leader = null;
+            if (role.hasLeaderInfo()) {
+                leader = peerId.toString();
+                for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                    silence.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+                }
+            } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+                ServerRpcProto l = role.getFollowerInfo().getLeaderInfo();
+                if (l.getLastRpcElapsedTimeMs() < UNREACHABLE_AFTER_MS && info.getLeaderId() != null) {
+                    leader = l.getId().getId().toStringUtf8();
+                    silence.put(leader, l.getLastRpcElapsedTimeMs());
+                }
+            }
+            for (RaftPeer p : members()) {
+                String id = p.getId().toString();
+                Reachability r;
+                if (id.equals(peerId.toString())) {
+                    r = Reachability.REACHABLE;
+                } else if (silence.containsKey(id)) {
+                    r = silence.get(id) < UNREACHABLE_AFTER_MS ? Reachability.REACHABLE : Reachability.UNREACHABLE;
+                } else {
+                    r = leader == null ? Reachability.UNREACHABLE : Reachability.UNKNOWN;
+                }
+                out.add(new Member(id, p.getAddress(), id.equals(leader), r));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("No Raft role information: {}", e.toString());
+        }
+        return out;
+    }
+
     /** The leader's member id, if this member knows one. */
     public java.util.Optional<String> leaderId() {
         try {

@@ -7,6 +7,7 @@ import dev.flotilla.control.api.v1.Network;
 import dev.flotilla.control.api.v1.Node;
 import dev.flotilla.control.api.v1.Service;
 import dev.flotilla.control.api.v1.StoreAction;
+import dev.flotilla.control.api.v1.StoreConflict;
 import dev.flotilla.control.api.v1.StoreResult;
 import dev.flotilla.control.api.v1.StoreSnapshot;
 import dev.flotilla.control.api.v1.StoreTransaction;
@@ -24,7 +25,9 @@ import java.util.function.Consumer;
  * transaction, so they never block the apply path.
  *
  * <p>{@link #apply} is deterministic: it reads nothing but the transaction, the index and the
- * current state, so every manager that applies the same log reaches the same store.
+ * current state, so every manager that applies the same log reaches the same store. It is also
+ * where uniqueness is decided ({@link StoreConstraints}): of two writes that would clash, sent to
+ * two managers at once, the one Raft orders second is refused, whatever either API layer saw.
  */
 public final class MemoryStore {
 
@@ -33,6 +36,9 @@ public final class MemoryStore {
     private final List<Consumer<StoreView>> listeners = new CopyOnWriteArrayList<>();
     // Written only by the applying thread; read by anyone through the volatile swap.
     private volatile StoreView view = StoreView.EMPTY;
+    // The last Raft index applied, refused transactions included; guarded by appliedLock.
+    private final Object appliedLock = new Object();
+    private long applied = -1;
 
     public StoreView view() {
         return view;
@@ -50,13 +56,47 @@ public final class MemoryStore {
     public StoreResult apply(StoreTransaction tx, long index) {
         Tables t = new Tables(view);
         for (StoreAction action : tx.getActionsList()) {
-            String error = t.apply(action, index);
-            if (error != null) {
-                return StoreResult.newBuilder().setOk(false).setError(error).setIndex(index).build();
+            Refusal refused = t.apply(action, index);
+            if (refused != null) {
+                markApplied(index);
+                return StoreResult.newBuilder().setOk(false).setError(refused.message()).setConflict(refused.conflict())
+                        .setIndex(index).build();
             }
         }
         publish(t.toView(index));
+        markApplied(index);
         return StoreResult.newBuilder().setOk(true).setIndex(index).build();
+    }
+
+    /** Records that the entry at {@code index} was applied (or skipped as unreadable). */
+    public void markApplied(long index) {
+        synchronized (appliedLock) {
+            applied = Math.max(applied, index);
+            appliedLock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until the transaction at Raft {@code index} has been applied here (committed or
+     * refused); returns false if that did not happen within {@code timeoutMs}.
+     */
+    public boolean awaitIndex(long index, long timeoutMs) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (appliedLock) {
+            while (applied < index) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(appliedLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     public StoreSnapshot snapshot() {
@@ -78,6 +118,7 @@ public final class MemoryStore {
         snapshot.getTasksList().forEach(o -> t.tasks.put(o.getId(), o));
         snapshot.getNetworksList().forEach(o -> t.networks.put(o.getId(), o));
         publish(t.toView(index));
+        markApplied(index);
     }
 
     private void publish(StoreView next) {
@@ -89,6 +130,13 @@ public final class MemoryStore {
             } catch (RuntimeException e) {
                 log.warn("A store listener failed: {}", e.toString());
             }
+        }
+    }
+
+    /** Why an action was refused. */
+    record Refusal(StoreConflict conflict, String message) {
+        static Refusal invalid(String message) {
+            return new Refusal(StoreConflict.STORE_CONFLICT_INVALID, message);
         }
     }
 
@@ -114,7 +162,7 @@ public final class MemoryStore {
         }
 
         /** Returns null when applied, else why the action was refused. */
-        String apply(StoreAction a, long index) {
+        Refusal apply(StoreAction a, long index) {
             ActionKind kind = a.getKind();
             switch (a.getTargetCase()) {
                 case CLUSTER: {
@@ -130,11 +178,9 @@ public final class MemoryStore {
                 case SERVICE: {
                     Service o = a.getService();
                     if (kind != ActionKind.ACTION_REMOVE) {
-                        String name = o.getSpec().getName();
-                        for (Service other : services.values()) {
-                            if (!other.getId().equals(o.getId()) && other.getSpec().getName().equals(name)) {
-                                return "service name " + name + " is already in use";
-                            }
+                        Refusal clash = StoreConstraints.service(services.values(), o);
+                        if (clash != null) {
+                            return clash;
                         }
                     }
                     return put(services, o.getId(), o.getMeta(), kind, "service",
@@ -146,14 +192,20 @@ public final class MemoryStore {
                     if (kind == ActionKind.ACTION_UPDATE && current != null
                             && !current.getStatus().getState().equals(o.getStatus().getState())
                             && !TaskStates.canMove(current.getStatus().getState(), o.getStatus().getState())) {
-                        return "task " + o.getId() + " cannot move from " + current.getStatus().getState()
-                                + " to " + o.getStatus().getState();
+                        return Refusal.invalid("task " + o.getId() + " cannot move from " + current.getStatus().getState()
+                                + " to " + o.getStatus().getState());
                     }
                     return put(tasks, o.getId(), o.getMeta(), kind, "task",
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
                 case NETWORK: {
                     Network o = a.getNetwork();
+                    if (kind != ActionKind.ACTION_REMOVE) {
+                        Refusal clash = StoreConstraints.network(networks.values(), o);
+                        if (clash != null) {
+                            return clash;
+                        }
+                    }
                     return put(networks, o.getId(), o.getMeta(), kind, "network",
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
@@ -161,7 +213,7 @@ public final class MemoryStore {
                     applyStatus(a.getTaskStatus(), index);
                     return null;
                 default:
-                    return "empty store action";
+                    return Refusal.invalid("empty store action");
             }
         }
 
@@ -177,26 +229,26 @@ public final class MemoryStore {
             tasks.put(current.getId(), current.toBuilder().setMeta(meta).setStatus(u.getStatus()).build());
         }
 
-        private static <T> String put(Map<String, T> table, String id, Meta given, ActionKind kind,
+        private static <T> Refusal put(Map<String, T> table, String id, Meta given, ActionKind kind,
                 String what, java.util.function.Function<Meta, T> withMeta, long index) {
             if (id.isEmpty()) {
-                return what + " without an id";
+                return Refusal.invalid(what + " without an id");
             }
             T existing = table.get(id);
             switch (kind) {
                 case ACTION_CREATE:
                     if (existing != null) {
-                        return what + " " + id + " already exists";
+                        return Refusal.invalid(what + " " + id + " already exists");
                     }
                     table.put(id, withMeta.apply(given.toBuilder().setVersion(index).build()));
                     return null;
                 case ACTION_UPDATE:
                     if (existing == null) {
-                        return what + " " + id + " does not exist";
+                        return Refusal.invalid(what + " " + id + " does not exist");
                     }
                     if (versionOf(existing) != given.getVersion()) {
-                        return what + " " + id + " was changed concurrently (version "
-                                + given.getVersion() + " is out of date)";
+                        return new Refusal(StoreConflict.STORE_CONFLICT_VERSION, what + " " + id
+                                + " was changed concurrently (version " + given.getVersion() + " is out of date)");
                     }
                     table.put(id, withMeta.apply(given.toBuilder().setVersion(index).build()));
                     return null;
@@ -207,7 +259,7 @@ public final class MemoryStore {
                     table.remove(id);
                     return null;
                 default:
-                    return "unknown action " + kind;
+                    return Refusal.invalid("unknown action " + kind);
             }
         }
 

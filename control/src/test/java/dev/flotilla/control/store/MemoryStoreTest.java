@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.control.api.v1.Meta;
 import dev.flotilla.control.api.v1.Service;
 import dev.flotilla.control.api.v1.ServiceSpec;
+import dev.flotilla.control.api.v1.StoreConflict;
 import dev.flotilla.control.api.v1.StoreResult;
 import dev.flotilla.control.api.v1.StoreTransaction;
 import dev.flotilla.control.api.v1.Task;
@@ -45,7 +46,8 @@ class MemoryStoreTest {
         apply(1, Actions.create(service("s1", "web")));
         StoreResult r = apply(2, Actions.create(service("s2", "api")), Actions.create(service("s3", "web")));
         assertThat(r.getOk()).isFalse();
-        assertThat(r.getError()).contains("service name web is already in use");
+        assertThat(r.getError()).isEqualTo("service web already exists");
+        assertThat(r.getConflict()).isEqualTo(StoreConflict.STORE_CONFLICT_NAME);
         assertThat(store.view().services()).containsOnlyKeys("s1");
         assertThat(store.view().index()).isEqualTo(1);
     }
