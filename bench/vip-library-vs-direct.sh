@@ -34,7 +34,7 @@ while (($#)); do
 done
 
 require_root "it creates network namespaces, veths and a bridge"
-require_tools "" iperf3 jq ip nft java
+require_tools "scripts/install-deps.sh installs it" iperf3 jq ip nft java
 jars=("$root"/bench/target/flotilla-bench-*.jar)
 [[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -B -q -o -pl bench -am -DskipTests package"
 

@@ -51,7 +51,7 @@ task_mtu=$((ul_mtu - 50))
 vni=4096
 
 require_root "it creates network namespaces, veths, bridges and VXLAN devices"
-require_tools "" iperf3 jq ip bridge java busybox
+require_tools "scripts/install-deps.sh installs it" iperf3 jq ip bridge java busybox
 jars=("$root"/bench/target/flotilla-bench-*.jar)
 [[ -f "${jars[0]}" && -d "$root/bench/target/lib" ]] || die "not built: cd $root && mvn -B -q -o -pl bench -am -DskipTests package"
 

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Installs what Flotilla needs to build, run and test on Debian 12, skipping what is present.
+# Installs what Flotilla needs to build, run, test and benchmark on Debian 12, skipping what is
+# present. Essential packages (coreutils, tar, hostname, libc-bin, ...) are assumed.
 set -euo pipefail
-packages=(openjdk-17-jdk-headless maven runc iproute2 nftables busybox-static curl iperf3 haproxy wrk
-          bind9-dnsutils dnsmasq-base procps util-linux ethtool gcc libc6-dev)
+packages=(
+  # build: the JDK and Maven; protoc-gen-grpc-java (fetched by the build) links libstdc++
+  openjdk-17-jdk-headless maven libstdc++6
+  # runtime: runc tasks, links and namespaces, nft rulesets, sysctl, overlay mounts, busybox images
+  runc iproute2 nftables procps util-linux mount busybox-static
+  # tests: libpcap for pcap4j (the VTEP's kernel interop captures), ethtool, curl and dig clients,
+  # a dnsmasq upstream, gcc -static (a UDP fixture), awk in bin/demo
+  libpcap0.8 ethtool curl bind9-dnsutils dnsmasq-base gcc libc6-dev mawk
+  # benches: iperf3, HAProxy, wrk, jq on iperf3's JSON (bench/dns-vs-dnsmasq-unbound.sh installs
+  # dnsperf and unbound itself: the unbound package starts a resolver on the machine's port 53)
+  iperf3 haproxy wrk jq
+)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
