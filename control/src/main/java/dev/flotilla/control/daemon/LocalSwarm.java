@@ -476,8 +476,11 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
                 return;
             }
             log.info("This node was promoted: becoming a manager");
+            // The list already names this node (the store makes it a manager), whose own listener
+            // knows nothing yet: the others are asked, or the error would be this node's own.
+            List<String> others = w.managers().stream().filter(a -> !a.equals(s.advertiseAddr() + ":" + MANAGER_PORT)).toList();
             JoinResponse[] answer = new JoinResponse[1];
-            NodeCertificate managerId = NodeJoin.renew(identity, w.managers(), CertificateAuthority.newKeyPair(), answer);
+            NodeCertificate managerId = NodeJoin.renew(identity, others, CertificateAuthority.newKeyPair(), answer);
             SwarmState next = new SwarmState(s.nodeId(), UUID.fromString(answer[0].getRaftGroupId()), s.advertiseAddr(),
                     RaftNode.DEFAULT_PORT, SwarmState.MANAGER, List.of());
             List<RaftPeer> known = answer[0].getRaftMembersList().stream()
@@ -485,7 +488,7 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
             try {
                 startManager(next, managerId, List.of(), known);
                 startListener(managerId);
-                NodeJoin.addToRaft(managerId, w.managers(), raftAddr(next));
+                NodeJoin.addToRaft(managerId, others, raftAddr(next));
                 awaitOwnNode(next.nodeId());
                 managerId.save(certDir);
                 next.save(stateFile);

@@ -48,7 +48,14 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
         try {
             log.info("Adding manager {} ({}) to the Raft group at {}", node.getId(), node.getHostname(), addr);
             manager.raft().addMember(node.getId(), addr);
-            Node current = manager.view().node(node.getId()).orElse(node);
+            Node current = manager.view().node(node.getId()).orElse(null);
+            if (current == null || current.getRole() != NodeRole.MANAGER) {
+                // The promotion was given up (or the node removed) while Raft caught the member up.
+                manager.raft().removeMember(node.getId());
+                out.onError(Status.FAILED_PRECONDITION.withDescription("this node is no longer to be a manager")
+                        .asRuntimeException());
+                return;
+            }
             manager.write(List.of(Actions.update(current.toBuilder().setState(NodeState.NODE_READY).setStatusMessage("").build())));
             out.onNext(AddManagerResponse.getDefaultInstance());
             out.onCompleted();

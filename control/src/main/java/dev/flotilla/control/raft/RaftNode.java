@@ -29,6 +29,12 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
+import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
+import org.apache.ratis.protocol.exceptions.SetConfigurationException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -186,24 +192,56 @@ public final class RaftNode implements Closeable {
 
     /**
      * Adds a manager to the group (Ratis sets the new configuration once the member has caught
-     * up with the log). Blocks until committed.
+     * up with the log). Blocks until committed, or fails once: a change Raft refused (the member
+     * made no progress) is never sent again behind the caller's back, so a later retry starts
+     * from a group without it.
      */
     public void addMember(String id, String address) throws IOException {
-        RaftClientReply reply = client().admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+        RaftClientReply reply = changeMembers(c -> c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
                 .setServersInNewConf(List.of(peer(id, address)))
                 .setMode(SetConfigurationRequest.Mode.ADD)
-                .build());
+                .build()));
         if (!reply.isSuccess()) {
             throw new IOException("the Raft group did not add " + id + ": " + reply.getException());
         }
     }
 
-    /** Removes a manager from the group; blocks until committed. */
+    /** Removes a manager from the group; blocks until committed, or fails once. */
     public void removeMember(String id) throws IOException {
         List<RaftPeer> rest = members().stream().filter(m -> !m.getId().toString().equals(id)).toList();
-        RaftClientReply reply = client().admin().setConfiguration(rest);
+        RaftClientReply reply = changeMembers(c -> c.admin().setConfiguration(rest));
         if (!reply.isSuccess()) {
             throw new IOException("the Raft group did not remove " + id + ": " + reply.getException());
+        }
+    }
+
+    /**
+     * How a membership change is retried. Ratis' default client policy repeats a refused
+     * {@code setConfiguration} forever: a member that could not be reached was then added
+     * whenever it became reachable, long after the promotion had been given up and the node made
+     * a worker again. Here a change follows a moving leader and waits out another change in
+     * progress for a few seconds, and is not repeated once Raft refused it.
+     */
+    static final RetryPolicy MEMBERSHIP_RETRY = ExceptionDependentRetry.newBuilder()
+            .setDefaultPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+            .setExceptionToPolicy(ReconfigurationTimeoutException.class, RetryPolicies.noRetry())
+            .setExceptionToPolicy(SetConfigurationException.class, RetryPolicies.noRetry())
+            .setExceptionToPolicy(ReconfigurationInProgressException.class,
+                    RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+            .setMaxAttempts(20)
+            .build();
+
+    private interface MembershipCall {
+        RaftClientReply call(RaftClient client) throws IOException;
+    }
+
+    /** Runs one membership change on a client of its own, with {@link #MEMBERSHIP_RETRY}. */
+    private RaftClientReply changeMembers(MembershipCall call) throws IOException {
+        List<RaftPeer> peers = members();
+        try (RaftClient c = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+                .setRetryPolicy(MEMBERSHIP_RETRY)
+                .setRaftGroup(RaftGroup.valueOf(groupId, peers.isEmpty() ? List.copyOf(clientPeers) : peers)).build()) {
+            return call.call(c);
         }
     }
 
