@@ -8,8 +8,8 @@ packages=(
   # runtime: runc tasks, links and namespaces, nft rulesets, sysctl, overlay mounts, busybox images
   runc iproute2 nftables procps util-linux mount busybox-static
   # tests: libpcap for pcap4j (the VTEP's kernel interop captures), ethtool, curl and dig clients,
-  # a dnsmasq upstream, gcc -static (a UDP fixture), awk in bin/demo
-  libpcap0.8 ethtool curl bind9-dnsutils dnsmasq-base gcc libc6-dev mawk
+  # a dnsmasq upstream, gcc -static (a UDP fixture), awk in bin/demo, strace (fsyncs of state files)
+  libpcap0.8 ethtool curl bind9-dnsutils dnsmasq-base gcc libc6-dev mawk strace
   # benches: iperf3, HAProxy, wrk, jq on iperf3's JSON (bench/dns-vs-dnsmasq-unbound.sh installs
   # dnsperf and unbound itself: the unbound package starts a resolver on the machine's port 53)
   iperf3 haproxy wrk jq

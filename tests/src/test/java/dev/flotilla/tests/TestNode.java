@@ -196,13 +196,31 @@ public final class TestNode implements AutoCloseable {
             throw new UncheckedIOException("Cannot start the daemon", e);
         }
         Process started = daemon;
-        Poll.until(DAEMON_START, () -> {
-            if (!started.isAlive()) {
-                throw new AssertionError("The daemon exited with " + started.exitValue() + " before answering"
-                        + logTailSection());
-            }
-            return Processes.flotilla(host(), TOOL_TIMEOUT, "info").ok();
-        }, () -> "the daemon to answer `flotilla info`" + logTailSection());
+        // First its socket, looked at cheaply and often; then `info`, each look a CLI start.
+        Poll.until(DAEMON_START, Duration.ofMillis(50), () -> exitedEarly(started) || socketAccepts(),
+                () -> "the daemon to listen on " + socket + logTailSection());
+        Poll.until(DAEMON_START, () -> exitedEarly(started) || Processes.flotilla(host(), TOOL_TIMEOUT, "info").ok(),
+                () -> "the daemon to answer `flotilla info`" + logTailSection());
+    }
+
+    private boolean exitedEarly(Process started) {
+        if (!started.isAlive()) {
+            throw new AssertionError("The daemon exited with " + started.exitValue() + " before answering" + logTailSection());
+        }
+        return false;
+    }
+
+    private boolean socketAccepts() {
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            return c.connect(java.net.UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The daemon's process id (nsenter, unshare and sh exec it, so it is the JVM's own). */
+    public synchronized long daemonPid() {
+        return requireDaemon().pid();
     }
 
     public synchronized boolean daemonRunning() {

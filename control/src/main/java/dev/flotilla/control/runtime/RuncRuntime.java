@@ -1,5 +1,7 @@
 package dev.flotilla.control.runtime;
 
+import dev.flotilla.control.util.DurableFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -133,6 +135,13 @@ public final class RuncRuntime {
         boolean settled = Poll.until(() -> Files.exists(bundle.pidFile()) || !shim.isAlive(), START_TIMEOUT,
                 shim.onExit());
         if (Files.exists(bundle.pidFile())) {
+            // runc renames its pid file into place without syncing it: make it survive a power cut too.
+            try {
+                DurableFiles.syncFile(bundle.pidFile());
+                DurableFiles.syncDirectory(bundle.dir());
+            } catch (IOException e) {
+                log.warn("Could not sync the pid file of container {}: {}", id, e.getMessage());
+            }
             log.info("Started container {} ({})", id, name);
             return;
         }

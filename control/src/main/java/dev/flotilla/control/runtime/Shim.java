@@ -15,9 +15,13 @@ import java.util.OptionalLong;
  */
 final class Shim {
 
-    /** $1 is the bundle, the rest runc's argv: nothing is interpolated into the script. */
+    /**
+     * $1 is the bundle, the rest runc's argv: nothing is interpolated into the script. The exit
+     * code is written as every state file is (see DurableFiles): its bytes synced, renamed into
+     * place, the directory synced; coreutils' {@code sync FILE} is fsync(2) of that file.
+     */
     static final String SCRIPT = "b=$1; shift; \"$@\" </dev/null >>\"$b/log\" 2>&1;"
-            + " echo $? >\"$b/exit.tmp\" && mv -f \"$b/exit.tmp\" \"$b/exit\"";
+            + " echo $? >\"$b/exit.tmp\" && sync \"$b/exit.tmp\" && mv -f \"$b/exit.tmp\" \"$b/exit\" && sync \"$b\"";
 
     private Shim() {
     }

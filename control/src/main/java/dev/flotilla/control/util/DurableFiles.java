@@ -79,6 +79,13 @@ public final class DurableFiles {
         }
     }
 
+    /** fsync(2) of a file another program wrote (runc's pid file), so its bytes survive a power cut. */
+    public static void syncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
     /** fsync(2) of a directory, so the names in it (a rename, a new file) survive a power cut. */
     public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
