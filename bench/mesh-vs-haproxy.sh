@@ -45,7 +45,7 @@ wrk_conns=10
 
 require_root "it creates network namespaces and runc containers"
 require_tools "apt-get install -y iperf3 haproxy wrk curl busybox-static runc" iperf3 haproxy wrk curl busybox runc nsenter
-[[ -f "$root/control/target/flotilla-control-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && mvn -B -q -o -DskipTests package"
+[[ -f "$root/control/daemon/target/flotilla-daemon-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && mvn -B -q -o -DskipTests package"
 
 work="$(mktemp -d /var/tmp/ft-bench.XXXXXX)"
 data="$work/data"

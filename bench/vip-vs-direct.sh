@@ -39,7 +39,7 @@ done
 
 require_root "it starts a daemon that makes network namespaces and runc containers"
 require_tools "apt-get install -y iperf3 jq busybox-static runc" iperf3 jq busybox runc nsenter ip java
-[[ -f "$root/control/target/flotilla-control-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && bin/build"
+[[ -f "$root/control/daemon/target/flotilla-daemon-0.1.0-SNAPSHOT.jar" ]] || die "not built: cd $root && bin/build"
 
 rand=$(random_tag)
 node="fvb-$rand-node" node_ip=198.18.0.1

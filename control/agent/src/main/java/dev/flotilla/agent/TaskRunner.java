@@ -1,0 +1,246 @@
+package dev.flotilla.agent;
+
+import dev.flotilla.api.v1.NetworkAttachment;
+import dev.flotilla.api.v1.Task;
+import dev.flotilla.api.v1.TaskState;
+import dev.flotilla.api.v1.TaskStatus;
+import dev.flotilla.executor.ContainerSpec;
+import dev.flotilla.executor.NoSuchImageException;
+import dev.flotilla.executor.RuncRuntime;
+import dev.flotilla.common.Ids;
+import dev.flotilla.dataplane.addr.Ipv4Prefix;
+import dev.flotilla.dataplane.addr.Ipv4Address;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one task on this node, start to end, on its own worker thread: sandbox, container,
+ * wait, report, clean up. The executor's controller: prepare, start, wait, shutdown, remove.
+ */
+final class TaskRunner implements Runnable, TaskHandle {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+
+    /** Docker's default stop grace period. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long `rm -f` waits for the killed task's clean-up. */
+    static final Duration REMOVAL_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Task task;
+    private final String nodeId;
+    private final RuncRuntime runtime;
+    private final SandboxNetwork network;
+    private final StatusReporter reporter;
+    private final ServiceDiscovery discovery;
+    /** The user-defined networks this task's DNS lookups see (empty: no embedded DNS, the host's resolvers). */
+    private final List<String> dnsScope;
+    private final Runnable onDone;
+    private final String containerId = Ids.newContainerId();
+    // Set by shutdown() from the agent's thread, read by the worker between steps.
+    private volatile boolean stopRequested;
+    private volatile boolean started;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    TaskRunner(Task task, String nodeId, RuncRuntime runtime, SandboxNetwork network, StatusReporter reporter,
+            ServiceDiscovery discovery, List<String> dnsScope, Runnable onDone) {
+        this.task = task;
+        this.nodeId = nodeId;
+        this.runtime = runtime;
+        this.network = network;
+        this.reporter = reporter;
+        this.discovery = discovery;
+        this.dnsScope = discovery == null ? List.of() : List.copyOf(dnsScope);
+        this.onDone = onDone;
+    }
+
+    @Override
+    public String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public String containerName() {
+        return task.getServiceName() + "." + task.getSlot() + "." + task.getId();
+    }
+
+    Task task() {
+        return task;
+    }
+
+    @Override
+    public void run() {
+        MDC.put("task.id", task.getId());
+        MDC.put("service.id", task.getServiceId());
+        try {
+            runTask();
+        } finally {
+            cleanUp();
+            MDC.clear();
+            onDone.run();
+            done.complete(null);
+        }
+    }
+
+    private void runTask() {
+        report(TaskState.PREPARING, "preparing", "");
+        String netns;
+        try {
+            netns = network.createTaskSandbox(task.getId(), attachments());
+            if (!dnsScope.isEmpty()) {
+                // Before the container starts: its first lookup already finds 127.0.0.11 listening.
+                discovery.openSandbox(netns, dnsScope);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Task {}: sandbox failed: {}", task.getId(), e.getMessage());
+            report(TaskState.REJECTED, "preparing", "network sandbox: " + e.getMessage());
+            return;
+        }
+        try {
+            runtime.create(spec(netns));
+        } catch (NoSuchImageException e) {
+            report(TaskState.REJECTED, "preparing", e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            log.warn("Task {}: container create failed: {}", task.getId(), e.getMessage());
+            report(TaskState.REJECTED, "preparing", e.getMessage());
+            return;
+        }
+        if (stopRequested) {
+            report(TaskState.SHUTDOWN, "shutdown", "");
+            return;
+        }
+        report(TaskState.STARTING, "starting", "");
+        try {
+            runtime.start(containerId);
+        } catch (RuntimeException e) {
+            report(TaskState.FAILED, "starting", "starting container failed: " + e.getMessage());
+            return;
+        }
+        started = true;
+        if (stopRequested) {
+            runtime.stop(containerId, STOP_GRACE);
+        }
+        reporter.report(task.getId(), TaskStatus.newBuilder()
+                .setState(TaskState.RUNNING).setMessage("started").setContainerId(containerId)
+                .setTimestampMs(System.currentTimeMillis()).build());
+        log.info("Task {} running as container {} ({})", task.getId(), Ids.shortId(containerId), containerName());
+        int exit = runtime.exitFuture(containerId).join();
+        if (stopRequested) {
+            report(TaskState.SHUTDOWN, "shutdown", "");
+        } else if (exit == 0) {
+            report(TaskState.COMPLETE, "finished", "");
+        } else {
+            report(TaskState.FAILED, "failed", "task: non-zero exit (" + exit + ")", exit);
+        }
+        log.info("Task {} container exited with {}", task.getId(), exit);
+    }
+
+    /**
+     * Asks the task to stop: its container gets SIGTERM, then SIGKILL after the grace period.
+     * Only the first call acts; the agent asks on every pass until the task is gone.
+     */
+    void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        stopRequested = true;
+        if (started) {
+            try {
+                runtime.stop(containerId, STOP_GRACE);
+            } catch (RuntimeException e) {
+                log.debug("Task {}: stop of container {}: {}", task.getId(), containerId, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void killAndAwaitRemoval() {
+        if (started) {
+            try {
+                runtime.kill(containerId, "KILL");
+            } catch (IllegalStateException e) {
+                // It exited meanwhile: the runner is already reporting and cleaning up.
+                log.debug("Task {}: kill of container {}: {}", task.getId(), containerId, e.getMessage());
+            }
+        }
+        try {
+            done.get(REMOVAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Task {}: container {} not removed within {}", task.getId(), containerId, REMOVAL_TIMEOUT);
+        }
+    }
+
+    private void cleanUp() {
+        try {
+            runtime.remove(containerId);
+        } catch (RuntimeException e) {
+            log.warn("Task {}: removing container {} failed: {}", task.getId(), containerId, e.getMessage());
+        }
+        if (discovery != null) {
+            try {
+                discovery.closeSandbox(network.taskNetns(task.getId()));
+            } catch (RuntimeException e) {
+                log.warn("Task {}: closing its DNS listeners failed: {}", task.getId(), e.getMessage());
+            }
+        }
+        try {
+            network.removeTaskSandbox(task.getId());
+        } catch (RuntimeException e) {
+            log.warn("Task {}: removing its sandbox failed: {}", task.getId(), e.getMessage());
+        }
+    }
+
+    private List<SandboxNetwork.Attachment> attachments() {
+        List<SandboxNetwork.Attachment> out = new ArrayList<>();
+        for (NetworkAttachment a : task.getNetworksList()) {
+            Ipv4Prefix p = prefixOf(a.getAddress());
+            out.add(new SandboxNetwork.Attachment(a.getNetworkId(), addressOf(a.getAddress()), p.prefixLength()));
+        }
+        return out;
+    }
+
+    private ContainerSpec spec(String netns) {
+        String hostname = task.getSpec().getHostname().isEmpty()
+                ? containerId.substring(0, 12) : task.getSpec().getHostname();
+        return new ContainerSpec(containerId, containerName(), task.getSpec().getImage(),
+                task.getSpec().getArgsList(), task.getSpec().getEnvList(), hostname,
+                Path.of("/run/netns", netns),
+                Map.of("flotilla.task.id", task.getId(),
+                        "flotilla.service.id", task.getServiceId(),
+                        "flotilla.node.id", nodeId),
+                null, !dnsScope.isEmpty());
+    }
+
+    private void report(TaskState state, String message, String err) {
+        report(state, message, err, 0);
+    }
+
+    private void report(TaskState state, String message, String err, int exitCode) {
+        reporter.report(task.getId(), TaskStatus.newBuilder()
+                .setState(state).setMessage(message).setErr(err).setExitCode(exitCode)
+                .setContainerId(containerId).setTimestampMs(System.currentTimeMillis()).build());
+    }
+
+    private static Ipv4Address addressOf(String cidr) {
+        return Ipv4Address.parse(cidr.substring(0, cidr.indexOf('/')));
+    }
+
+    private static Ipv4Prefix prefixOf(String cidr) {
+        int len = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
+        return Ipv4Prefix.containing(addressOf(cidr), len);
+    }
+}

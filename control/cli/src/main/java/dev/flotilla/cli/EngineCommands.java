@@ -1,0 +1,187 @@
+package dev.flotilla.cli;
+
+import dev.flotilla.api.v1.ContainerSummary;
+import dev.flotilla.api.v1.ImageSummary;
+import dev.flotilla.api.v1.ImportImageRequest;
+import dev.flotilla.api.v1.InfoRequest;
+import dev.flotilla.api.v1.InfoResponse;
+import dev.flotilla.api.v1.ListContainersRequest;
+import dev.flotilla.api.v1.ListImagesRequest;
+import dev.flotilla.api.v1.RemoveContainerRequest;
+import dev.flotilla.api.v1.ResolveContainerRequest;
+import dev.flotilla.common.Ids;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Commands on this node's engine: images and containers. */
+final class EngineCommands {
+
+    private EngineCommands() {
+    }
+
+    @Command(name = "image", description = "Manage images", subcommands = {ImageImport.class, ImageLs.class})
+    static final class Image {
+    }
+
+    @Command(name = "import", description = "Import a rootfs tarball or directory as an image")
+    static final class ImageImport extends ClientCommand {
+        @Option(names = {"-c", "--change"}, description = "Apply a Dockerfile instruction to the image: CMD or ENV")
+        List<String> changes = new ArrayList<>();
+
+        @Parameters(index = "0", paramLabel = "NAME[:TAG]")
+        String reference;
+
+        @Parameters(index = "1", paramLabel = "PATH")
+        Path path;
+
+        @Override
+        int run(DaemonClient client) {
+            Path absolute = path.toAbsolutePath().normalize();
+            if (!Files.exists(absolute)) {
+                throw new Main.CliException("Error: " + path + ": no such file or directory");
+            }
+            ImportImageRequest.Builder request = ImportImageRequest.newBuilder()
+                    .setReference(reference).setPath(absolute.toString());
+            for (String change : changes) {
+                ImageChanges.apply(change, request);
+            }
+            ImageSummary image = client.engine().importImage(request.build());
+            System.out.println(image.getId());
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List images")
+    static final class ImageLs extends ClientCommand {
+        @Override
+        int run(DaemonClient client) {
+            long now = System.currentTimeMillis();
+            Table t = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+            client.engine().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+                    .sorted(Comparator.comparing(ImageSummary::getReference))
+                    .forEach(i -> {
+                        int colon = i.getReference().lastIndexOf(':');
+                        String id = i.getId().startsWith("sha256:") ? i.getId().substring(7) : i.getId();
+                        t.row(i.getReference().substring(0, colon), i.getReference().substring(colon + 1),
+                                Ids.shortId(id), Human.ago(i.getCreatedMs(), now), size(i.getSize()));
+                    });
+            t.print(System.out);
+            return 0;
+        }
+
+        static String size(long bytes) {
+            if (bytes < 1000) {
+                return bytes + "B";
+            } else if (bytes < 1_000_000) {
+                return String.format("%.1fkB", bytes / 1e3);
+            } else if (bytes < 1_000_000_000) {
+                return String.format("%.1fMB", bytes / 1e6);
+            }
+            return String.format("%.2fGB", bytes / 1e9);
+        }
+    }
+
+    @Command(name = "ps", description = "List this node's containers")
+    static final class Ps extends ClientCommand {
+        @Option(names = {"-a", "--all"}, description = "Show all containers (default shows just running)")
+        boolean all;
+
+        @Option(names = {"-q", "--quiet"}, description = "Only display container IDs")
+        boolean quiet;
+
+        @Override
+        int run(DaemonClient client) {
+            List<ContainerSummary> containers = client.engine()
+                    .listContainers(ListContainersRequest.newBuilder().setAll(all).build()).getContainersList().stream()
+                    .sorted(Comparator.comparingLong(ContainerSummary::getCreatedMs).reversed())
+                    .toList();
+            if (quiet) {
+                containers.forEach(c -> System.out.println(Ids.shortId(c.getId())));
+                return 0;
+            }
+            long now = System.currentTimeMillis();
+            Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+            for (ContainerSummary c : containers) {
+                String command = c.getCommand().length() > 20 ? c.getCommand().substring(0, 19) + "…" : c.getCommand();
+                String status = c.getStatus().equals("Up")
+                        ? "Up " + Human.duration(java.time.Duration.ofMillis(Math.max(0, now - c.getCreatedMs())))
+                        : c.getStatus();
+                t.row(Ids.shortId(c.getId()), ServiceCommands.image(c.getImage()), "\"" + command + "\"",
+                        Human.ago(c.getCreatedMs(), now), status, "", c.getName());
+            }
+            t.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "exec", description = "Run a command in a running container")
+    static final class Exec extends ClientCommand {
+        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open")
+        boolean interactive;
+
+        @Option(names = {"-t", "--tty"}, description = "Accepted for Docker compatibility; no TTY is allocated")
+        boolean tty;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String container;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
+        List<String> command;
+
+        @Override
+        int run(DaemonClient client) throws Exception {
+            ContainerSummary c = client.engine().resolveContainer(
+                    ResolveContainerRequest.newBuilder().setContainer(container).build());
+            List<String> argv = new ArrayList<>(c.getExecArgvList());
+            argv.addAll(command);
+            ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+            if (!interactive) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            }
+            return pb.start().waitFor();
+        }
+    }
+
+    @Command(name = "rm", description = "Remove one or more containers")
+    static final class Rm extends ClientCommand {
+        @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)")
+        boolean force;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> containers;
+
+        @Override
+        int run(DaemonClient client) {
+            for (String name : containers) {
+                client.engine().removeContainer(RemoveContainerRequest.newBuilder().setContainer(name).setForce(force).build());
+                System.out.println(name);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", description = "Display system-wide information")
+    static final class Info extends ClientCommand {
+        @Override
+        int run(DaemonClient client) {
+            InfoResponse r = client.engine().info(InfoRequest.getDefaultInstance());
+            System.out.println("Server Version: " + r.getVersion());
+            System.out.println("Flotilla Root Dir: " + r.getDataRoot());
+            System.out.println("Swarm: " + r.getSwarmState());
+            if (r.getSwarmState().equals("active")) {
+                System.out.println(" NodeID: " + r.getNodeId());
+                System.out.println(" Is Manager: " + r.getManager());
+                System.out.println(" Node Address: " + r.getNodeAddr());
+                System.out.println(" Manager Addresses:");
+                r.getManagersList().forEach(m -> System.out.println("  " + m));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.flotilla.cli;
+
+/** Flag values in Docker's syntax. */
+public final class Flags {
+
+    private Flags() {
+    }
+
+    /** A replica count given with {@code --replicas}: a non-negative integer, as Docker's uint64 flag. */
+    static long replicas(String text) {
+        return replicas(text, "invalid argument \"" + text + "\" for \"--replicas\" flag");
+    }
+
+    /** A replica count; {@code what} starts the error message. */
+    static long replicas(String text, String what) {
+        try {
+            long n = Long.parseLong(text);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the flag's name
+        }
+        throw new IllegalArgumentException(what + ": replicas must be a non-negative integer");
+    }
+}

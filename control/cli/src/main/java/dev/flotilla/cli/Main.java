@@ -1,0 +1,115 @@
+package dev.flotilla.cli;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** {@code flotilla}: the CLI that drives the daemon (which {@code bin/flotilla daemon} starts, see {@link DaemonLauncher}). */
+@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+        // --help and --version on every subcommand too
+        scope = CommandLine.ScopeType.INHERIT,
+        description = "Swarm-mode container networking: routing mesh, overlay networks, VIPs and DNS.",
+        subcommands = {
+            DaemonLauncher.class,
+            SwarmCommands.class,
+            NodeCommands.class,
+            ServiceCommands.class,
+            NetworkCommands.class,
+            EngineCommands.Image.class,
+            EngineCommands.Ps.class,
+            EngineCommands.Exec.class,
+            EngineCommands.Rm.class,
+            EngineCommands.Info.class,
+        })
+public final class Main implements Runnable {
+
+    /** Docker's exit status for a command line it could not parse. */
+    static final int EXIT_USAGE = 125;
+
+    @Option(names = {"-H", "--host"}, description = "Daemon socket (default: $FLOTILLA_HOST or "
+            + DaemonClient.DEFAULT_HOST + ")")
+    String host;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    String host() {
+        if (host != null) {
+            return host;
+        }
+        String env = System.getenv("FLOTILLA_HOST");
+        return env != null && !env.isEmpty() ? env : DaemonClient.DEFAULT_HOST;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        // Everything after IMAGE (create) or CONTAINER (exec) belongs to the container's command.
+        cli.getSubcommands().get("service").getSubcommands().get("create").setStopAtPositional(true);
+        cli.getSubcommands().get("exec").setStopAtPositional(true);
+        cli.setParameterExceptionHandler(Main::badUsage);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd));
+        return cli.execute(args);
+    }
+
+    private static int badUsage(ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println(e.getMessage());
+        err.println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine cmd) {
+        PrintWriter err = cmd.getErr();
+        if (e instanceof StatusRuntimeException s) {
+            err.println(describe(s, cmd));
+        } else if (e instanceof IllegalArgumentException) {
+            err.println(e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        } else if (e instanceof CliException) {
+            err.println(e.getMessage());
+        } else {
+            err.println("Error: " + e);
+        }
+        err.flush();
+        return 1;
+    }
+
+    private static String describe(StatusRuntimeException e, CommandLine cmd) {
+        Status status = e.getStatus();
+        if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null
+                || status.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(status.getDescription())) {
+            Main root = cmd.getCommandSpec().root().userObject() instanceof Main m ? m : null;
+            String host = root == null ? DaemonClient.DEFAULT_HOST : root.host();
+            return "Cannot connect to the Flotilla daemon at " + host + ". Is the flotilla daemon running?";
+        }
+        if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            return "Error response from daemon: the daemon did not answer within " + DaemonClient.DEADLINE_SECONDS + " s";
+        }
+        if (status.getCode() == Status.Code.NOT_FOUND) {
+            return "Error: " + status.getDescription();
+        }
+        return "Error response from daemon: " + status.getDescription();
+    }
+
+    /** An error the CLI itself detected, printed as is. */
+    static final class CliException extends RuntimeException {
+        CliException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package dev.flotilla.cli;
+
+import dev.flotilla.common.Durations;
+
+import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.CreateServiceRequest;
+import dev.flotilla.api.v1.GetServiceRequest;
+import dev.flotilla.api.v1.ListServicesRequest;
+import dev.flotilla.api.v1.ListTasksRequest;
+import dev.flotilla.api.v1.ListTasksResponse;
+import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.RemoveServiceRequest;
+import dev.flotilla.api.v1.RestartPolicy;
+import dev.flotilla.api.v1.ScaleServiceRequest;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.ServiceSummary;
+import dev.flotilla.api.v1.Task;
+import dev.flotilla.api.v1.TaskState;
+import dev.flotilla.common.Ids;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code flotilla service ...} */
+@Command(name = "service", description = "Manage swarm services", subcommands = {
+        ServiceCommands.Create.class, ServiceCommands.Ls.class, ServiceCommands.Ps.class,
+        ServiceCommands.Inspect.class, ServiceCommands.Scale.class, ServiceCommands.Rm.class})
+final class ServiceCommands {
+
+    @Command(name = "create", description = "Create a new service")
+    static final class Create extends ClientCommand {
+        @Option(names = "--name", description = "Service name")
+        String name = "";
+
+        @Option(names = "--replicas", description = "Number of tasks", paramLabel = "N")
+        String replicas = "1";
+
+        @Option(names = {"-p", "--publish"}, description = "Publish a port as a node port: PUBLISHED:TARGET[/tcp|/udp]")
+        List<String> publish = new ArrayList<>();
+
+        @Option(names = {"-e", "--env"}, description = "Set environment variables")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = "--network", description = "Network attachments (repeatable): NETWORK, or "
+                + "name=NETWORK[,alias=ALIAS...]")
+        List<String> networks = new ArrayList<>();
+
+        @Option(names = "--network-alias", description = "Add a network-scoped alias on every --network (repeatable)")
+        List<String> networkAliases = new ArrayList<>();
+
+        @Option(names = "--hostname", description = "Container hostname")
+        String hostname = "";
+
+        @Option(names = "--endpoint-mode", description = "Endpoint mode (vip or dnsrr) (default \"vip\")")
+        String endpointMode = "vip";
+
+        @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h) (default 5s)")
+        String restartDelay;
+
+        @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\"|\"on-failure\"|\"any\") (default \"any\")")
+        String restartCondition = "any";
+
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Parameters(index = "0", paramLabel = "IMAGE")
+        String image;
+
+        @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "0..*")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        int run(DaemonClient client) {
+            long count = Flags.replicas(replicas);
+            RestartPolicy.Builder restart = RestartPolicy.newBuilder().setCondition(restartCondition);
+            restart.setDelayMs(restartDelay == null ? 5_000 : Durations.parse(restartDelay, "--restart-delay").toMillis());
+            for (String e : env) {
+                if (e.isEmpty() || e.startsWith("=")) {
+                    throw new IllegalArgumentException("invalid argument \"" + e + "\" for \"-e, --env\" flag: variable name is empty");
+                }
+            }
+            List<PortConfig> ports = publish.stream().map(PortSpec::parse).toList();
+            List<NetworkOption> attachments = networks.stream().map(NetworkOption::parse).toList();
+            if (!networkAliases.isEmpty() && attachments.isEmpty()) {
+                throw new IllegalArgumentException("--network-alias needs a --network to name the service on");
+            }
+            List<NetworkAlias> aliases = new ArrayList<>();
+            for (NetworkOption n : attachments) {
+                for (String alias : n.aliases()) {
+                    aliases.add(NetworkAlias.newBuilder().setNetwork(n.name()).setAlias(alias).build());
+                }
+                for (String alias : networkAliases) {
+                    aliases.add(NetworkAlias.newBuilder().setNetwork(n.name()).setAlias(alias).build());
+                }
+            }
+            ServiceSpec spec = ServiceSpec.newBuilder()
+                    .setName(name)
+                    .setReplicas(count)
+                    .setContainer(ContainerSpec.newBuilder()
+                            .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
+                    .addAllPorts(ports)
+                    .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
+                    .addAllNetworkAliases(aliases)
+                    .setRestart(restart)
+                    .setEndpointMode(endpointMode)
+                    .build();
+            Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
+            System.out.println(s.getId());
+            if (!detach) {
+                Progress.await(client, s.getId(), count, s.getMeta().getCreatedAtMs());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List services")
+    static final class Ls extends ClientCommand {
+        @Option(names = {"-q", "--quiet"}, description = "Only display IDs")
+        boolean quiet;
+
+        @Override
+        int run(DaemonClient client) {
+            List<ServiceSummary> services = client.control().listServices(ListServicesRequest.getDefaultInstance())
+                    .getServicesList().stream()
+                    .sorted(Comparator.comparing((ServiceSummary s) -> s.getService().getSpec().getName()))
+                    .toList();
+            if (quiet) {
+                services.forEach(s -> System.out.println(s.getService().getId()));
+                return 0;
+            }
+            Table t = new Table("ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS");
+            for (ServiceSummary s : services) {
+                Service svc = s.getService();
+                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), "replicated",
+                        s.getRunning() + "/" + s.getDesired(), image(svc.getSpec().getContainer().getImage()),
+                        svc.getEndpointPortsList().stream().map(PortSpec::format).collect(Collectors.joining(", ")));
+            }
+            t.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "ps", description = "List the tasks of one or more services")
+    static final class Ps extends ClientCommand {
+        @Option(names = "--no-trunc", description = "Do not truncate output")
+        boolean noTrunc;
+
+        @Option(names = {"-q", "--quiet"}, description = "Only display task IDs")
+        boolean quiet;
+
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) {
+            ListTasksResponse r = client.control().listTasks(ListTasksRequest.newBuilder().addAllServices(services).build());
+            List<Task> ordered = TaskRows.order(r.getTasksList());
+            if (quiet) {
+                ordered.forEach(t -> System.out.println(t.getId()));
+                return 0;
+            }
+            long now = System.currentTimeMillis();
+            Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
+            String previousSlot = null;
+            for (Task t : ordered) {
+                String slot = t.getServiceName() + "." + t.getSlot();
+                String name = slot.equals(previousSlot) ? " \\_ " + slot : slot;
+                previousSlot = slot;
+                String err = t.getStatus().getErr();
+                if (!noTrunc && err.length() > 30) {
+                    err = err.substring(0, 29) + "…";
+                }
+                table.row(noTrunc ? t.getId() : Ids.shortId(t.getId()), name,
+                        image(t.getSpec().getImage()),
+                        r.getNodeHostnamesOrDefault(t.getNodeId(), ""),
+                        Human.state(t.getDesiredState()),
+                        Human.state(t.getStatus().getState()) + " " + Human.ago(t.getStatus().getTimestampMs(), now),
+                        err.isEmpty() ? "" : "\"" + err + "\"",
+                        "");
+            }
+            table.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on one or more services")
+    static final class Inspect extends ClientCommand {
+        @Option(names = "--pretty", description = "Print the information in a human friendly format")
+        boolean pretty;
+
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) throws com.fasterxml.jackson.core.JsonProcessingException {
+            com.fasterxml.jackson.databind.node.ArrayNode docs = ServiceJson.JSON.createArrayNode();
+            for (String name : services) {
+                Service s = client.control().getService(GetServiceRequest.newBuilder().setService(name).build()).getService();
+                if (pretty) {
+                    printPretty(s);
+                } else {
+                    docs.add(ServiceJson.of(s));
+                }
+            }
+            if (!pretty) {
+                System.out.println(ServiceJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(docs));
+            }
+            return 0;
+        }
+
+        private static void printPretty(Service s) {
+            ServiceSpec spec = s.getSpec();
+            System.out.println();
+            System.out.println("ID:             " + s.getId());
+            System.out.println("Name:           " + spec.getName());
+            System.out.println("Service Mode:   Replicated");
+            System.out.println(" Replicas:      " + spec.getReplicas());
+            System.out.println("RestartPolicy:");
+            System.out.println(" Condition:     " + spec.getRestart().getCondition());
+            System.out.println(" Delay:         " + java.time.Duration.ofMillis(spec.getRestart().getDelayMs()).toSeconds() + "s");
+            System.out.println("ContainerSpec:");
+            System.out.println(" Image:         " + image(spec.getContainer().getImage()));
+            if (spec.getContainer().getArgsCount() > 0) {
+                System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
+            }
+            System.out.println("Endpoint Mode:  " + (s.getSpec().getEndpointMode().isEmpty() ? "vip" : s.getSpec().getEndpointMode()));
+            if (s.getEndpointPortsCount() > 0) {
+                System.out.println("Ports:");
+                for (PortConfig p : s.getEndpointPortsList()) {
+                    System.out.println(" PublishedPort = " + p.getPublishedPort());
+                    System.out.println("  Protocol = " + p.getProtocol());
+                    System.out.println("  TargetPort = " + p.getTargetPort());
+                    System.out.println("  PublishMode = " + p.getPublishMode());
+                }
+            }
+        }
+    }
+
+    @Command(name = "scale", description = "Scale one or multiple replicated services")
+    static final class Scale extends ClientCommand {
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Parameters(arity = "1..*", paramLabel = "SERVICE=REPLICAS")
+        List<String> targets;
+
+        @Override
+        int run(DaemonClient client) {
+            List<String[]> parsed = new ArrayList<>();
+            for (String target : targets) {
+                int eq = target.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("invalid scale specifier '" + target + "'.\nSee 'flotilla service scale --help'.");
+                }
+                Flags.replicas(target.substring(eq + 1), "invalid replicas value " + target.substring(eq + 1));
+                parsed.add(new String[] {target.substring(0, eq), target.substring(eq + 1)});
+            }
+            for (String[] p : parsed) {
+                long replicas = Flags.replicas(p[1], "invalid replicas value " + p[1]);
+                Service s = client.control().scaleService(ScaleServiceRequest.newBuilder()
+                        .setService(p[0]).setReplicas(replicas).build()).getService();
+                System.out.println(p[0] + " scaled to " + replicas);
+                if (!detach) {
+                    Progress.await(client, s.getId(), replicas, s.getMeta().getUpdatedAtMs());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more services")
+    static final class Rm extends ClientCommand {
+        @Parameters(arity = "1..*", paramLabel = "SERVICE")
+        List<String> services;
+
+        @Override
+        int run(DaemonClient client) {
+            return Removal.each(services, name ->
+                    client.control().removeService(RemoveServiceRequest.newBuilder().setService(name).build()));
+        }
+    }
+
+    /** Docker shows images with their tag: "busybox" is "busybox:latest". */
+    static String image(String ref) {
+        int slash = ref.lastIndexOf('/');
+        return ref.indexOf(':', slash + 1) < 0 ? ref + ":latest" : ref;
+    }
+
+    /** Task ordering of `service ps`: by service and slot, the current task first, then its history, newest first. */
+    static final class TaskRows {
+        static List<Task> order(List<Task> tasks) {
+            return tasks.stream().sorted(Comparator
+                    .comparing(Task::getServiceName)
+                    .thenComparingLong(Task::getSlot)
+                    .thenComparing(t -> t.getDesiredState().getNumber() > TaskState.RUNNING_VALUE)
+                    .thenComparing(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs()).reversed()))
+                    .toList();
+        }
+    }
+}

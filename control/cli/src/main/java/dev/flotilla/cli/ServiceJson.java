@@ -1,0 +1,102 @@
+package dev.flotilla.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.VirtualIp;
+import java.time.Instant;
+import java.util.List;
+
+/** `service inspect` in the shape Docker's users script against (ID, Spec, Endpoint.VirtualIPs, ...). */
+final class ServiceJson {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final long NANOS_PER_MILLI = 1_000_000L;
+
+    private ServiceJson() {
+    }
+
+    static ObjectNode of(Service s) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("ID", s.getId());
+        o.putObject("Version").put("Index", s.getMeta().getVersion());
+        o.put("CreatedAt", Instant.ofEpochMilli(s.getMeta().getCreatedAtMs()).toString());
+        o.put("UpdatedAt", Instant.ofEpochMilli(s.getMeta().getUpdatedAtMs()).toString());
+        o.set("Spec", spec(s.getSpec(), s));
+        if (s.hasPreviousSpec()) {
+            o.set("PreviousSpec", spec(s.getPreviousSpec(), s));
+        }
+        ObjectNode endpoint = o.putObject("Endpoint");
+        endpoint.set("Spec", endpointSpec(s.getSpec()));
+        endpoint.set("Ports", ports(s.getEndpointPortsList()));
+        ArrayNode vips = endpoint.putArray("VirtualIPs");
+        for (VirtualIp vip : s.getVirtualIpsList()) {
+            vips.addObject().put("NetworkID", vip.getNetworkId()).put("Addr", vip.getAddr());
+        }
+        return o;
+    }
+
+    private static ObjectNode spec(ServiceSpec spec, Service s) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Name", spec.getName());
+        ObjectNode labels = o.putObject("Labels");
+        spec.getLabelsMap().forEach(labels::put);
+        ObjectNode template = o.putObject("TaskTemplate");
+        ObjectNode container = template.putObject("ContainerSpec");
+        container.put("Image", ServiceCommands.image(spec.getContainer().getImage()));
+        if (spec.getContainer().getArgsCount() > 0) {
+            container.set("Args", JSON.valueToTree(spec.getContainer().getArgsList()));
+        }
+        if (spec.getContainer().getEnvCount() > 0) {
+            container.set("Env", JSON.valueToTree(spec.getContainer().getEnvList()));
+        }
+        if (!spec.getContainer().getHostname().isEmpty()) {
+            container.put("Hostname", spec.getContainer().getHostname());
+        }
+        if (spec.getNetworksCount() > 0) {
+            ArrayNode networks = template.putArray("Networks");
+            for (String id : spec.getNetworksList()) {
+                ObjectNode n = networks.addObject().put("Target", id);
+                List<String> aliases = spec.getNetworkAliasesList().stream()
+                        .filter(a -> a.getNetwork().equals(id)).map(NetworkAlias::getAlias).toList();
+                if (!aliases.isEmpty()) {
+                    n.set("Aliases", JSON.valueToTree(aliases));
+                }
+            }
+        }
+        template.putObject("RestartPolicy")
+                .put("Condition", spec.getRestart().getCondition())
+                .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)
+                .put("MaxAttempts", spec.getRestart().getMaxAttempts());
+        o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
+        o.set("EndpointSpec", endpointSpec(spec));
+        return o;
+    }
+
+    private static ObjectNode endpointSpec(ServiceSpec spec) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Mode", spec.getEndpointMode().isEmpty() ? "vip" : spec.getEndpointMode());
+        if (spec.getPortsCount() > 0) {
+            o.set("Ports", ports(spec.getPortsList()));
+        }
+        return o;
+    }
+
+    private static ArrayNode ports(List<PortConfig> ports) {
+        ArrayNode out = JSON.createArrayNode();
+        for (PortConfig p : ports) {
+            ObjectNode port = out.addObject();
+            port.put("Protocol", p.getProtocol());
+            port.put("TargetPort", p.getTargetPort());
+            if (p.getPublishedPort() != 0) {
+                port.put("PublishedPort", p.getPublishedPort());
+            }
+            port.put("PublishMode", p.getPublishMode().isEmpty() ? "ingress" : p.getPublishMode());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.flotilla.cluster.store;
+
+import dev.flotilla.api.v1.Network;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.cluster.store.MemoryStore.Refusal;
+import dev.flotilla.dataplane.addr.Ipv4Prefix;
+import java.util.Collection;
+
+/**
+ * What must stay unique in the store, checked when a transaction is applied (in Raft order, on
+ * every manager alike): names per kind of object, VXLAN ids, non-overlapping subnets, one service
+ * per published port and protocol. The messages are the API's own for the same clash, so a user
+ * who lost a race reads what a user who came second reads.
+ */
+public final class StoreConstraints {
+
+    private StoreConstraints() {
+    }
+
+    /** Why {@code candidate} (created or updated) clashes with the other services, or null. */
+    static Refusal service(Collection<Service> services, Service candidate) {
+        String name = candidate.getSpec().getName();
+        for (Service other : services) {
+            if (other.getId().equals(candidate.getId())) {
+                continue;
+            }
+            if (other.getSpec().getName().equals(name)) {
+                return new Refusal(StoreConflict.STORE_CONFLICT_NAME, "service " + name + " already exists");
+            }
+            for (PortConfig mine : candidate.getEndpointPortsList()) {
+                for (PortConfig theirs : other.getEndpointPortsList()) {
+                    if (mine.getPublishedPort() == theirs.getPublishedPort() && mine.getProtocol().equals(theirs.getProtocol())) {
+                        return new Refusal(StoreConflict.STORE_CONFLICT_PORT, portInUse(theirs.getPublishedPort(), other));
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The API's sentence for a published port another service holds. */
+    public static String portInUse(int port, Service holder) {
+        return "port '" + port + "' is already in use by service '" + holder.getSpec().getName() + "' ("
+                + holder.getId() + ") as an ingress port";
+    }
+
+    /** Why {@code candidate} (created or updated) clashes with the other networks, or null. */
+    static Refusal network(Collection<Network> networks, Network candidate) {
+        String name = candidate.getSpec().getName();
+        Ipv4Prefix subnet = prefix(candidate);
+        for (Network other : networks) {
+            if (other.getId().equals(candidate.getId())) {
+                continue;
+            }
+            if (other.getSpec().getName().equals(name)) {
+                return new Refusal(StoreConflict.STORE_CONFLICT_NAME, "network with name " + name + " already exists");
+            }
+            if (candidate.getVni() != 0 && other.getVni() == candidate.getVni()) {
+                return new Refusal(StoreConflict.STORE_CONFLICT_VNI, "VXLAN id " + candidate.getVni()
+                        + " is already used by network " + other.getSpec().getName());
+            }
+            Ipv4Prefix theirs = prefix(other);
+            if (subnet != null && theirs != null && subnet.overlaps(theirs)) {
+                return new Refusal(StoreConflict.STORE_CONFLICT_SUBNET, "subnet " + subnet
+                        + " overlaps with network subnet " + theirs);
+            }
+        }
+        return null;
+    }
+
+    private static Ipv4Prefix prefix(Network n) {
+        String text = n.getSpec().getSubnet();
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Ipv4Prefix.parse(text);
+        } catch (IllegalArgumentException e) {
+            // The API writes only parsed subnets; an unparsable one clashes with nothing.
+            return null;
+        }
+    }
+}

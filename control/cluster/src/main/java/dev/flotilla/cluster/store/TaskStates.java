@@ -1,0 +1,28 @@
+package dev.flotilla.cluster.store;
+
+import dev.flotilla.api.v1.TaskState;
+
+/**
+ * The one guard on task state changes: a task only moves forward. A restart is a new task in
+ * the same slot, never a step back (swarmkit's rule).
+ */
+public final class TaskStates {
+
+    private TaskStates() {
+    }
+
+    /** Whether a task in {@code from} may be reported in {@code to}. */
+    public static boolean canMove(TaskState from, TaskState to) {
+        return to.getNumber() > from.getNumber();
+    }
+
+    /** COMPLETE and every state after it: the container is gone or never came. */
+    public static boolean isTerminal(TaskState state) {
+        return state.getNumber() >= TaskState.COMPLETE_VALUE;
+    }
+
+    /** A task that is, or is on its way to be, running. */
+    public static boolean isLive(TaskState state) {
+        return state.getNumber() <= TaskState.RUNNING_VALUE;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.flotilla.daemon;
+
+import dev.flotilla.common.Durations;
+
+import com.google.common.net.InetAddresses;
+import dev.flotilla.dns.ResolvConf;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flotilla daemon}: runs a node until SIGTERM. */
+@Command(name = "flotilla daemon", description = "Run a Flotilla node", mixinStandardHelpOptions = true,
+        version = "flotilla " + Version.VERSION)
+public final class DaemonCommand implements Callable<Integer> {
+
+    /** Docker's exit status for a command line it could not use. */
+    private static final int EXIT_USAGE = 125;
+
+    @Option(names = "--data-root", description = "Root of persisted state (default /var/lib/flotilla)")
+    Path dataRoot = Path.of("/var/lib/flotilla");
+
+    @Option(names = "--host", description = "Socket the CLI connects to (default unix:///run/flotilla/flotilla.sock)")
+    String host = "unix:///run/flotilla/flotilla.sock";
+
+    @Option(names = "--runc", description = "runc binary (default: runc on PATH)")
+    String runc = "runc";
+
+    @Option(names = "--dns", description = "Upstream DNS server for names the embedded DNS server does not own "
+            + "(repeatable, at most 3; default: the host's /etc/resolv.conf nameservers)")
+    List<String> dns = new ArrayList<>();
+
+    @Option(names = "--dns-ttl", description = "TTL in seconds of the embedded DNS server's answers (default 5)")
+    int dnsTtl = DaemonConfig.DEFAULT_DNS_TTL_SECONDS;
+
+    @Option(names = "--lb-idle-timeout", description = "Close a connection through the routing mesh or a service "
+            + "VIP after this long with no byte either way (ns|us|ms|s|m|h; default 0: never)")
+    String lbIdleTimeout = "0s";
+
+    /** The daemon's entry point (bin/flotilla starts it for `flotilla daemon`). */
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new DaemonCommand());
+        cli.setParameterExceptionHandler((e, given) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println(e.getMessage());
+            err.println("See 'flotilla daemon --help'.");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String socket = host.startsWith("unix://") ? host.substring("unix://".length()) : host;
+        if (host.contains("://") && !host.startsWith("unix://")) {
+            System.err.println("unsupported --host " + host + ": use unix:///path/to/socket");
+            return EXIT_USAGE;
+        }
+        DaemonConfig config;
+        try {
+            config = new DaemonConfig(dataRoot.toAbsolutePath().normalize(), Path.of(socket), runc, upstreams(),
+                    ttl(), Durations.parse(lbIdleTimeout, "--lb-idle-timeout"));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return EXIT_USAGE;
+        }
+        return Daemon.run(config);
+    }
+
+    private List<InetSocketAddress> upstreams() {
+        if (dns.size() > ResolvConf.MAX_NAMESERVERS) {
+            throw new IllegalArgumentException("--dns takes at most " + ResolvConf.MAX_NAMESERVERS
+                    + " servers, got " + dns.size());
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (String server : dns) {
+            if (!InetAddresses.isInetAddress(server)) {
+                throw new IllegalArgumentException("invalid argument \"" + server + "\" for \"--dns\" flag: "
+                        + "not an IP address");
+            }
+            out.add(new InetSocketAddress(InetAddresses.forString(server), 53));
+        }
+        return out;
+    }
+
+    private int ttl() {
+        if (dnsTtl < 0 || dnsTtl > 3600) {
+            throw new IllegalArgumentException("invalid argument \"" + dnsTtl + "\" for \"--dns-ttl\" flag: "
+                    + "seconds in 0..3600");
+        }
+        return dnsTtl;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.flotilla.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A daemon's settings.
+ *
+ * @param dataRoot       where the swarm state, Raft log, images and container bundles live
+ * @param socket         the CLI's unix socket
+ * @param runc           the runc binary
+ * @param dnsUpstreams   resolvers the embedded DNS server forwards names it does not own to (at
+ *                       most 3, tried in order); empty: the host's resolv.conf nameservers
+ * @param dnsTtlSeconds  TTL of the embedded DNS server's own answers
+ * @param lbIdleTimeout  a TCP connection through the routing mesh or a service VIP quiet this long
+ *                       in both directions is closed; {@link Duration#ZERO}: never
+ */
+public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSocketAddress> dnsUpstreams,
+                           int dnsTtlSeconds, Duration lbIdleTimeout) {
+
+    /** CoreDNS's default: short, so a stopped task leaves clients' caches quickly. */
+    public static final int DEFAULT_DNS_TTL_SECONDS = 5;
+
+    public DaemonConfig {
+        Objects.requireNonNull(dataRoot, "dataRoot");
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(runc, "runc");
+        dnsUpstreams = List.copyOf(dnsUpstreams);
+        Objects.requireNonNull(lbIdleTimeout, "lbIdleTimeout");
+    }
+
+    /** Defaults for everything but the paths and runc. */
+    public DaemonConfig(Path dataRoot, Path socket, String runc) {
+        this(dataRoot, socket, runc, List.of(), DEFAULT_DNS_TTL_SECONDS, Duration.ZERO);
+    }
+
+    /**
+     * A short token unique to this data root: it prefixes every namespace this daemon makes, so
+     * daemons sharing a machine never collide, and a restarted daemon finds what it left.
+     */
+    public String tag() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(dataRoot.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.flotilla.daemon;
+
+import dev.flotilla.manager.controlapi.ControlService;
+import dev.flotilla.cluster.rpc.Errors;
+
+import dev.flotilla.agent.Agent;
+import dev.flotilla.agent.TaskHandle;
+import dev.flotilla.api.v1.ContainerSummary;
+import dev.flotilla.api.v1.EngineGrpc;
+import dev.flotilla.api.v1.ImageSummary;
+import dev.flotilla.api.v1.ImportImageRequest;
+import dev.flotilla.api.v1.InfoRequest;
+import dev.flotilla.api.v1.InfoResponse;
+import dev.flotilla.api.v1.ListContainersRequest;
+import dev.flotilla.api.v1.ListContainersResponse;
+import dev.flotilla.api.v1.ListImagesRequest;
+import dev.flotilla.api.v1.ListImagesResponse;
+import dev.flotilla.api.v1.RemoveContainerRequest;
+import dev.flotilla.api.v1.RemoveContainerResponse;
+import dev.flotilla.api.v1.ResolveContainerRequest;
+import dev.flotilla.daemon.DaemonConfig;
+import dev.flotilla.daemon.Version;
+import dev.flotilla.executor.ContainerState;
+import dev.flotilla.executor.ContainerStatus;
+import dev.flotilla.executor.Image;
+import dev.flotilla.executor.ImageConfig;
+import dev.flotilla.executor.ImageStore;
+import dev.flotilla.executor.RuncRuntime;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** This node's engine: images and containers, whatever the swarm decides. */
+public final class EngineService extends EngineGrpc.EngineImplBase {
+
+    private final DaemonConfig config;
+    private final ImageStore images;
+    private final RuncRuntime runtime;
+    private final ControlService.Swarm swarm;
+    private final Supplier<Agent> agent;
+
+    public EngineService(DaemonConfig config, ImageStore images, RuncRuntime runtime, ControlService.Swarm swarm,
+            Supplier<Agent> agent) {
+        this.config = config;
+        this.images = images;
+        this.runtime = runtime;
+        this.swarm = swarm;
+        this.agent = agent;
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
+        ControlService.answer(out, () -> InfoResponse.newBuilder()
+                .setSwarmState(swarm.nodeId().isEmpty() ? "inactive" : "active")
+                .setNodeId(swarm.nodeId())
+                .setManager(swarm.manager().isPresent())
+                .setNodeAddr(swarm.connection().flatMap(c -> c.view().node(swarm.nodeId())).map(n -> n.getAddr()).orElse(""))
+                .addAllManagers(swarm.managers())
+                .setDataRoot(config.dataRoot().toString())
+                .setVersion(Version.VERSION)
+                .build());
+    }
+
+    @Override
+    public void importImage(ImportImageRequest request, StreamObserver<ImageSummary> out) {
+        ControlService.answer(out, () -> {
+            ImageConfig imageConfig = new ImageConfig(request.getCmdList(), request.getEnvList(), null);
+            return summary(images.importImage(request.getReference(), Path.of(request.getPath()), imageConfig));
+        });
+    }
+
+    @Override
+    public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
+        ControlService.answer(out, () -> ListImagesResponse.newBuilder()
+                .addAllImages(images.list().stream().map(EngineService::summary).toList()).build());
+    }
+
+    @Override
+    public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
+        ControlService.answer(out, () -> {
+            ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
+            for (ContainerState c : runtime.list()) {
+                if (request.getAll() || c.status() == ContainerStatus.RUNNING) {
+                    b.addContainers(summary(c));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void resolveContainer(ResolveContainerRequest request, StreamObserver<ContainerSummary> out) {
+        ControlService.answer(out, () -> {
+            ContainerState c = find(request.getContainer());
+            if (c.status() != ContainerStatus.RUNNING) {
+                throw Errors.precondition("container " + c.container().shortId() + " is not running");
+            }
+            return summary(c);
+        });
+    }
+
+    @Override
+    public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
+        ControlService.answer(out, () -> {
+            ContainerState c = find(request.getContainer());
+            if (c.status() == ContainerStatus.RUNNING && !request.getForce()) {
+                throw Errors.conflict("You cannot remove a running container " + c.id()
+                        + ". Stop the container before attempting removal or force remove");
+            }
+            Optional<TaskHandle> task = Optional.ofNullable(agent.get()).flatMap(a -> a.findContainer(c.id()));
+            if (task.isPresent()) {
+                // The task fails with exit 137 and its service replaces it; the agent removes the container.
+                task.get().killAndAwaitRemoval();
+            } else {
+                runtime.remove(c.id());
+            }
+            return RemoveContainerResponse.newBuilder().setName(request.getContainer()).build();
+        });
+    }
+
+    /** By full id, name, or unique id prefix, as Docker resolves containers. */
+    private ContainerState find(String key) {
+        return runtime.find(key).orElseThrow(() -> Errors.notFound("No such container: " + key));
+    }
+
+    private ContainerSummary summary(ContainerState c) {
+        return ContainerSummary.newBuilder()
+                .setId(c.id())
+                .setName(c.container().name())
+                .setImage(c.container().image())
+                .setCommand(String.join(" ", c.container().command()))
+                .setCreatedMs(c.container().created().toEpochMilli())
+                .setStatus(status(c))
+                .addAllExecArgv(runtime.execArgv(c.id()))
+                .build();
+    }
+
+    private static String status(ContainerState c) {
+        return switch (c.status()) {
+            case RUNNING -> "Up";
+            case CREATED -> "Created";
+            case STOPPED -> "Exited (" + c.exitCode().orElse(-1) + ")";
+            case MISSING -> "Dead";
+        };
+    }
+
+    private static ImageSummary summary(Image i) {
+        return ImageSummary.newBuilder()
+                .setReference(i.reference())
+                .setId(i.id())
+                .setCreatedMs(i.created().toEpochMilli())
+                .setSize(i.size())
+                .build();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.flotilla.executor;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What to run: one task's container.
+ *
+ * @param id 64 lowercase hex characters; the runc container id and the bundle's directory name
+ * @param name for people, e.g. {@code web.1.<task-id>}
+ * @param image the image reference, {@code NAME[:TAG]}
+ * @param args the command; empty to use the image's
+ * @param env {@code KEY=VALUE} entries merged over the image's env
+ * @param hostname the container's hostname; {@code null} for the short id (first 12 hex), as Docker does
+ * @param netnsPath the network namespace to join, e.g. {@code /run/netns/fl-task-<id12>}; {@code null} for a
+ *     new, empty one
+ * @param labels task, service and node ids; kept in the bundle so a restarted daemon knows its containers
+ * @param resolvConf the file to bind-mount at {@code /etc/resolv.conf}; {@code null} for a copy of the host's
+ * @param embeddedDns when {@code resolvConf} is {@code null}: the container's resolv.conf names the embedded
+ *     DNS server ({@code nameserver 127.0.0.11}, {@code options ndots:0}) instead of copying the host's
+ */
+public record ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
+        String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns) {
+
+    /** A spec whose resolv.conf is {@code resolvConf}, or a copy of the host's. */
+    public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
+            String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf) {
+        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, false);
+    }
+
+    public ContainerSpec {
+        Container.requireValidId(id);
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("container " + id + " needs a name");
+        }
+        ImageReference.parse(Objects.requireNonNull(image, "image"));
+        args = args == null ? List.of() : List.copyOf(args);
+        env = env == null ? List.of() : List.copyOf(env);
+        for (String entry : env) {
+            if (entry.indexOf('=') < 1) {
+                throw new IllegalArgumentException("invalid environment entry \"" + entry + "\": expected KEY=VALUE");
+            }
+        }
+        hostname = hostname == null ? Container.shortId(id) : hostname;
+        if (hostname.isEmpty() || hostname.length() > 64 || hostname.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("invalid hostname \"" + hostname + "\": expected 1 to 64 characters");
+        }
+        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.flotilla.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OciConfigTest {
+
+    private static final String ID = "cd".repeat(32);
+
+    @Test
+    void describesADockerLikeContainerInTheGivenNetworkNamespace() {
+        ContainerSpec spec = new ContainerSpec(ID, "web.1.x", "busybox", List.of("httpd", "-f", "-p", "80"), List.of(),
+                null, Path.of("/run/netns/fl-task-abc"), Map.of("task", "t1"), null);
+        Bundle bundle = Bundle.of(Path.of("/var/lib/flotilla/containers"), ID);
+        ProcessConfig process = new ProcessConfig(spec.args(), List.of("PATH=/bin"), "/");
+
+        JsonNode config = Json.MAPPER.valueToTree(OciConfig.build(spec, process, bundle, Path.of("/tmp/resolv.conf")));
+
+        assertThat(config.at("/process/terminal").asBoolean()).isFalse();
+        assertThat(config.at("/process/args/0").asText()).isEqualTo("httpd");
+        assertThat(config.at("/root/path").asText()).isEqualTo(bundle.rootfs().toString());
+        assertThat(config.at("/root/readonly").asBoolean(true)).isFalse();
+        assertThat(config.at("/hostname").asText()).isEqualTo(ID.substring(0, 12));
+        assertThat(texts(config.at("/process/capabilities/bounding"))).contains("CAP_NET_BIND_SERVICE", "CAP_KILL")
+                .doesNotContain("CAP_SYS_ADMIN", "CAP_NET_ADMIN");
+        assertThat(config.at("/process/rlimits/0/type").asText()).isEqualTo("RLIMIT_NOFILE");
+        assertThat(config.at("/process/rlimits/0/hard").asLong()).isBetween(1024L, 1_048_576L);
+        assertThat(config.at("/linux/namespaces").findValuesAsText("type"))
+                .containsExactly("pid", "ipc", "uts", "mount", "network");
+        assertThat(config.at("/linux/namespaces/4/path").asText()).isEqualTo("/run/netns/fl-task-abc");
+        assertThat(texts(config.at("/linux/maskedPaths"))).contains("/proc/kcore");
+        assertThat(config.at("/mounts").findValuesAsText("destination"))
+                .contains("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                        "/etc/resolv.conf", "/etc/hostname", "/etc/hosts");
+    }
+
+    @Test
+    void withoutANetnsPathRuncMakesANewNamespace() {
+        ContainerSpec spec = new ContainerSpec(ID, "n", "busybox", List.of("sh"), null, null, null, null, null);
+        JsonNode config = Json.MAPPER.valueToTree(OciConfig.build(spec,
+                new ProcessConfig(List.of("sh"), List.of(), "/"), Bundle.of(Path.of("/x"), ID), Path.of("/r")));
+
+        assertThat(config.at("/linux/namespaces/4/type").asText()).isEqualTo("network");
+        assertThat(config.at("/linux/namespaces/4").has("path")).isFalse();
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return Json.MAPPER.convertValue(array, Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
+    }
+}

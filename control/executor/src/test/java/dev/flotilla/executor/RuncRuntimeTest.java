@@ -1,0 +1,266 @@
+package dev.flotilla.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Real containers: needs root, runc and a static busybox; skipped elsewhere. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RuncRuntimeTest {
+
+    private static final Logger log = LoggerFactory.getLogger(RuncRuntimeTest.class);
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path tmp;
+
+    private ImageStore images;
+    private RuncRuntime runtime;
+    private Path stateRoot;
+    private final List<String> containers = new ArrayList<>();
+    private String netns;
+
+    @BeforeAll
+    static void requireRootRuncAndBusybox() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "runc tests need root");
+        assumeTrue(Files.isExecutable(TestRootfs.BUSYBOX), "runc tests need a static busybox at /bin/busybox");
+        assumeTrue(onPath("runc"), "runc tests need runc on PATH");
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        images = new ImageStore(tmp.resolve("images"));
+        images.importImage("busybox", TestRootfs.busybox(tmp.resolve("busybox")), null);
+        stateRoot = tmp.resolve("containers");
+        runtime = new RuncRuntime(stateRoot, images, "runc");
+        log.info("Container rootfs mode here: {}", runtime.rootfsMode());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (String id : containers) {
+            try {
+                runtime.remove(id);
+            } catch (RuntimeException e) {
+                log.warn("Cleanup of container {} failed; forcing it with runc", id, e);
+                Commands.run(Duration.ofSeconds(10), List.of("runc", "delete", "--force", id));
+            }
+        }
+        if (netns != null) {
+            Commands.run(Duration.ofSeconds(10), List.of("ip", "netns", "delete", netns));
+        }
+        assertThat(Mounts.under(tmp)).as("mounts left behind").isEmpty();
+    }
+
+    @Test
+    void runsACommandToItsExitCodeAndLogsItsOutput() throws Exception {
+        Container container = run("sh", "-c", "echo hi; echo oops >&2; exit 3");
+
+        assertThat(runtime.exitFuture(container).get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(Files.readString(runtime.logPath(container.id()))).contains("hi\n", "oops\n");
+        ContainerState state = runtime.find(container.id()).orElseThrow();
+        assertThat(state.status()).isEqualTo(ContainerStatus.STOPPED);
+        assertThat(state.exitCode()).hasValue(3);
+    }
+
+    @Test
+    void aSigkilledContainerExitsWith137() throws Exception {
+        Container container = run("sleep", "1000");
+        ContainerState running = runtime.find(container.name()).orElseThrow();
+        assertThat(running.status()).isEqualTo(ContainerStatus.RUNNING);
+        assertThat(running.pid()).isPositive();
+
+        runtime.kill(container.id(), "KILL");
+
+        assertThat(runtime.exitFuture(container).get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(137);
+        assertThatThrownBy(() -> runtime.kill(container.id(), "KILL"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is not running");
+    }
+
+    @Test
+    void stopEscalatesToSigkillWhenPid1IgnoresSigterm() throws Exception {
+        // PID 1 without a SIGTERM handler does not die of SIGTERM: stop() must fall back to SIGKILL.
+        Container container = run("sleep", "1000");
+
+        runtime.stop(container.id(), Duration.ofMillis(500));
+
+        assertThat(runtime.exitFuture(container).getNow(null)).isEqualTo(137);
+    }
+
+    @Test
+    void stopReturnsAsSoonAsTheContainerHonoursSigterm() throws Exception {
+        Container container = run("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.05; done");
+
+        runtime.stop(container.id(), Duration.ofSeconds(30));
+
+        assertThat(runtime.exitFuture(container).getNow(null)).isZero();
+    }
+
+    @Test
+    void hostnameInsideIsTheShortIdAndExecPassesTheExitCodeThrough() throws Exception {
+        Container container = run("sleep", "1000");
+
+        assertThat(exec(container.id(), "hostname")).isEqualTo(container.shortId() + "\n");
+        assertThat(exec(container.id(), "cat", "/etc/hostname")).isEqualTo(container.shortId() + "\n");
+        assertThat(exec(container.id(), "cat", "/etc/hosts")).contains("127.0.0.1\tlocalhost");
+        assertThat(exec(container.id(), "sh", "-c", "ulimit -n")).isEqualTo(daemonOpenFilesHardLimit() + "\n");
+        Process failing = new ProcessBuilder(runtime.execArgv(container.id(), List.of("sh", "-c", "exit 5"))).start();
+        assertThat(failing.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(failing.exitValue()).isEqualTo(5);
+    }
+
+    @Test
+    void theImageConfigSuppliesTheCommandAndTheTaskEnvOverridesTheImageEnv() throws Exception {
+        images.importImage("busybox:cmd", tmp.resolve("busybox"),
+                new ImageConfig(List.of("sh", "-c", "echo \"$A $B $PATH\"; exit 7"), List.of("A=image", "B=image"), "/tmp"));
+        Container container = runtime.create(spec("busybox:cmd", List.of(), List.of("B=task"), null));
+        containers.add(container.id());
+        runtime.start(container);
+
+        assertThat(runtime.exitFuture(container).get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(7);
+        assertThat(Files.readString(runtime.logPath(container.id())))
+                .contains("image task " + ProcessConfig.DEFAULT_PATH);
+    }
+
+    @Test
+    void aMissingImageIsRejectedWithDockersMessageAndLeavesNothing() {
+        ContainerSpec spec = spec("nosuch", List.of("sh"), List.of(), null);
+
+        assertThatThrownBy(() -> runtime.create(spec))
+                .isInstanceOf(NoSuchImageException.class)
+                .hasMessage("No such image: nosuch:latest");
+        assertThat(runtime.list()).isEmpty();
+    }
+
+    @Test
+    void aCommandThatCannotStartFailsStartWithRuncsError() {
+        Container container = create(List.of("/bin/nosuchcommand"), null);
+
+        assertThatThrownBy(() -> runtime.start(container))
+                .isInstanceOf(ContainerRuntimeException.class)
+                .hasMessageContaining("cannot start container " + container.name())
+                .hasMessageContaining("nosuchcommand");
+    }
+
+    @Test
+    void aRestartedDaemonFindsItsContainersAndTheirExitCodes() throws Exception {
+        Container container = run("sleep", "1000");
+
+        RuncRuntime restarted = new RuncRuntime(stateRoot, new ImageStore(tmp.resolve("images")), "runc");
+        ContainerState adopted = restarted.list().stream()
+                .filter(state -> state.id().equals(container.id())).findFirst().orElseThrow();
+
+        assertThat(adopted.status()).isEqualTo(ContainerStatus.RUNNING);
+        assertThat(adopted.container()).isEqualTo(container);
+        assertThat(adopted.container().labels()).containsEntry("task", "t-" + container.shortId());
+        assertThat(restarted.find(container.id().substring(0, 8))).map(ContainerState::id).contains(container.id());
+        var exit = restarted.exitFuture(adopted.container());
+        assertThat(exit).isNotDone();
+        restarted.kill(container.id(), "SIGKILL");
+        assertThat(exit.get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(137);
+    }
+
+    @Test
+    void writesStayInTheContainerAndSurviveTheImageBeingRemoved() throws Exception {
+        Container container = run("sleep", "1000");
+        Path imageRootfs = images.find("busybox").orElseThrow().rootfs();
+
+        exec(container.id(), "sh", "-c", "echo x > /bin/written");
+        assertThat(imageRootfs.resolve("bin/written")).doesNotExist();
+
+        assertThat(images.remove("busybox")).isTrue();
+        assertThat(exec(container.id(), "cat", "/bin/written")).isEqualTo("x\n");
+        assertThat(exec(container.id(), "ls", "/bin/busybox")).isEqualTo("/bin/busybox\n");
+    }
+
+    @Test
+    void removeKillsUnmountsAndDeletesAndMayBeRepeated() throws Exception {
+        Container container = run("sleep", "1000");
+
+        runtime.remove(container.id());
+        runtime.remove(container.id());
+
+        assertThat(container.bundle()).doesNotExist();
+        assertThat(Mounts.under(stateRoot)).isEmpty();
+        assertThat(runtime.list()).isEmpty();
+        assertThat(Commands.run(Duration.ofSeconds(10), List.of("runc", "state", container.id())).succeeded()).isFalse();
+    }
+
+    @Test
+    void runsInTheGivenNetworkNamespace() throws Exception {
+        netns = "ft-rt-" + TestRootfs.randomHex(4);
+        Commands.run(Duration.ofSeconds(10), List.of("ip", "netns", "add", netns)).orThrow();
+        Commands.run(Duration.ofSeconds(10),
+                List.of("ip", "-n", netns, "link", "add", "ftveth0", "type", "veth", "peer", "name", "ftveth1")).orThrow();
+        Container container = create(List.of("sleep", "1000"), Path.of("/run/netns", netns));
+        runtime.start(container);
+
+        assertThat(exec(container.id(), "cat", "/proc/net/dev")).contains("ftveth0", "ftveth1");
+        long pid = runtime.find(container.id()).orElseThrow().pid();
+        assertThat(Files.isSameFile(Path.of("/proc", Long.toString(pid), "ns", "net"), Path.of("/run/netns", netns)))
+                .isTrue();
+    }
+
+    private Container run(String... args) {
+        Container container = create(List.of(args), null);
+        runtime.start(container);
+        return container;
+    }
+
+    private Container create(List<String> args, Path netnsPath) {
+        ContainerSpec spec = spec("busybox", args, List.of(), netnsPath);
+        containers.add(spec.id());
+        return runtime.create(spec);
+    }
+
+    private static ContainerSpec spec(String image, List<String> args, List<String> env, Path netnsPath) {
+        String id = TestRootfs.randomContainerId();
+        return new ContainerSpec(id, "test.1." + id.substring(0, 8), image, args, env, null, netnsPath,
+                Map.of("task", "t-" + id.substring(0, 12), "service", "s1"), null);
+    }
+
+    private String exec(String id, String... cmd) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(runtime.execArgv(id, List.of(cmd))).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("exit code of %s, output %s", List.of(cmd), output).isZero();
+        return output;
+    }
+
+    /** The hard NOFILE of this JVM, which tasks get too (up to Docker's 1048576). */
+    private static String daemonOpenFilesHardLimit() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+        long hard = Long.parseLong(line.replaceAll(" +", " ").split(" ")[4]);
+        return Long.toString(Math.min(hard, 1_048_576));
+    }
+
+    private static boolean onPath(String binary) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,523 @@
+package dev.flotilla.manager.controlapi;
+
+import dev.flotilla.cluster.rpc.Errors;
+
+import dev.flotilla.api.v1.ControlGrpc;
+import dev.flotilla.api.v1.CreateServiceRequest;
+import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.v1.ManagerStatus;
+import dev.flotilla.manager.ManagerStatuses;
+import java.util.Map;
+import dev.flotilla.cluster.store.StoreConstraints;
+import dev.flotilla.api.v1.GetServiceRequest;
+import dev.flotilla.api.v1.InitSwarmRequest;
+import dev.flotilla.api.v1.InitSwarmResponse;
+import dev.flotilla.api.v1.JoinTokenRequest;
+import dev.flotilla.api.v1.JoinTokenResponse;
+import dev.flotilla.api.v1.LeaveSwarmRequest;
+import dev.flotilla.api.v1.LeaveSwarmResponse;
+import dev.flotilla.api.v1.ListNetworksRequest;
+import dev.flotilla.api.v1.ListNetworksResponse;
+import dev.flotilla.api.v1.ListNodesRequest;
+import dev.flotilla.api.v1.ListNodesResponse;
+import dev.flotilla.api.v1.ListServicesRequest;
+import dev.flotilla.api.v1.ListServicesResponse;
+import dev.flotilla.api.v1.ListTasksRequest;
+import dev.flotilla.api.v1.ListTasksResponse;
+import dev.flotilla.api.v1.CreateNetworkRequest;
+import dev.flotilla.api.v1.GetNetworkRequest;
+import dev.flotilla.api.v1.Network;
+import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.NetworkResponse;
+import dev.flotilla.api.v1.RemoveNetworkRequest;
+import dev.flotilla.api.v1.RemoveNetworkResponse;
+import dev.flotilla.api.v1.GetNodeRequest;
+import dev.flotilla.api.v1.JoinSwarmRequest;
+import dev.flotilla.api.v1.JoinSwarmResponse;
+import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.NodeResponse;
+import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.RemoveNodeRequest;
+import dev.flotilla.api.v1.RemoveNodeResponse;
+import dev.flotilla.api.v1.UpdateNodeRequest;
+import dev.flotilla.cluster.store.ClusterConnection;
+import dev.flotilla.api.v1.NodeRole;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.RemoveServiceRequest;
+import dev.flotilla.api.v1.RemoveServiceResponse;
+import dev.flotilla.api.v1.ScaleServiceRequest;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceResponse;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.ServiceSummary;
+import dev.flotilla.api.v1.Task;
+import dev.flotilla.api.v1.TaskState;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.manager.Manager;
+import dev.flotilla.manager.raft.RaftNode;
+import dev.flotilla.cluster.store.StoreView;
+import dev.flotilla.common.Ids;
+import dev.flotilla.common.Names;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The cluster API, answered by managers. */
+public final class ControlService extends ControlGrpc.ControlImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlService.class);
+
+    /** This node's side of the swarm: whether it is in one, and as what. */
+    public interface Swarm {
+        Optional<Manager> manager();
+
+        /** The cluster as this node sees it: its manager's store, or a worker's session. */
+        Optional<ClusterConnection> connection();
+
+        /** Why this node refuses cluster commands (not in a swarm, or a worker). */
+        String notManagerMessage();
+
+        /** Managers' host:port this node knows. */
+        List<String> managers();
+
+        String nodeId();
+
+        InitSwarmResponse init(InitSwarmRequest request);
+
+        JoinSwarmResponse join(JoinSwarmRequest request);
+
+        void leave(boolean force);
+
+        JoinTokenResponse joinToken(NodeRole role, boolean rotate);
+
+        /** MANAGER STATUS of every Raft member by node id, live (see {@link ManagerStatuses}); empty off a manager. */
+        Map<String, ManagerStatus> managerStatuses();
+    }
+
+    /** Checks that this node can bind a published port, before a service claims it. */
+    public interface PortProbe {
+        /** Empty when free, else why the port cannot be published here. */
+        Optional<String> check(int port, String protocol);
+    }
+
+    private final Swarm swarm;
+    private final PortProbe ports;
+    private final RoleChanges roleChanges;
+
+    public ControlService(Swarm swarm, PortProbe ports) {
+        this.swarm = swarm;
+        this.ports = ports;
+        this.roleChanges = new RoleChanges(swarm::managerStatuses);
+    }
+
+    @Override
+    public void initSwarm(InitSwarmRequest request, StreamObserver<InitSwarmResponse> out) {
+        answer(out, () -> swarm.init(request));
+    }
+
+    @Override
+    public void joinSwarm(JoinSwarmRequest request, StreamObserver<JoinSwarmResponse> out) {
+        answer(out, () -> swarm.join(request));
+    }
+
+    @Override
+    public void getNode(GetNodeRequest request, StreamObserver<NodeResponse> out) {
+        answer(out, () -> NodeResponse.newBuilder().setNode(decorated(node(manager(), request.getNode()))).build());
+    }
+
+    @Override
+    public void updateNode(UpdateNodeRequest request, StreamObserver<NodeResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Node n = node(m, request.getNode());
+            Node.Builder b = n.toBuilder();
+            if (request.getSetRole()) {
+                long managers = m.view().nodes().values().stream().filter(x -> x.getRole() == NodeRole.MANAGER).count();
+                if (request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER && managers <= 1) {
+                    throw Errors.precondition("attempting to demote the last manager of the swarm");
+                }
+                b.setRole(request.getRole());
+            }
+            if (request.getSetAvailability()) {
+                b.setAvailability(request.getAvailability());
+            }
+            if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER
+                    && !ManagerStatuses.canRemove(swarm.managerStatuses(), n.getId())) {
+                throw Errors.precondition(ManagerStatuses.QUORUM_LOSS);
+            }
+            Node next = b.build();
+            if (!next.equals(n)) {
+                m.write(List.of(Actions.update(next)));
+            }
+            if (request.getSetRole() && request.getRole() == NodeRole.MANAGER && n.getRole() != NodeRole.MANAGER) {
+                roleChanges.awaitPromotion(m, n.getId());
+            } else if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER) {
+                roleChanges.awaitDemotion(n.getId());
+            }
+            return NodeResponse.newBuilder().setNode(decorated(m.view().node(n.getId()).orElse(next))).build();
+        });
+    }
+
+    @Override
+    public void removeNode(RemoveNodeRequest request, StreamObserver<RemoveNodeResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Node n = node(m, request.getNode());
+            if (n.getRole() == NodeRole.MANAGER) {
+                throw Errors.precondition("node " + n.getId() + " is a cluster manager and is a member "
+                        + "of the raft cluster. It must be demoted to worker before removal");
+            }
+            if (n.getState() != NodeState.NODE_DOWN && !request.getForce()) {
+                throw Errors.precondition("node " + n.getId() + " is not down and can't be removed");
+            }
+            m.write(List.of(Actions.remove(n)));
+            return RemoveNodeResponse.newBuilder().setId(n.getId()).build();
+        });
+    }
+
+    private Node decorated(Node n) {
+        return ManagerStatuses.decorate(List.of(n), swarm.managerStatuses()).get(0);
+    }
+
+    /** A node by id, unique id prefix or hostname; "self" is this node. */
+    private Node node(Manager m, String key) {
+        StoreView view = m.view();
+        String k = "self".equals(key) ? swarm.nodeId() : key;
+        Optional<Node> exact = view.node(k);
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<Node> byName = view.nodes().values().stream().filter(n -> n.getHostname().equals(k)).toList();
+        if (byName.size() == 1) {
+            return byName.get(0);
+        }
+        List<Node> byPrefix = view.nodes().values().stream().filter(n -> n.getId().startsWith(k)).toList();
+        if (byPrefix.size() == 1 && !k.isEmpty()) {
+            return byPrefix.get(0);
+        }
+        if (byName.size() > 1 || byPrefix.size() > 1) {
+            throw Errors.precondition("node " + key + " is ambiguous (" + Math.max(byName.size(), byPrefix.size())
+                    + " matches found)");
+        }
+        throw Errors.notFound("node " + key + " not found");
+    }
+
+    @Override
+    public void leaveSwarm(LeaveSwarmRequest request, StreamObserver<LeaveSwarmResponse> out) {
+        answer(out, () -> {
+            swarm.leave(request.getForce());
+            return LeaveSwarmResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void getJoinToken(JoinTokenRequest request, StreamObserver<JoinTokenResponse> out) {
+        answer(out, () -> {
+            manager();
+            return swarm.joinToken(request.getRole(), request.getRotate());
+        });
+    }
+
+    @Override
+    public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
+        answer(out, () -> ListNodesResponse.newBuilder()
+                .addAllNodes(ManagerStatuses.decorate(List.copyOf(manager().view().nodes().values()), swarm.managerStatuses()))
+                .setSelfNodeId(swarm.nodeId())
+                .build());
+    }
+
+    @Override
+    public void createService(CreateServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            ServiceSpec.Builder spec = request.getSpec().toBuilder();
+            if (spec.getName().isEmpty()) {
+                spec.setName(Names.random());
+            }
+            StoreView view = m.view();
+            spec.clearNetworks();
+            for (String net : request.getSpec().getNetworksList()) {
+                Network n = view.findNetwork(net).orElseThrow(() -> Errors.notFound("network " + net + " not found"));
+                if (n.getSpec().getIngress()) {
+                    throw Errors.invalid("service cannot be explicitly attached to the ingress network \"" + net + "\"");
+                }
+                if (!spec.getNetworksList().contains(n.getId())) {
+                    spec.addNetworks(n.getId());
+                }
+            }
+            spec.clearNetworkAliases();
+            for (NetworkAlias a : request.getSpec().getNetworkAliasesList()) {
+                String id = view.findNetwork(a.getNetwork()).map(Network::getId).orElse("");
+                if (!spec.getNetworksList().contains(id)) {
+                    throw Errors.invalid("alias " + a.getAlias() + " names network " + a.getNetwork()
+                            + ", which the service is not attached to");
+                }
+                NetworkAlias resolved = a.toBuilder().setNetwork(id).build();
+                if (!spec.getNetworkAliasesList().contains(resolved)) {
+                    spec.addNetworkAliases(resolved);
+                }
+            }
+            ServiceSpec valid = ServiceSpecs.validate(spec.build());
+            String id = Ids.newId();
+            Service service = allocating(() -> {
+                StoreView current = m.view();
+                if (current.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
+                    throw Errors.conflict("service " + valid.getName() + " already exists");
+                }
+                Service fresh = Service.newBuilder()
+                        .setId(id)
+                        .setMeta(Actions.meta(m.now()))
+                        .setSpec(valid)
+                        .addAllEndpointPorts(assignPorts(current, valid))
+                        .build();
+                m.write(List.of(Actions.create(fresh)));
+                return fresh;
+            });
+            log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
+                    valid.getReplicas(), valid.getContainer().getImage());
+            return ServiceResponse.newBuilder()
+                    .setService(m.view().service(service.getId()).orElse(service)).build();
+        });
+    }
+
+    /** Published ports: taken by no other service, bindable here, auto-assigned when 0. */
+    private List<PortConfig> assignPorts(StoreView view, ServiceSpec spec) {
+        Set<String> taken = new HashSet<>();
+        for (Service s : view.services().values()) {
+            for (PortConfig p : s.getEndpointPortsList()) {
+                taken.add(p.getPublishedPort() + "/" + p.getProtocol());
+                if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
+                        && q.getProtocol().equals(p.getProtocol()))) {
+                    throw Errors.invalid(StoreConstraints.portInUse(p.getPublishedPort(), s));
+                }
+            }
+        }
+        List<PortConfig> out = new ArrayList<>();
+        for (PortConfig p : spec.getPortsList()) {
+            PortConfig.Builder b = p.toBuilder().setPublishMode("ingress");
+            if (p.getPublishedPort() == 0) {
+                int port = ServiceSpecs.AUTO_PORT_MIN;
+                while (port <= ServiceSpecs.AUTO_PORT_MAX
+                        && (taken.contains(port + "/" + p.getProtocol()) || ports.check(port, p.getProtocol()).isPresent())) {
+                    port++;
+                }
+                if (port > ServiceSpecs.AUTO_PORT_MAX) {
+                    throw Errors.unavailable("no free port left in " + ServiceSpecs.AUTO_PORT_MIN + "-"
+                            + ServiceSpecs.AUTO_PORT_MAX);
+                }
+                b.setPublishedPort(port);
+            } else {
+                Optional<String> busy = ports.check(p.getPublishedPort(), p.getProtocol());
+                if (busy.isPresent()) {
+                    throw Errors.invalid(busy.get());
+                }
+            }
+            taken.add(b.getPublishedPort() + "/" + b.getProtocol());
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    @Override
+    public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> out) {
+        answer(out, () -> {
+            StoreView view = manager().view();
+            ListServicesResponse.Builder b = ListServicesResponse.newBuilder();
+            for (Service s : view.services().values()) {
+                long running = view.tasksOfService(s.getId()).stream()
+                        .filter(t -> t.getDesiredState() == TaskState.RUNNING
+                                && t.getStatus().getState() == TaskState.RUNNING)
+                        .count();
+                b.addServices(ServiceSummary.newBuilder()
+                        .setService(s).setRunning(running).setDesired(s.getSpec().getReplicas()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getService(GetServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> ServiceResponse.newBuilder().setService(service(manager(), request.getService())).build());
+    }
+
+    @Override
+    public void scaleService(ScaleServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            for (int attempt = 0; ; attempt++) {
+                Service s = service(m, request.getService());
+                Service scaled = s.toBuilder()
+                        .setPreviousSpec(s.getSpec())
+                        .setSpec(s.getSpec().toBuilder().setReplicas(request.getReplicas()))
+                        .setMeta(Actions.touched(s.getMeta(), m.now()))
+                        .build();
+                try {
+                    m.write(List.of(Actions.update(scaled)));
+                    return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
+                } catch (Manager.StoreConflictException e) {
+                    if (attempt >= 3) {
+                        throw e;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void removeService(RemoveServiceRequest request, StreamObserver<RemoveServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Service s = service(m, request.getService());
+            m.write(List.of(Actions.remove(s)));
+            log.info("Service {} ({}) removed", s.getSpec().getName(), s.getId());
+            return RemoveServiceResponse.newBuilder().setId(s.getId()).build();
+        });
+    }
+
+    @Override
+    public void listTasks(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            StoreView view = m.view();
+            List<Task> tasks = new ArrayList<>();
+            if (request.getServicesList().isEmpty()) {
+                tasks.addAll(view.tasks().values());
+            } else {
+                for (String name : request.getServicesList()) {
+                    tasks.addAll(view.tasksOfService(service(m, name).getId()));
+                }
+            }
+            ListTasksResponse.Builder b = ListTasksResponse.newBuilder().addAllTasks(tasks);
+            for (Node n : view.nodes().values()) {
+                b.putNodeHostnames(n.getId(), n.getHostname());
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> out) {
+        answer(out, () -> {
+            if (swarm.manager().isPresent()) {
+                return ListNetworksResponse.newBuilder().addAllNetworks(manager().view().networks().values()).build();
+            }
+            // A worker lists what it has: the ingress network and the networks its tasks use (as Docker's do).
+            StoreView view = swarm.connection().map(ClusterConnection::view).orElse(StoreView.EMPTY);
+            java.util.Set<String> here = new java.util.HashSet<>();
+            view.tasksOnNode(swarm.nodeId()).forEach(t -> t.getNetworksList().forEach(a -> here.add(a.getNetworkId())));
+            return ListNetworksResponse.newBuilder().addAllNetworks(view.networks().values().stream()
+                    .filter(n -> n.getSpec().getIngress() || here.contains(n.getId())).toList()).build();
+        });
+    }
+
+    @Override
+    public void createNetwork(CreateNetworkRequest request, StreamObserver<NetworkResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Network n = allocating(() -> {
+                Network fresh = Networks.create(m.view(), request.getSpec(), m.now());
+                m.write(List.of(Actions.create(fresh)));
+                return fresh;
+            });
+            log.info("Network {} ({}) created: {}, VNI {}", n.getSpec().getName(), n.getId(), n.getSpec().getSubnet(), n.getVni());
+            return NetworkResponse.newBuilder().setNetwork(m.view().network(n.getId()).orElse(n)).build();
+        });
+    }
+
+    @Override
+    public void getNetwork(GetNetworkRequest request, StreamObserver<NetworkResponse> out) {
+        answer(out, () -> NetworkResponse.newBuilder().setNetwork(network(manager(), request.getNetwork())).build());
+    }
+
+    @Override
+    public void removeNetwork(RemoveNetworkRequest request, StreamObserver<RemoveNetworkResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Network n = network(m, request.getNetwork());
+            if (n.getSpec().getIngress()) {
+                throw Errors.precondition("the ingress network carries the routing mesh and cannot be removed");
+            }
+            List<String> users = m.view().services().values().stream()
+                    .filter(s -> s.getSpec().getNetworksList().contains(n.getId()))
+                    .map(s -> s.getSpec().getName()).sorted().toList();
+            if (!users.isEmpty()) {
+                throw Errors.precondition("network " + n.getSpec().getName() + " is in use by service "
+                        + String.join(", ", users));
+            }
+            m.write(List.of(Actions.remove(n)));
+            return RemoveNetworkResponse.newBuilder().setId(n.getId()).build();
+        });
+    }
+
+    private static Network network(Manager m, String name) {
+        return m.view().findNetwork(name).orElseThrow(() -> Errors.notFound("network " + name + " not found"));
+    }
+
+    private Manager manager() {
+        return swarm.manager().orElseThrow(() -> Errors.precondition(swarm.notManagerMessage()));
+    }
+
+    private static Service service(Manager m, String name) {
+        return m.view().findService(name).orElseThrow(() -> Errors.notFound("service " + name + " not found"));
+    }
+
+    /** How often a create that chose a subnet, VNI or port itself chooses again after losing it to a concurrent write. */
+    static final int ALLOCATION_ATTEMPTS = 3;
+
+    /**
+     * Runs {@code create}, which reads the store, chooses what it allocates and writes. When the
+     * state machine refuses it because a concurrent write took what it chose, it runs again on the
+     * store that now holds the winner; a clash with something the user named (a name, a given
+     * subnet or port) is then seen by the API's own checks and answered with their sentence.
+     */
+    private static <T> T allocating(Supplier<T> create) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return create.get();
+            } catch (Manager.StoreConflictException e) {
+                StoreConflict c = e.conflict();
+                boolean allocated = c == StoreConflict.STORE_CONFLICT_VNI || c == StoreConflict.STORE_CONFLICT_SUBNET
+                        || c == StoreConflict.STORE_CONFLICT_PORT;
+                if (!allocated || attempt >= ALLOCATION_ATTEMPTS) {
+                    throw e;
+                }
+                log.debug("A concurrent write took what this create chose ({}); choosing again", e.getMessage());
+            }
+        }
+    }
+
+    /** Runs a call and maps every failure a user can cause to a status with a readable sentence. */
+    public static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            out.onError(Errors.invalid(e.getMessage()));
+            return;
+        } catch (Manager.StoreConflictException e) {
+            out.onError(e.conflict() == StoreConflict.STORE_CONFLICT_PORT
+                    ? Errors.invalid(e.getMessage()) : Errors.conflict(e.getMessage()));
+            return;
+        } catch (RaftNode.NoQuorumException e) {
+            out.onError(Errors.unavailable(e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            log.error("Request failed", e);
+            out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+}

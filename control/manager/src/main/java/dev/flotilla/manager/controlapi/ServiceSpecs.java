@@ -1,0 +1,83 @@
+package dev.flotilla.manager.controlapi;
+
+import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.RestartPolicy;
+import dev.flotilla.api.v1.ServiceSpec;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Validation and defaults of a service spec, with Docker's wording where Docker has one. */
+public final class ServiceSpecs {
+
+    /** swarmkit: the restart delay when none is given. */
+    public static final long DEFAULT_RESTART_DELAY_MS = 5_000;
+    /** Docker's range for published ports chosen by the swarm. */
+    public static final int AUTO_PORT_MIN = 30000;
+    public static final int AUTO_PORT_MAX = 32767;
+
+    // Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters (a DNS label).
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+    private static final Pattern ALIAS = Pattern.compile(
+            "(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*");
+
+    private ServiceSpecs() {
+    }
+
+    /** Checks a spec a user sent; returns it with defaults filled in. */
+    public static ServiceSpec validate(ServiceSpec spec) {
+        if (!NAME.matcher(spec.getName()).matches()) {
+            throw new IllegalArgumentException("invalid name \"" + spec.getName()
+                    + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 63 characters");
+        }
+        if (spec.getContainer().getImage().isEmpty()) {
+            throw new IllegalArgumentException("ContainerSpec: image reference must be provided");
+        }
+        Set<String> seen = new HashSet<>();
+        for (PortConfig p : spec.getPortsList()) {
+            if (p.getTargetPort() < 1 || p.getTargetPort() > 65535) {
+                throw new IllegalArgumentException("invalid target port " + p.getTargetPort());
+            }
+            if (p.getPublishedPort() > 65535) {
+                throw new IllegalArgumentException("invalid published port " + p.getPublishedPort());
+            }
+            if (!p.getProtocol().equals("tcp") && !p.getProtocol().equals("udp")) {
+                throw new IllegalArgumentException("invalid protocol \"" + p.getProtocol() + "\": tcp or udp");
+            }
+            if (p.getPublishedPort() != 0 && !seen.add(p.getPublishedPort() + "/" + p.getProtocol())) {
+                throw new IllegalArgumentException("duplicate published port " + p.getPublishedPort() + "/" + p.getProtocol());
+            }
+        }
+        for (NetworkAlias a : spec.getNetworkAliasesList()) {
+            if (!ALIAS.matcher(a.getAlias()).matches()) {
+                throw new IllegalArgumentException("invalid network alias \"" + a.getAlias()
+                        + "\": DNS labels of [a-zA-Z0-9_-] joined by dots, at most 253 characters");
+            }
+        }
+        ServiceSpec.Builder b = spec.toBuilder();
+        if (b.getEndpointMode().isEmpty()) {
+            b.setEndpointMode("vip");
+        }
+        if (!Set.of("vip", "dnsrr").contains(b.getEndpointMode())) {
+            throw new IllegalArgumentException("invalid endpoint mode \"" + b.getEndpointMode() + "\": vip or dnsrr");
+        }
+        if (b.getEndpointMode().equals("dnsrr") && spec.getPortsCount() > 0) {
+            throw new IllegalArgumentException("port published with ingress mode can't be used with dnsrr mode");
+        }
+        RestartPolicy.Builder r = spec.getRestart().toBuilder();
+        if (r.getCondition().isEmpty()) {
+            r.setCondition("any");
+        }
+        if (!Set.of("any", "on-failure", "none").contains(r.getCondition())) {
+            throw new IllegalArgumentException("invalid restart condition \"" + r.getCondition() + "\"");
+        }
+        if (!spec.hasRestart()) {
+            r.setDelayMs(DEFAULT_RESTART_DELAY_MS);
+        }
+        if (r.getDelayMs() < 0) {
+            throw new IllegalArgumentException("restart delay cannot be negative");
+        }
+        return b.setRestart(r).build();
+    }
+}
