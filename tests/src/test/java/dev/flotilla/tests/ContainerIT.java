@@ -85,6 +85,21 @@ class ContainerIT {
 
     @Test
     @Order(3)
+    void execRunsInTheDaemonSoItWorksUnderIpNetnsExecAndFeedsStdinWithI() {
+        String id = node.ok("ps", "-q").lines().get(0);
+        // `ip netns exec` remounts /sys: a runc started there finds no cgroup mount. The daemon runs it.
+        String script = "printf 'piped-in\\n' | ip netns exec \"$0\" \"$1\" -H \"$2\" exec -i \"$3\" sh -c 'cat; exit 4'";
+        Cli cli = Processes.run(Duration.ofSeconds(60), "sh", "-c", script, node.name(), Processes.flotilla().toString(),
+                node.host(), id);
+        assertThat(cli.exitCode()).as(node.context(cli)).isEqualTo(4);
+        assertThat(cli.stdout()).as(node.context(cli)).isEqualTo("piped-in\n");
+        Cli missing = node.cli("exec", "no-such-container", "true");
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.stderr()).contains("No such container: no-such-container");
+    }
+
+    @Test
+    @Order(3)
     void aTaskHasItsOwnNetworkWithTheIngressLegFirstAndEgressThroughTheGwbridge() {
         String id = node.ok("ps", "-q").lines().get(0);
         Cli addrs = node.ok("exec", id, "ip", "-4", "-o", "addr", "show");

@@ -58,6 +58,11 @@ final class DaemonClient implements AutoCloseable {
         return EngineGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** For `exec`, which streams and runs as long as its command does: no deadline, as Docker's. */
+    EngineGrpc.EngineStub engineStreams() {
+        return EngineGrpc.newStub(channel);
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

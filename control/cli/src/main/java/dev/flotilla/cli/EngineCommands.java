@@ -1,5 +1,14 @@
 package dev.flotilla.cli;
 
+import com.google.protobuf.ByteString;
+import dev.flotilla.api.v1.ExecInput;
+import dev.flotilla.api.v1.ExecOutput;
+import dev.flotilla.api.v1.ExecStart;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
 import dev.flotilla.api.v1.ContainerSummary;
 import dev.flotilla.api.v1.ImageSummary;
 import dev.flotilla.api.v1.ImportImageRequest;
@@ -134,17 +143,78 @@ final class EngineCommands {
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND")
         List<String> command;
 
+        /**
+         * The daemon runs the command (runc exec) and streams its output back: stdout and stderr
+         * to this process's, stdin from this process's when {@code -i}, the exit code as ours.
+         */
         @Override
         int run(DaemonClient client) throws Exception {
-            ContainerSummary c = client.engine().resolveContainer(
-                    ResolveContainerRequest.newBuilder().setContainer(container).build());
-            List<String> argv = new ArrayList<>(c.getExecArgvList());
-            argv.addAll(command);
-            ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
-            if (!interactive) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicInteger exitCode = new AtomicInteger(-1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            StreamObserver<ExecInput> in = client.engineStreams().exec(new StreamObserver<>() {
+                @Override
+                public void onNext(ExecOutput o) {
+                    try {
+                        switch (o.getOutputCase()) {
+                            case STDOUT -> {
+                                o.getStdout().writeTo(System.out);
+                                System.out.flush();
+                            }
+                            case STDERR -> {
+                                o.getStderr().writeTo(System.err);
+                                System.err.flush();
+                            }
+                            case EXIT_CODE -> exitCode.set(o.getExitCode());
+                            default -> { }
+                        }
+                    } catch (java.io.IOException e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    failure.compareAndSet(null, t);
+                    done.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                    done.countDown();
+                }
+            });
+            in.onNext(ExecInput.newBuilder().setStart(ExecStart.newBuilder().setContainer(container)
+                    .addAllCommand(command).setInteractive(interactive)).build());
+            if (interactive) {
+                Thread stdin = new Thread(() -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try {
+                        for (int n; (n = System.in.read(buf)) > 0; ) {
+                            synchronized (in) {
+                                in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFrom(buf, 0, n)).build());
+                            }
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // stdin closed or the call ended: the half-close below tells the command
+                    }
+                    synchronized (in) {
+                        in.onCompleted();
+                    }
+                }, "flotilla-exec-stdin");
+                stdin.setDaemon(true);
+                stdin.start();
+            } else {
+                in.onCompleted();
             }
-            return pb.start().waitFor();
+            done.await();
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException r) {
+                throw r;
+            } else if (t != null) {
+                throw new Main.CliException("exec: " + t.getMessage());
+            }
+            return exitCode.get();
         }
     }
 

@@ -119,6 +119,20 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
         });
     }
 
+    @Override
+    public io.grpc.stub.StreamObserver<dev.flotilla.api.v1.ExecInput> exec(io.grpc.stub.StreamObserver<dev.flotilla.api.v1.ExecOutput> out) {
+        return new ExecSession(out, start -> {
+            if (start.getCommandCount() == 0) {
+                throw Errors.invalid("exec needs a command");
+            }
+            ContainerState c = find(start.getContainer());
+            if (c.status() != ContainerStatus.RUNNING) {
+                throw Errors.precondition("container " + c.container().shortId() + " is not running");
+            }
+            return runtime.execArgv(c.id(), start.getCommandList());
+        });
+    }
+
     /** By full id, name, or unique id prefix, as Docker resolves containers. */
     private ContainerState find(String key) {
         return runtime.find(key).orElseThrow(() -> Errors.notFound("No such container: " + key));
@@ -132,7 +146,6 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
                 .setCommand(String.join(" ", c.container().command()))
                 .setCreatedMs(c.container().created().toEpochMilli())
                 .setStatus(status(c))
-                .addAllExecArgv(runtime.execArgv(c.id()))
                 .build();
     }
 
