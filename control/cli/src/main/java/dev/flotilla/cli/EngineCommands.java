@@ -17,7 +17,6 @@ import dev.flotilla.api.v1.InfoResponse;
 import dev.flotilla.api.v1.ListContainersRequest;
 import dev.flotilla.api.v1.ListImagesRequest;
 import dev.flotilla.api.v1.RemoveContainerRequest;
-import dev.flotilla.api.v1.ResolveContainerRequest;
 import dev.flotilla.common.Ids;
 import java.nio.file.Files;
 import java.nio.file.Path;
