@@ -5,7 +5,7 @@ import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.executor.RuncRuntime;
+import dev.flotilla.executor.Executor;
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
@@ -39,7 +39,7 @@ public final class Agent implements AutoCloseable {
 
     private final String nodeId;
     private final ClusterConnection cluster;
-    private final RuncRuntime runtime;
+    private final Executor executor;
     private final SandboxNetwork network;
     private final IngressMesh mesh;
     private final Overlay overlay;
@@ -69,11 +69,11 @@ public final class Agent implements AutoCloseable {
      * @param discovery this node's embedded DNS; the agent closes its sandboxes' listeners when it closes
      * @param vips the VIP balancers of the networks present here; the agent closes them when it closes
      */
-    public Agent(String nodeId, ClusterConnection cluster, RuncRuntime runtime, SandboxNetwork network, IngressMesh mesh,
+    public Agent(String nodeId, ClusterConnection cluster, Executor executor, SandboxNetwork network, IngressMesh mesh,
                  Overlay overlay, ServiceDiscovery discovery, VipBalancers vips) {
         this.nodeId = nodeId;
         this.cluster = cluster;
-        this.runtime = runtime;
+        this.executor = executor;
         this.network = network;
         this.mesh = mesh;
         this.overlay = overlay;
@@ -158,7 +158,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void startRunner(Task t, StoreView view) {
-        TaskRunner r = new TaskRunner(t, nodeId, runtime, network, reporter, discovery,
+        TaskRunner r = new TaskRunner(t, nodeId, executor, network, reporter, discovery,
                 DiscoveryRecords.scope(view, t), () -> {
             runners.remove(t.getId());
             markDirty();

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * left by prefix. Links in the daemon's own namespace are few and fixed: {@value #GW_BRIDGE},
  * {@value #INGRESS_LINK} and one {@code flg<task>} veth end per task.
  */
-public final class SandboxNetwork {
+public final class SandboxNetwork implements TaskSandboxes {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxNetwork.class);
 

@@ -5,8 +5,9 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.executor.ContainerSpec;
+import dev.flotilla.executor.Controller;
+import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
-import dev.flotilla.executor.RuncRuntime;
 import dev.flotilla.common.Ids;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import dev.flotilla.dataplane.addr.Ipv4Address;
@@ -26,7 +27,8 @@ import org.slf4j.MDC;
 
 /**
  * Runs one task on this node, start to end, on its own worker thread: sandbox, container,
- * wait, report, clean up. The executor's controller: prepare, start, wait, shutdown, remove.
+ * wait, report, clean up. The container goes through its executor {@link Controller} only: prepare,
+ * start, wait, shutdown, remove.
  */
 final class TaskRunner implements Runnable, TaskHandle {
 
@@ -39,8 +41,8 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     private final Task task;
     private final String nodeId;
-    private final RuncRuntime runtime;
-    private final SandboxNetwork network;
+    private final Executor executor;
+    private final TaskSandboxes network;
     private final StatusReporter reporter;
     private final ServiceDiscovery discovery;
     /** The user-defined networks this task's DNS lookups see (empty: no embedded DNS, the host's resolvers). */
@@ -50,14 +52,16 @@ final class TaskRunner implements Runnable, TaskHandle {
     // Set by shutdown() from the agent's thread, read by the worker between steps.
     private volatile boolean stopRequested;
     private volatile boolean started;
+    // Set by the worker before prepare; null until then (no container to stop or remove).
+    private volatile Controller controller;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
-    TaskRunner(Task task, String nodeId, RuncRuntime runtime, SandboxNetwork network, StatusReporter reporter,
+    TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
             ServiceDiscovery discovery, List<String> dnsScope, Runnable onDone) {
         this.task = task;
         this.nodeId = nodeId;
-        this.runtime = runtime;
+        this.executor = executor;
         this.network = network;
         this.reporter = reporter;
         this.discovery = discovery;
@@ -107,8 +111,11 @@ final class TaskRunner implements Runnable, TaskHandle {
             report(TaskState.REJECTED, "preparing", "network sandbox: " + e.getMessage());
             return;
         }
+        Controller container;
         try {
-            runtime.create(spec(netns));
+            container = executor.controller(spec(netns));
+            controller = container;
+            container.prepare();
         } catch (NoSuchImageException e) {
             report(TaskState.REJECTED, "preparing", e.getMessage());
             return;
@@ -123,20 +130,20 @@ final class TaskRunner implements Runnable, TaskHandle {
         }
         report(TaskState.STARTING, "starting", "");
         try {
-            runtime.start(containerId);
+            container.start();
         } catch (RuntimeException e) {
             report(TaskState.FAILED, "starting", "starting container failed: " + e.getMessage());
             return;
         }
         started = true;
         if (stopRequested) {
-            runtime.stop(containerId, STOP_GRACE);
+            container.shutdown(STOP_GRACE);
         }
         reporter.report(task.getId(), TaskStatus.newBuilder()
                 .setState(TaskState.RUNNING).setMessage("started").setContainerId(containerId)
                 .setTimestampMs(System.currentTimeMillis()).build());
         log.info("Task {} running as container {} ({})", task.getId(), Ids.shortId(containerId), containerName());
-        int exit = runtime.exitFuture(containerId).join();
+        int exit = container.waitExit();
         if (stopRequested) {
             report(TaskState.SHUTDOWN, "shutdown", "");
         } else if (exit == 0) {
@@ -158,7 +165,7 @@ final class TaskRunner implements Runnable, TaskHandle {
         stopRequested = true;
         if (started) {
             try {
-                runtime.stop(containerId, STOP_GRACE);
+                controller.shutdown(STOP_GRACE);
             } catch (RuntimeException e) {
                 log.debug("Task {}: stop of container {}: {}", task.getId(), containerId, e.getMessage());
             }
@@ -168,12 +175,8 @@ final class TaskRunner implements Runnable, TaskHandle {
     @Override
     public void killAndAwaitRemoval() {
         if (started) {
-            try {
-                runtime.kill(containerId, "KILL");
-            } catch (IllegalStateException e) {
-                // It exited meanwhile: the runner is already reporting and cleaning up.
-                log.debug("Task {}: kill of container {}: {}", task.getId(), containerId, e.getMessage());
-            }
+            // Fine if it exited meanwhile: the runner is then already reporting and cleaning up.
+            controller.terminate();
         }
         try {
             done.get(REMOVAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -185,8 +188,11 @@ final class TaskRunner implements Runnable, TaskHandle {
     }
 
     private void cleanUp() {
+        Controller container = controller;
         try {
-            runtime.remove(containerId);
+            if (container != null) {
+                container.remove();
+            }
         } catch (RuntimeException e) {
             log.warn("Task {}: removing container {} failed: {}", task.getId(), containerId, e.getMessage());
         }

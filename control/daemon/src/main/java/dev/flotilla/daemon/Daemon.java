@@ -10,6 +10,7 @@ import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.daemon.EngineService;
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.executor.ImageStore;
+import dev.flotilla.executor.RuncExecutor;
 import dev.flotilla.executor.RuncRuntime;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dns.DnsServerOptions;
@@ -165,7 +166,7 @@ public final class Daemon {
     }
 
     private void startAgent(ClusterConnection cluster, String nodeId) {
-        Agent a = new Agent(nodeId, cluster, runtime, network, mesh, new Overlay(vxlanLoops, network), discovery,
+        Agent a = new Agent(nodeId, cluster, new RuncExecutor(runtime), network, mesh, new Overlay(vxlanLoops, network), discovery,
                 new VipBalancers(network, ProxyOptions.DEFAULTS.withTcpIdleTimeout(config.lbIdleTimeout())));
         if (agent.compareAndSet(null, a)) {
             a.start();

@@ -1,0 +1,12 @@
+package dev.flotilla.executor;
+
+/**
+ * Runs this node's task containers (swarmkit's executor): one {@link Controller} per container. The agent
+ * drives tasks through these two interfaces only; {@link RuncExecutor} is the real one, and the executor's
+ * test jar holds an in-memory fake for the agent's tests.
+ */
+public interface Executor {
+
+    /** The controller of the container {@code spec} describes; nothing exists on the node before its {@link Controller#prepare()}. */
+    Controller controller(ContainerSpec spec);
+}

@@ -1,0 +1,63 @@
+package dev.flotilla.executor;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** The {@link Executor} of a real node: each task's container is a runc container of {@link RuncRuntime}. */
+public final class RuncExecutor implements Executor {
+
+    private final RuncRuntime runtime;
+
+    public RuncExecutor(RuncRuntime runtime) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+    }
+
+    @Override
+    public Controller controller(ContainerSpec spec) {
+        return new RuncController(runtime, spec);
+    }
+
+    private static final class RuncController implements Controller {
+        private final RuncRuntime runtime;
+        private final ContainerSpec spec;
+
+        RuncController(RuncRuntime runtime, ContainerSpec spec) {
+            this.runtime = runtime;
+            this.spec = spec;
+        }
+
+        @Override
+        public void prepare() {
+            runtime.create(spec);
+        }
+
+        @Override
+        public void start() {
+            runtime.start(spec.id());
+        }
+
+        @Override
+        public int waitExit() {
+            return runtime.exitFuture(spec.id()).join();
+        }
+
+        @Override
+        public void shutdown(Duration grace) {
+            runtime.stop(spec.id(), grace);
+        }
+
+        @Override
+        public void terminate() {
+            try {
+                runtime.kill(spec.id(), "KILL");
+            } catch (IllegalStateException e) {
+                // It ended meanwhile: nothing left to kill.
+            }
+        }
+
+        @Override
+        public void remove() {
+            runtime.remove(spec.id());
+        }
+    }
+}
