@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,8 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
 
     private final Manager manager;
     private final String selfNodeId;
+    /** Monotonic nanoseconds, {@link System#nanoTime()} but in tests: heartbeat deadlines are on this clock. */
+    private final LongSupplier nanoTime;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Map<String, Long> deadlines = new ConcurrentHashMap<>();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -90,8 +93,14 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     private boolean leading;
 
     public Dispatcher(Manager manager, String selfNodeId) {
+        this(manager, selfNodeId, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock of heartbeat deadlines, monotonic nanoseconds (a test's fake clock) */
+    Dispatcher(Manager manager, String selfNodeId, LongSupplier nanoTime) {
         this.manager = manager;
         this.selfNodeId = selfNodeId;
+        this.nanoTime = nanoTime;
     }
 
     public void start() {
@@ -126,7 +135,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             if (!ready.build().equals(node)) {
                 manager.write(List.of(Actions.update(ready.build())));
             }
-            deadlines.put(peer.nodeId(), System.nanoTime() + graceNanos(view));
+            deadlines.put(peer.nodeId(), nanoTime.getAsLong() + graceNanos(view));
         } catch (StatusRuntimeException e) {
             out.onError(e);
             return;
@@ -152,7 +161,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             return;
         }
         StoreView view = manager.view();
-        deadlines.put(peer.nodeId(), System.nanoTime() + graceNanos(view));
+        deadlines.put(peer.nodeId(), nanoTime.getAsLong() + graceNanos(view));
         out.onNext(HeartbeatResponse.newBuilder().setPeriodMs(periodMs(view)).build());
         out.onCompleted();
     }
@@ -258,7 +267,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         try {
             boolean leader = manager.isLeader();
             StoreView view = manager.view();
-            long now = System.nanoTime();
+            long now = nanoTime.getAsLong();
             if (leader && !leading) {
                 // New leader: nobody has had a chance to heartbeat to it yet.
                 view.nodes().keySet().forEach(id -> deadlines.put(id, now + graceNanos(view)));
