@@ -1,0 +1,304 @@
+package dev.flotilla.manager.controlapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.v1.Cluster;
+import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.ControlGrpc;
+import dev.flotilla.api.v1.CreateNetworkRequest;
+import dev.flotilla.api.v1.CreateServiceRequest;
+import dev.flotilla.api.v1.GetNetworkRequest;
+import dev.flotilla.api.v1.GetNodeRequest;
+import dev.flotilla.api.v1.GetServiceRequest;
+import dev.flotilla.api.v1.InitSwarmRequest;
+import dev.flotilla.api.v1.InitSwarmResponse;
+import dev.flotilla.api.v1.JoinSwarmRequest;
+import dev.flotilla.api.v1.JoinSwarmResponse;
+import dev.flotilla.api.v1.JoinTokenResponse;
+import dev.flotilla.api.v1.ListNetworksRequest;
+import dev.flotilla.api.v1.ListNodesRequest;
+import dev.flotilla.api.v1.ListNodesResponse;
+import dev.flotilla.api.v1.ListServicesRequest;
+import dev.flotilla.api.v1.ListServicesResponse;
+import dev.flotilla.api.v1.ListTasksRequest;
+import dev.flotilla.api.v1.ManagerStatus;
+import dev.flotilla.api.v1.Network;
+import dev.flotilla.api.v1.NetworkSpec;
+import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.NodeRole;
+import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.RemoveNodeRequest;
+import dev.flotilla.api.v1.RemoveServiceRequest;
+import dev.flotilla.api.v1.ScaleServiceRequest;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.cluster.rpc.Errors;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.ClusterConnection;
+import dev.flotilla.manager.Manager;
+import dev.flotilla.manager.OneManager;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster API as the CLI calls it, over in-process gRPC, on a manager whose store commits locally:
+ * what comes back, and the code and sentence of every refusal (the CLI prints the sentence).
+ */
+@Timeout(60)
+class ControlServiceTest {
+
+    @TempDir
+    Path dir;
+    private OneManager one;
+    private Server server;
+    private ManagedChannel channel;
+    private ControlGrpc.ControlBlockingStub control;
+
+    @BeforeEach
+    void start() throws Exception {
+        one = new OneManager(dir);
+        one.write(StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setCluster(Cluster.newBuilder()
+                        .setId("cluster1").setDefaultAddrPool("10.0.0.0/8").setSubnetSize(20)).build(),
+                Actions.create(Node.newBuilder().setId(OneManager.SELF).setRole(NodeRole.MANAGER).setHostname("m-host")
+                        .setState(NodeState.NODE_READY).build()),
+                Actions.create(Node.newBuilder().setId("worker1abc").setRole(NodeRole.WORKER).setHostname("w-host")
+                        .setState(NodeState.NODE_READY).build()));
+        control = serve(new LocalSwarmStub(Optional.of(one.manager())));
+    }
+
+    private ControlGrpc.ControlBlockingStub serve(ControlService.Swarm swarm) throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name).directExecutor()
+                .addService(new ControlService(swarm, (port, protocol) -> Optional.empty()))
+                .build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (one != null) {
+            one.close();
+        }
+    }
+
+    private static ServiceSpec web(String name) {
+        return ServiceSpec.newBuilder().setName(name).setReplicas(2)
+                .setContainer(ContainerSpec.newBuilder().setImage("nginx:1.25")).build();
+    }
+
+    private Service create(ServiceSpec spec) {
+        return control.createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
+    }
+
+    private static void assertRefused(ThrowingCallable call, Status.Code code, String message) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).isEqualTo(message);
+        });
+    }
+
+    @Test
+    void aCreatedServiceIsListedAndInspectedByNameOrIdPrefix() {
+        Service created = create(web("web"));
+
+        assertThat(created.getId()).isNotEmpty();
+        assertThat(created.getSpec().getEndpointMode()).isEqualTo("vip");
+        assertThat(created.getSpec().getRestart().getCondition()).isEqualTo("any");
+        ListServicesResponse list = control.listServices(ListServicesRequest.getDefaultInstance());
+        assertThat(list.getServicesList()).singleElement().satisfies(s -> {
+            assertThat(s.getService().getSpec().getName()).isEqualTo("web");
+            assertThat(s.getDesired()).isEqualTo(2);
+            assertThat(s.getRunning()).isZero();
+        });
+        assertThat(control.getService(GetServiceRequest.newBuilder().setService("web").build()).getService().getId())
+                .isEqualTo(created.getId());
+        assertThat(control.getService(GetServiceRequest.newBuilder().setService(created.getId().substring(0, 6)).build())
+                .getService().getId()).isEqualTo(created.getId());
+    }
+
+    @Test
+    void anUnknownServiceIsNotFoundWithTheSentenceTheCliPrints() {
+        assertRefused(() -> control.getService(GetServiceRequest.newBuilder().setService("nope").build()),
+                Status.Code.NOT_FOUND, "service nope not found");
+        assertRefused(() -> control.removeService(RemoveServiceRequest.newBuilder().setService("nope").build()),
+                Status.Code.NOT_FOUND, "service nope not found");
+        assertRefused(() -> control.listTasks(ListTasksRequest.newBuilder().addServices("nope").build()),
+                Status.Code.NOT_FOUND, "service nope not found");
+    }
+
+    @Test
+    void aTakenServiceNameIsRefusedAndTheFirstServiceStaysAsItWas() {
+        Service first = create(web("web"));
+
+        assertRefused(() -> create(web("web").toBuilder().setReplicas(5).build()),
+                Status.Code.ALREADY_EXISTS, "service web already exists");
+        assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList())
+                .singleElement().satisfies(s -> {
+                    assertThat(s.getService().getId()).isEqualTo(first.getId());
+                    assertThat(s.getDesired()).isEqualTo(2);
+                });
+    }
+
+    @Test
+    void anInvalidSpecIsRefusedWithWhatIsWrong() {
+        assertRefused(() -> create(web("-bad")), Status.Code.INVALID_ARGUMENT,
+                "invalid name \"-bad\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 63 characters");
+        assertRefused(() -> create(web("web").toBuilder().clearContainer().build()), Status.Code.INVALID_ARGUMENT,
+                "ContainerSpec: image reference must be provided");
+        assertRefused(() -> create(web("web").toBuilder().addNetworks("nope").build()), Status.Code.NOT_FOUND,
+                "network nope not found");
+        assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList()).isEmpty();
+    }
+
+    @Test
+    void scaleAndRemoveChangeWhatListShows() {
+        create(web("web"));
+
+        Service scaled = control.scaleService(ScaleServiceRequest.newBuilder().setService("web").setReplicas(5).build())
+                .getService();
+        assertThat(scaled.getSpec().getReplicas()).isEqualTo(5);
+        assertThat(scaled.getPreviousSpec().getReplicas()).isEqualTo(2);
+
+        control.removeService(RemoveServiceRequest.newBuilder().setService("web").build());
+        assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList()).isEmpty();
+    }
+
+    @Test
+    void nodesAreListedWithThisNodeAndFoundByHostnameOrIdPrefix() {
+        ListNodesResponse nodes = control.listNodes(ListNodesRequest.getDefaultInstance());
+        assertThat(nodes.getSelfNodeId()).isEqualTo(OneManager.SELF);
+        assertThat(nodes.getNodesList()).extracting(Node::getHostname).containsExactlyInAnyOrder("m-host", "w-host");
+        assertThat(control.getNode(GetNodeRequest.newBuilder().setNode("w-host").build()).getNode().getId())
+                .isEqualTo("worker1abc");
+        assertThat(control.getNode(GetNodeRequest.newBuilder().setNode("worker1").build()).getNode().getId())
+                .isEqualTo("worker1abc");
+        assertThat(control.getNode(GetNodeRequest.newBuilder().setNode("self").build()).getNode().getId())
+                .isEqualTo(OneManager.SELF);
+        assertRefused(() -> control.getNode(GetNodeRequest.newBuilder().setNode("nope").build()),
+                Status.Code.NOT_FOUND, "node nope not found");
+    }
+
+    @Test
+    void aNodeThatIsUpOrAManagerIsNotRemoved() {
+        assertRefused(() -> control.removeNode(RemoveNodeRequest.newBuilder().setNode("w-host").build()),
+                Status.Code.FAILED_PRECONDITION, "node worker1abc is not down and can't be removed");
+        assertRefused(() -> control.removeNode(RemoveNodeRequest.newBuilder().setNode("m-host").setForce(true).build()),
+                Status.Code.FAILED_PRECONDITION, "node " + OneManager.SELF + " is a cluster manager and is a member "
+                        + "of the raft cluster. It must be demoted to worker before removal");
+        assertThat(control.listNodes(ListNodesRequest.getDefaultInstance()).getNodesCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aCreatedNetworkIsListedAndAnUnknownOneIsNotFound() {
+        Network created = control.createNetwork(CreateNetworkRequest.newBuilder()
+                .setSpec(NetworkSpec.newBuilder().setName("backend").setDriver("overlay")).build()).getNetwork();
+
+        assertThat(created.getVni()).isPositive();
+        assertThat(created.getSpec().getSubnet()).startsWith("10.").endsWith("/20");
+        assertThat(control.listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksList())
+                .extracting(n -> n.getSpec().getName()).contains("backend");
+        assertThat(control.getNetwork(GetNetworkRequest.newBuilder().setNetwork("backend").build()).getNetwork().getId())
+                .isEqualTo(created.getId());
+        assertRefused(() -> control.getNetwork(GetNetworkRequest.newBuilder().setNetwork("nope").build()),
+                Status.Code.NOT_FOUND, "network nope not found");
+        assertRefused(() -> control.createNetwork(CreateNetworkRequest.newBuilder()
+                        .setSpec(NetworkSpec.newBuilder().setName("backend").setDriver("overlay")).build()),
+                Status.Code.ALREADY_EXISTS, "network with name backend already exists");
+    }
+
+    @Test
+    void aNodeOutsideASwarmRefusesClusterCommandsWithTheSentenceDockerPrints() throws Exception {
+        channel.shutdownNow();
+        server.shutdownNow();
+        ControlGrpc.ControlBlockingStub outside = serve(new LocalSwarmStub(Optional.empty()));
+
+        assertRefused(() -> outside.listServices(ListServicesRequest.getDefaultInstance()),
+                Status.Code.FAILED_PRECONDITION, Errors.NOT_A_MANAGER);
+        assertRefused(() -> outside.createService(CreateServiceRequest.newBuilder().setSpec(web("web")).build()),
+                Status.Code.FAILED_PRECONDITION, Errors.NOT_A_MANAGER);
+    }
+
+    /** This node's side of the swarm: the test's manager, or none (not in a swarm). */
+    private static final class LocalSwarmStub implements ControlService.Swarm {
+        private final Optional<Manager> manager;
+
+        LocalSwarmStub(Optional<Manager> manager) {
+            this.manager = manager;
+        }
+
+        @Override
+        public Optional<Manager> manager() {
+            return manager;
+        }
+
+        @Override
+        public Optional<ClusterConnection> connection() {
+            return manager.map(m -> m);
+        }
+
+        @Override
+        public String notManagerMessage() {
+            return Errors.NOT_A_MANAGER;
+        }
+
+        @Override
+        public List<String> managers() {
+            return List.of();
+        }
+
+        @Override
+        public String nodeId() {
+            return OneManager.SELF;
+        }
+
+        @Override
+        public InitSwarmResponse init(InitSwarmRequest request) {
+            throw new UnsupportedOperationException("membership is not under test here");
+        }
+
+        @Override
+        public JoinSwarmResponse join(JoinSwarmRequest request) {
+            throw new UnsupportedOperationException("membership is not under test here");
+        }
+
+        @Override
+        public void leave(boolean force) {
+            throw new UnsupportedOperationException("membership is not under test here");
+        }
+
+        @Override
+        public JoinTokenResponse joinToken(NodeRole role, boolean rotate) {
+            throw new UnsupportedOperationException("membership is not under test here");
+        }
+
+        @Override
+        public Map<String, ManagerStatus> managerStatuses() {
+            return Map.of();
+        }
+    }
+}
