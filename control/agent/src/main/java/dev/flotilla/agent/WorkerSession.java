@@ -41,7 +41,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
     static final long MAX_BACKOFF_MS = 2000;
     static final long REFUSED_BACKOFF_MS = 30_000;
 
-    private final NodeCertificate identity;
+    private final ChannelFactory channels;
     private final SessionRequest description;
     private final MemoryStore store = new MemoryStore();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -61,9 +61,25 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
     private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
 
     public WorkerSession(NodeCertificate identity, SessionRequest description, List<String> managers) {
-        this.identity = identity;
+        this(target -> NettyChannelBuilder.forTarget(target)
+                .sslContext(identity.clientContext())
+                .overrideAuthority(CertificateAuthority.OU_MANAGER)
+                .maxInboundMessageSize(64 << 20)
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .build(), description, managers);
+    }
+
+    /** @param channels opens the channel to a manager's host:port (mutual TLS on a node; in-process in tests) */
+    WorkerSession(ChannelFactory channels, SessionRequest description, List<String> managers) {
+        this.channels = channels;
         this.description = description;
         this.managers = List.copyOf(managers);
+    }
+
+    /** Opens a channel to one manager. */
+    @FunctionalInterface
+    interface ChannelFactory {
+        ManagedChannel open(String target) throws SSLException;
     }
 
     public void start() {
@@ -142,12 +158,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
         String target = known.get(Math.floorMod(next++, known.size()));
         ManagedChannel ch;
         try {
-            ch = NettyChannelBuilder.forTarget(target)
-                    .sslContext(identity.clientContext())
-                    .overrideAuthority(CertificateAuthority.OU_MANAGER)
-                    .maxInboundMessageSize(64 << 20)
-                    .keepAliveTime(10, TimeUnit.SECONDS)
-                    .build();
+            ch = channels.open(target);
         } catch (SSLException e) {
             log.error("Cannot build TLS context from this node's certificate: {}", e.getMessage());
             retry();
