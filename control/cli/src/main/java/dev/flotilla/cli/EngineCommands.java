@@ -33,8 +33,10 @@ final class EngineCommands {
     private EngineCommands() {
     }
 
-    @Command(name = "image", description = "Manage images", subcommands = {ImageImport.class, ImageLs.class})
+    @Command(name = "image", description = "Manage images")
     static final class Image {
+        /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
+        static final List<Class<?>> SUBCOMMANDS = List.of(ImageImport.class, ImageLs.class);
     }
 
     @Command(name = "import", description = "Import a rootfs tarball or directory as an image")

@@ -8,23 +8,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code flotilla}: the CLI that drives the daemon (which {@code bin/flotilla daemon} starts, see {@link DaemonLauncher}). */
+/**
+ * {@code flotilla}: the CLI that drives the daemon (which {@code bin/flotilla daemon} starts, see {@link DaemonLauncher}).
+ * Its commands are {@link CommandTree#COMMANDS}, added for each command line (only those it names).
+ */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         // --help and --version on every subcommand too
         scope = CommandLine.ScopeType.INHERIT,
-        description = "Swarm-mode container networking: routing mesh, overlay networks, VIPs and DNS.",
-        subcommands = {
-            DaemonLauncher.class,
-            SwarmCommands.class,
-            NodeCommands.class,
-            ServiceCommands.class,
-            NetworkCommands.class,
-            EngineCommands.Image.class,
-            EngineCommands.Ps.class,
-            EngineCommands.Exec.class,
-            EngineCommands.Rm.class,
-            EngineCommands.Info.class,
-        })
+        description = "Swarm-mode container networking: routing mesh, overlay networks, VIPs and DNS.")
 public final class Main implements Runnable {
 
     /** Docker's exit status for a command line it could not parse. */
@@ -55,10 +46,15 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = CommandTree.forArgs(new Main(), args);
         // Everything after IMAGE (create) or CONTAINER (exec) belongs to the container's command.
-        cli.getSubcommands().get("service").getSubcommands().get("create").setStopAtPositional(true);
-        cli.getSubcommands().get("exec").setStopAtPositional(true);
+        CommandLine service = cli.getSubcommands().get("service");
+        if (service != null && service.getSubcommands().containsKey("create")) {
+            service.getSubcommands().get("create").setStopAtPositional(true);
+        }
+        if (cli.getSubcommands().containsKey("exec")) {
+            cli.getSubcommands().get("exec").setStopAtPositional(true);
+        }
         cli.setParameterExceptionHandler(Main::badUsage);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd));
         return cli.execute(args);

@@ -18,9 +18,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code flotilla network ...} */
-@Command(name = "network", description = "Manage networks", subcommands = {
-        NetworkCommands.Create.class, NetworkCommands.Ls.class, NetworkCommands.Inspect.class, NetworkCommands.Rm.class})
+@Command(name = "network", description = "Manage networks")
 final class NetworkCommands {
+
+
+    /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            NetworkCommands.Create.class,
+            NetworkCommands.Ls.class,
+            NetworkCommands.Inspect.class,
+            NetworkCommands.Rm.class);
 
     /** The node-local bridge that gives tasks their egress, listed as Docker lists docker_gwbridge. */
     static final String GWBRIDGE = "flotilla_gwbridge";

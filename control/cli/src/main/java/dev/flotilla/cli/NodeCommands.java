@@ -21,10 +21,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code flotilla node ...} */
-@Command(name = "node", description = "Manage swarm nodes",
-        subcommands = {NodeCommands.Ls.class, NodeCommands.Inspect.class, NodeCommands.Promote.class,
-                NodeCommands.Demote.class, NodeCommands.Update.class, NodeCommands.Rm.class})
+@Command(name = "node", description = "Manage swarm nodes")
 final class NodeCommands {
+
+
+    /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            NodeCommands.Ls.class,
+            NodeCommands.Inspect.class,
+            NodeCommands.Promote.class,
+            NodeCommands.Demote.class,
+            NodeCommands.Update.class,
+            NodeCommands.Rm.class);
 
     @Command(name = "ls", aliases = "list", description = "List nodes in the swarm")
     static final class Ls extends ClientCommand {

@@ -28,10 +28,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code flotilla service ...} */
-@Command(name = "service", description = "Manage swarm services", subcommands = {
-        ServiceCommands.Create.class, ServiceCommands.Ls.class, ServiceCommands.Ps.class,
-        ServiceCommands.Inspect.class, ServiceCommands.Scale.class, ServiceCommands.Rm.class})
+@Command(name = "service", description = "Manage swarm services")
 final class ServiceCommands {
+
+
+    /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            ServiceCommands.Create.class,
+            ServiceCommands.Ls.class,
+            ServiceCommands.Ps.class,
+            ServiceCommands.Inspect.class,
+            ServiceCommands.Scale.class,
+            ServiceCommands.Rm.class);
 
     @Command(name = "create", description = "Create a new service")
     static final class Create extends ClientCommand {

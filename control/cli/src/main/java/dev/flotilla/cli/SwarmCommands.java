@@ -10,15 +10,22 @@ import dev.flotilla.api.v1.JoinTokenRequest;
 import dev.flotilla.api.v1.JoinTokenResponse;
 import dev.flotilla.api.v1.LeaveSwarmRequest;
 import dev.flotilla.api.v1.NodeRole;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code flotilla swarm ...} */
-@Command(name = "swarm", description = "Manage the swarm",
-        subcommands = {SwarmCommands.Init.class, SwarmCommands.Join.class, SwarmCommands.JoinToken.class,
-                SwarmCommands.Leave.class})
+@Command(name = "swarm", description = "Manage the swarm")
 final class SwarmCommands {
+
+
+    /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            SwarmCommands.Init.class,
+            SwarmCommands.Join.class,
+            SwarmCommands.JoinToken.class,
+            SwarmCommands.Leave.class);
 
     @Command(name = "init", description = "Initialize a swarm")
     static final class Init extends ClientCommand {
