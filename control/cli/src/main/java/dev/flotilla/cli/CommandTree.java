@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
  * The command tree, built for one command line. picocli reads every command's annotations when it
  * is added, which costs more than the rest of a short command, so only the commands a command line
  * names are added: {@code flotilla service ls} builds the root, {@code service} and {@code ls}. A
- * line that names no command, an unknown one, or only a group ({@code flotilla service --help})
- * gets the whole level, so help, suggestions and errors read exactly as with the full tree.
+ * line that names no command or an unknown one gets the root's commands (without theirs), and one
+ * that names only a group ({@code flotilla service --help}) gets the group's, so help, suggestions
+ * and errors read exactly as with the full tree.
  */
 final class CommandTree {
 
@@ -51,8 +52,10 @@ final class CommandTree {
         for (Class<?> command : chosen) {
             CommandLine added = add(cli, command);
             List<Class<?>> children = GROUPS.get(command);
-            if (children != null) {
-                int next = chosen.size() == 1 ? nextWord(args, at + 1, false) : args.length;
+            // The root's help lists only its own commands: a group's commands are needed only
+            // when the group is the command line's.
+            if (children != null && chosen.size() == 1) {
+                int next = nextWord(args, at + 1, false);
                 for (Class<?> child : pick(children, next < args.length ? args[next] : null)) {
                     add(added, child);
                 }
