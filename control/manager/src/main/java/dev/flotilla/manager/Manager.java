@@ -1,6 +1,7 @@
 package dev.flotilla.manager;
 
 import dev.flotilla.cluster.store.ClusterConnection;
+import dev.flotilla.manager.allocator.Allocator;
 import dev.flotilla.api.v1.StoreAction;
 import dev.flotilla.api.v1.StoreConflict;
 import dev.flotilla.api.v1.StoreResult;

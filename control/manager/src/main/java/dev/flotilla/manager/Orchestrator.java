@@ -149,7 +149,7 @@ public final class Orchestrator {
         return t.getDesiredState().getNumber() <= TaskState.RUNNING_VALUE;
     }
 
-    static Task newTask(Service service, long slot, long notBeforeMs, long nowMs) {
+    public static Task newTask(Service service, long slot, long notBeforeMs, long nowMs) {
         return Task.newBuilder()
                 .setId(Ids.newId())
                 .setMeta(Actions.meta(nowMs))

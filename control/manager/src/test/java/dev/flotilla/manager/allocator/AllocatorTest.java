@@ -1,6 +1,7 @@
-package dev.flotilla.manager;
+package dev.flotilla.manager.allocator;
 
 import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.manager.Orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
