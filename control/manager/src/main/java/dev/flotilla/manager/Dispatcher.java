@@ -1,6 +1,7 @@
 package dev.flotilla.manager;
 
 import dev.flotilla.cluster.ca.CertificateAuthority;
+import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
 
 import dev.flotilla.api.v1.Cluster;
@@ -127,11 +128,8 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
                 manager.write(List.of(Actions.update(ready.build())));
             }
             deadlines.put(peer.nodeId(), System.nanoTime() + graceNanos(view));
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
             return;
         }
         Session s = new Session(peer.nodeId(), (ServerCallStreamObserver<SessionMessage>) out);
@@ -177,7 +175,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             out.onNext(UpdateTaskStatusResponse.getDefaultInstance());
             out.onCompleted();
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("task status not recorded: " + e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, "task status not recorded"));
         }
     }
 
@@ -196,7 +194,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             out.onNext(LeaveResponse.getDefaultInstance());
             out.onCompleted();
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
         }
     }
 
@@ -227,10 +225,8 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             log.info("Issued a {} certificate to node {} ({})", asManager ? "manager" : "worker", node.getId(), node.getHostname());
             out.onNext(r.build());
             out.onCompleted();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.flotilla.manager.controlapi;
 
+import static dev.flotilla.cluster.rpc.Errors.answer;
+
 import dev.flotilla.cluster.rpc.Errors;
+import dev.flotilla.cluster.store.StoreConflictException;
 
 import dev.flotilla.api.v1.ControlGrpc;
 import dev.flotilla.api.v1.CreateServiceRequest;
@@ -53,12 +56,9 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.manager.Manager;
 import dev.flotilla.manager.allocator.PortAllocator;
 import dev.flotilla.manager.allocator.PortProbe;
-import dev.flotilla.manager.raft.RaftNode;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.Names;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -292,7 +292,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 try {
                     m.write(List.of(Actions.update(scaled)));
                     return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
-                } catch (Manager.StoreConflictException e) {
+                } catch (StoreConflictException e) {
                     if (attempt >= 3) {
                         throw e;
                     }
@@ -409,7 +409,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         for (int attempt = 1; ; attempt++) {
             try {
                 return create.get();
-            } catch (Manager.StoreConflictException e) {
+            } catch (StoreConflictException e) {
                 StoreConflict c = e.conflict();
                 boolean allocated = c == StoreConflict.STORE_CONFLICT_VNI || c == StoreConflict.STORE_CONFLICT_SUBNET
                         || c == StoreConflict.STORE_CONFLICT_PORT;
@@ -419,32 +419,5 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 log.debug("A concurrent write took what this create chose ({}); choosing again", e.getMessage());
             }
         }
-    }
-
-    /** Runs a call and maps every failure a user can cause to a status with a readable sentence. */
-    public static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
-        } catch (IllegalArgumentException e) {
-            out.onError(Errors.invalid(e.getMessage()));
-            return;
-        } catch (Manager.StoreConflictException e) {
-            out.onError(e.conflict() == StoreConflict.STORE_CONFLICT_PORT
-                    ? Errors.invalid(e.getMessage()) : Errors.conflict(e.getMessage()));
-            return;
-        } catch (RaftNode.NoQuorumException e) {
-            out.onError(Errors.unavailable(e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            log.error("Request failed", e);
-            out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
     }
 }
