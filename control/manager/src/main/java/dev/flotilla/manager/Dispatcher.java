@@ -18,7 +18,7 @@ import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.SessionMessage;
 import dev.flotilla.api.v1.SessionRequest;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.StoreSnapshot;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskStatusUpdate;

@@ -2,9 +2,9 @@ package dev.flotilla.manager;
 
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.manager.allocator.Allocator;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.manager.raft.RaftNode;
 import dev.flotilla.cluster.store.MemoryStore;
 import dev.flotilla.cluster.store.NoQuorumException;

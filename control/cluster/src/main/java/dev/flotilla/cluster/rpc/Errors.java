@@ -1,6 +1,6 @@
 package dev.flotilla.cluster.rpc;
 
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.cluster.store.NoQuorumException;
 import dev.flotilla.cluster.store.StoreConflictException;
 import io.grpc.Status;

@@ -1,6 +1,6 @@
 package dev.flotilla.cluster.store;
 
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 
 /** The store refused a transaction (an object changed since it was read, a name taken...). */
 public final class StoreConflictException extends RuntimeException {

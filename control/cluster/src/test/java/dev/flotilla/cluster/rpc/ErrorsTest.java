@@ -2,7 +2,7 @@ package dev.flotilla.cluster.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.cluster.store.NoQuorumException;
 import dev.flotilla.cluster.store.StoreConflictException;
 import io.grpc.Status;

@@ -7,7 +7,7 @@ import dev.flotilla.cluster.store.StoreConflictException;
 
 import dev.flotilla.api.v1.ControlGrpc;
 import dev.flotilla.api.v1.CreateServiceRequest;
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.v1.ManagerStatus;
 import dev.flotilla.manager.ManagerStatuses;
 import java.util.Map;

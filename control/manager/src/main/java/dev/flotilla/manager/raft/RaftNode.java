@@ -1,7 +1,7 @@
 package dev.flotilla.manager.raft;
 
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.cluster.store.NoQuorumException;
 import dev.flotilla.cluster.store.MemoryStore;
 import java.io.Closeable;

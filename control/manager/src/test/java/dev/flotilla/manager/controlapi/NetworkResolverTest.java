@@ -6,7 +6,7 @@ import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.MemoryStore;
 import dev.flotilla.cluster.store.StoreView;
