@@ -1,6 +1,6 @@
 package dev.flotilla.agent;
 
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.cluster.store.Actions;
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import dev.flotilla.api.v1.HeartbeatRequest;
 import dev.flotilla.api.v1.LeaveRequest;
 import dev.flotilla.api.v1.SessionMessage;
 import dev.flotilla.api.v1.SessionRequest;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.UpdateTaskStatusRequest;
 import dev.flotilla.cluster.ca.CertificateAuthority;
 import dev.flotilla.cluster.ca.NodeCertificate;

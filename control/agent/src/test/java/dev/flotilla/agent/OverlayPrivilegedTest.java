@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.MemoryStore;
@@ -288,7 +288,7 @@ class OverlayPrivilegedTest {
         assertThat(overlayA.attachedNetworks()).containsEntry(netId, VNI);
 
         Cluster cluster = known.cluster().orElseThrow();
-        StoreView moved = apply(StoreAction.newBuilder().setKind(dev.flotilla.api.v1.ActionKind.ACTION_UPDATE)
+        StoreView moved = apply(StoreAction.newBuilder().setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE)
                 .setCluster(cluster.toBuilder().setDataPathPort(7789)).build());
         overlayA.update(moved, nodeA, Set.of(netId));
         Vtep second = overlayA.vtep().orElseThrow();

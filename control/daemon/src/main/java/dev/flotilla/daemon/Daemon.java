@@ -6,6 +6,7 @@ import dev.flotilla.agent.Overlay;
 import dev.flotilla.agent.SandboxNetwork;
 import dev.flotilla.agent.ServiceDiscovery;
 import dev.flotilla.agent.VipBalancers;
+import dev.flotilla.manager.allocator.PortProbe;
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.daemon.EngineService;
 import dev.flotilla.cluster.store.ClusterConnection;
@@ -147,7 +148,7 @@ public final class Daemon {
         }
         apiLoops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         HealthStatusManager health = new HealthStatusManager();
-        ControlService.PortProbe probe = (port, protocol) -> IngressRouter.probe(port,
+        PortProbe probe = (port, protocol) -> IngressRouter.probe(port,
                 "udp".equals(protocol) ? Protocol.UDP : Protocol.TCP)
                 ? Optional.empty()
                 : Optional.of("port " + port + "/" + protocol + " is already in use on this node");

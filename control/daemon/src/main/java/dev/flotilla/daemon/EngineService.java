@@ -51,7 +51,7 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
 
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
-        ControlService.answer(out, () -> InfoResponse.newBuilder()
+        Errors.answer(out, () -> InfoResponse.newBuilder()
                 .setSwarmState(swarm.nodeId().isEmpty() ? "inactive" : "active")
                 .setNodeId(swarm.nodeId())
                 .setManager(swarm.manager().isPresent())
@@ -64,7 +64,7 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
 
     @Override
     public void importImage(ImportImageRequest request, StreamObserver<ImageSummary> out) {
-        ControlService.answer(out, () -> {
+        Errors.answer(out, () -> {
             ImageConfig imageConfig = new ImageConfig(request.getCmdList(), request.getEnvList(), null);
             return summary(images.importImage(request.getReference(), Path.of(request.getPath()), imageConfig));
         });
@@ -72,13 +72,13 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
 
     @Override
     public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
-        ControlService.answer(out, () -> ListImagesResponse.newBuilder()
+        Errors.answer(out, () -> ListImagesResponse.newBuilder()
                 .addAllImages(images.list().stream().map(EngineService::summary).toList()).build());
     }
 
     @Override
     public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
-        ControlService.answer(out, () -> {
+        Errors.answer(out, () -> {
             ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
             for (ContainerState c : runtime.list()) {
                 if (request.getAll() || c.status() == ContainerStatus.RUNNING) {
@@ -91,7 +91,7 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
 
     @Override
     public void resolveContainer(ResolveContainerRequest request, StreamObserver<ContainerSummary> out) {
-        ControlService.answer(out, () -> {
+        Errors.answer(out, () -> {
             ContainerState c = find(request.getContainer());
             if (c.status() != ContainerStatus.RUNNING) {
                 throw Errors.precondition("container " + c.container().shortId() + " is not running");
@@ -102,7 +102,7 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
 
     @Override
     public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
-        ControlService.answer(out, () -> {
+        Errors.answer(out, () -> {
             ContainerState c = find(request.getContainer());
             if (c.status() == ContainerStatus.RUNNING && !request.getForce()) {
                 throw Errors.conflict("You cannot remove a running container " + c.id()

@@ -2,7 +2,7 @@ package dev.flotilla.daemon;
 
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.cluster.rpc.Errors;
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.api.v1.InitSwarmResponse;
@@ -18,7 +18,7 @@ import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.manager.ClusterListener;

@@ -1,6 +1,7 @@
 package dev.flotilla.manager;
 
 import dev.flotilla.cluster.ca.CertificateAuthority;
+import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
 
 import dev.flotilla.api.v1.Cluster;
@@ -17,7 +18,7 @@ import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.SessionMessage;
 import dev.flotilla.api.v1.SessionRequest;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.StoreSnapshot;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskStatusUpdate;
@@ -136,11 +137,8 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
                 manager.write(List.of(Actions.update(ready.build())));
             }
             deadlines.put(peer.nodeId(), nanoTime.getAsLong() + graceNanos(view));
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
             return;
         }
         Session s = new Session(peer.nodeId(), (ServerCallStreamObserver<SessionMessage>) out);
@@ -186,7 +184,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             out.onNext(UpdateTaskStatusResponse.getDefaultInstance());
             out.onCompleted();
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("task status not recorded: " + e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, "task status not recorded"));
         }
     }
 
@@ -205,7 +203,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             out.onNext(LeaveResponse.getDefaultInstance());
             out.onCompleted();
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
         }
     }
 
@@ -236,10 +234,8 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             log.info("Issued a {} certificate to node {} ({})", asManager ? "manager" : "worker", node.getId(), node.getHostname());
             out.onNext(r.build());
             out.onCompleted();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(Errors.unavailable(e, ""));
         }
     }
 

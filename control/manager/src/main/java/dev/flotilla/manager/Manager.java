@@ -1,12 +1,14 @@
 package dev.flotilla.manager;
 
 import dev.flotilla.cluster.store.ClusterConnection;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreConflict;
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.manager.allocator.Allocator;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.manager.raft.RaftNode;
 import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.NoQuorumException;
+import dev.flotilla.cluster.store.StoreConflictException;
 import dev.flotilla.cluster.store.StoreView;
 import java.time.Clock;
 import java.util.List;
@@ -90,7 +92,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
 
     /**
      * Commits {@code actions} as one transaction; throws {@link StoreConflictException} with the
-     * state machine's reason when it refused them, {@link RaftNode.NoQuorumException} without quorum.
+     * state machine's reason when it refused them, {@link NoQuorumException} without quorum.
      */
     @Override
     public void write(List<StoreAction> actions) {
@@ -147,20 +149,5 @@ public final class Manager implements ClusterConnection, AutoCloseable {
     @Override
     public void close() {
         loop.shutdownNow();
-    }
-
-    /** The store refused a transaction (an object changed since it was read, a name taken...). */
-    public static final class StoreConflictException extends RuntimeException {
-        private final StoreConflict conflict;
-
-        public StoreConflictException(StoreConflict conflict, String message) {
-            super(message);
-            this.conflict = conflict;
-        }
-
-        /** Which rule refused it. */
-        public StoreConflict conflict() {
-            return conflict;
-        }
     }
 }

@@ -10,7 +10,6 @@ import dev.flotilla.api.v1.RaftMember;
 import dev.flotilla.cluster.ca.CertificateAuthority;
 import dev.flotilla.cluster.ca.JoinToken;
 import dev.flotilla.common.Ids;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +66,7 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
             out.onError(e);
         } catch (RuntimeException e) {
             log.warn("Join refused: {}", e.getMessage());
-            out.onError(Status.UNAVAILABLE.withDescription("the manager cannot admit nodes now: " + e.getMessage())
-                    .asRuntimeException());
+            out.onError(Errors.unavailable(e, "the manager cannot admit nodes now"));
         }
     }
 
@@ -97,7 +95,7 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
     static NodeRole roleOf(Cluster cluster, String token) {
         Optional<JoinToken> parsed = JoinToken.parse(token);
         if (parsed.isEmpty()) {
-            throw denied("invalid join token: expected SWMTKN-1-<CA digest>-<secret>");
+            throw Errors.denied("invalid join token: expected SWMTKN-1-<CA digest>-<secret>");
         }
         if (sameSecret(token, cluster.getJoinTokens().getManager())) {
             return NodeRole.MANAGER;
@@ -105,7 +103,7 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         if (sameSecret(token, cluster.getJoinTokens().getWorker())) {
             return NodeRole.WORKER;
         }
-        throw denied("The join token is not valid for this swarm: it is wrong or was rotated. "
+        throw Errors.denied("The join token is not valid for this swarm: it is wrong or was rotated. "
                 + "Ask a manager for the current one: flotilla swarm join-token worker|manager");
     }
 
@@ -131,9 +129,5 @@ public final class NodeCaService extends NodeCaGrpc.NodeCaImplBase {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw Errors.invalid("unreadable node public key: " + e.getMessage());
         }
-    }
-
-    private static StatusRuntimeException denied(String message) {
-        return Status.PERMISSION_DENIED.withDescription(message).asRuntimeException();
     }
 }

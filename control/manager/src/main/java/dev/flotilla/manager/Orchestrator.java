@@ -5,7 +5,7 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.StoreView;
@@ -149,7 +149,7 @@ public final class Orchestrator {
         return t.getDesiredState().getNumber() <= TaskState.RUNNING_VALUE;
     }
 
-    static Task newTask(Service service, long slot, long notBeforeMs, long nowMs) {
+    public static Task newTask(Service service, long slot, long notBeforeMs, long nowMs) {
         return Task.newBuilder()
                 .setId(Ids.newId())
                 .setMeta(Actions.meta(nowMs))

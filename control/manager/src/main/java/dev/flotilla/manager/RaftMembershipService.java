@@ -12,7 +12,7 @@ import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.RaftMembershipGrpc;
 import dev.flotilla.cluster.ca.NodeAuthInterceptor;
 import dev.flotilla.cluster.ca.PeerIdentity;
-import io.grpc.Status;
+import dev.flotilla.cluster.rpc.Errors;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.List;
@@ -38,13 +38,13 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
         PeerIdentity peer = NodeAuthInterceptor.PEER.get();
         Node node = manager.view().node(peer.nodeId()).orElse(null);
         if (!peer.manager() || node == null || node.getRole() != NodeRole.MANAGER) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("only a manager may join the Raft group").asRuntimeException());
+            out.onError(Errors.denied("only a manager may join the Raft group"));
             return;
         }
         String addr = request.getRaftAddr();
         if (!addr.startsWith(node.getAddr() + ":")) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("the Raft address " + addr
-                    + " is not on the node's advertise address " + node.getAddr()).asRuntimeException());
+            out.onError(Errors.invalid("the Raft address " + addr + " is not on the node's advertise address "
+                    + node.getAddr()));
             return;
         }
         try {
@@ -54,8 +54,7 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
             if (current == null || current.getRole() != NodeRole.MANAGER) {
                 // The promotion was given up (or the node removed) while Raft caught the member up.
                 manager.raft().removeMember(node.getId());
-                out.onError(Status.FAILED_PRECONDITION.withDescription("this node is no longer to be a manager")
-                        .asRuntimeException());
+                out.onError(Errors.precondition("this node is no longer to be a manager"));
                 return;
             }
             manager.write(List.of(Actions.update(current.toBuilder().setState(NodeState.NODE_READY).setStatusMessage("").build())));
@@ -63,19 +62,18 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
             out.onCompleted();
         } catch (IOException | RuntimeException e) {
             log.warn("Manager {} could not join the Raft group: {}", node.getId(), e.getMessage());
-            out.onError(Status.UNAVAILABLE.withDescription("the Raft group did not add this manager: " + e.getMessage())
-                    .asRuntimeException());
+            out.onError(Errors.unavailable(e, "the Raft group did not add this manager"));
         }
     }
 
     @Override
     public void memberStatus(MemberStatusRequest request, StreamObserver<MemberStatusResponse> out) {
         if (!NodeAuthInterceptor.PEER.get().manager()) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("only a manager may ask for the Raft members").asRuntimeException());
+            out.onError(Errors.denied("only a manager may ask for the Raft members"));
             return;
         }
         if (!manager.isLeader()) {
-            out.onError(Status.FAILED_PRECONDITION.withDescription("this manager is not the leader").asRuntimeException());
+            out.onError(Errors.precondition("this manager is not the leader"));
             return;
         }
         out.onNext(MemberStatusResponse.newBuilder().addAllMembers(ManagerStatuses.of(manager.raft().memberView())).build());

@@ -5,7 +5,7 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.StoreView;

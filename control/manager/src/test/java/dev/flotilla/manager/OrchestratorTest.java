@@ -4,7 +4,7 @@ import dev.flotilla.cluster.store.Actions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Node;
@@ -12,8 +12,8 @@ import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;

@@ -1,10 +1,24 @@
 package dev.flotilla.cluster.rpc;
 
+import dev.flotilla.api.raft.v1.StoreConflict;
+import dev.flotilla.cluster.store.NoQuorumException;
+import dev.flotilla.cluster.store.StoreConflictException;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The gRPC statuses Flotilla answers with: a code and a sentence a person can act on. */
+/**
+ * The gRPC statuses Flotilla answers with: a code and a sentence a person can act on. Every
+ * service maps its failures here ({@link #toStatus}, {@link #unavailable(Throwable, String)}), so a
+ * failure reads the same whichever service met it, and never as a stack trace.
+ */
 public final class Errors {
+
+    private static final Logger log = LoggerFactory.getLogger(Errors.class);
 
     public static final String NOT_A_MANAGER = "This node is not a swarm manager. Use \"flotilla swarm init\" "
             + "or \"flotilla swarm join\" to connect this node to swarm and try again.";
@@ -29,6 +43,10 @@ public final class Errors {
         return Status.ALREADY_EXISTS.withDescription(message).asRuntimeException();
     }
 
+    public static StatusRuntimeException denied(String message) {
+        return Status.PERMISSION_DENIED.withDescription(message).asRuntimeException();
+    }
+
     public static StatusRuntimeException precondition(String message) {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
@@ -43,5 +61,62 @@ public final class Errors {
 
     public static StatusRuntimeException internal(String message) {
         return Status.INTERNAL.withDescription(message).asRuntimeException();
+    }
+
+    /**
+     * The status a user's call that failed with {@code t} answers with. A status thrown on purpose
+     * stays as it is; a value the code refused (IllegalArgumentException) is INVALID_ARGUMENT; a
+     * transaction the store refused is ALREADY_EXISTS, but INVALID_ARGUMENT for a published port
+     * another service holds (as Docker answers); a write without quorum is UNAVAILABLE; anything
+     * else is INTERNAL with its message, and logged.
+     */
+    public static StatusRuntimeException toStatus(Throwable t) {
+        if (t instanceof StatusRuntimeException e) {
+            return e;
+        }
+        if (t instanceof StatusException e) {
+            return e.getStatus().asRuntimeException(e.getTrailers());
+        }
+        if (t instanceof IllegalArgumentException) {
+            return invalid(t.getMessage());
+        }
+        if (t instanceof StoreConflictException e) {
+            return e.conflict() == StoreConflict.STORE_CONFLICT_PORT ? invalid(e.getMessage()) : conflict(e.getMessage());
+        }
+        if (t instanceof NoQuorumException) {
+            return unavailable(t.getMessage());
+        }
+        log.error("Request failed", t);
+        return internal(String.valueOf(t.getMessage()));
+    }
+
+    /**
+     * The status a node's call (dispatcher, node CA, Raft membership) that failed with {@code t}
+     * answers with. A status thrown on purpose stays as it is; anything else (a lost race in the
+     * store, no quorum, Raft I/O) is UNAVAILABLE, which the calling node answers by trying again:
+     * described as {@code context}, a colon and the failure's message, or the message alone when
+     * {@code context} is empty.
+     */
+    public static StatusRuntimeException unavailable(Throwable t, String context) {
+        if (t instanceof StatusRuntimeException e) {
+            return e;
+        }
+        if (t instanceof StatusException e) {
+            return e.getStatus().asRuntimeException(e.getTrailers());
+        }
+        return unavailable(context.isEmpty() ? t.getMessage() : context + ": " + t.getMessage());
+    }
+
+    /** Runs a user's call and answers with its result, or with {@link #toStatus} of its failure. */
+    public static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            out.onError(toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
     }
 }

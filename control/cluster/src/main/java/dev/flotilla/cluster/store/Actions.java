@@ -1,11 +1,11 @@
 package dev.flotilla.cluster.store;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;

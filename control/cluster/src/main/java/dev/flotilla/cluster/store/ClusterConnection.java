@@ -1,6 +1,6 @@
 package dev.flotilla.cluster.store;
 
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import java.util.List;
 import java.util.function.Consumer;
 

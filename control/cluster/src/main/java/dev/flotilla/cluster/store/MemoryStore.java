@@ -1,16 +1,16 @@
 package dev.flotilla.cluster.store;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreConflict;
-import dev.flotilla.api.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.v1.StoreSnapshot;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskStatusUpdate;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package dev.flotilla.cluster.store;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.cluster.store.MemoryStore.Refusal;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import java.util.Collection;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreConflict;
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
@@ -18,7 +18,7 @@ class MemoryStoreTest {
 
     private final MemoryStore store = new MemoryStore();
 
-    private StoreResult apply(long index, dev.flotilla.api.v1.StoreAction... actions) {
+    private StoreResult apply(long index, dev.flotilla.api.raft.v1.StoreAction... actions) {
         return store.apply(StoreTransaction.newBuilder().addAllActions(java.util.List.of(actions)).build(), index);
     }
 

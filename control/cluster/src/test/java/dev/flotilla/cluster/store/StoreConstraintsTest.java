@@ -2,17 +2,17 @@ package dev.flotilla.cluster.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreConflict;
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.cluster.store.Actions;
 import java.util.List;
 import org.junit.jupiter.api.Test;

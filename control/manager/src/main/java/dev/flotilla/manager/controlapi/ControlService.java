@@ -1,14 +1,16 @@
 package dev.flotilla.manager.controlapi;
 
+import static dev.flotilla.cluster.rpc.Errors.answer;
+
 import dev.flotilla.cluster.rpc.Errors;
+import dev.flotilla.cluster.store.StoreConflictException;
 
 import dev.flotilla.api.v1.ControlGrpc;
 import dev.flotilla.api.v1.CreateServiceRequest;
-import dev.flotilla.api.v1.StoreConflict;
+import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.v1.ManagerStatus;
 import dev.flotilla.manager.ManagerStatuses;
 import java.util.Map;
-import dev.flotilla.cluster.store.StoreConstraints;
 import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.api.v1.InitSwarmResponse;
@@ -27,7 +29,6 @@ import dev.flotilla.api.v1.ListTasksResponse;
 import dev.flotilla.api.v1.CreateNetworkRequest;
 import dev.flotilla.api.v1.GetNetworkRequest;
 import dev.flotilla.api.v1.Network;
-import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.NetworkResponse;
 import dev.flotilla.api.v1.RemoveNetworkRequest;
 import dev.flotilla.api.v1.RemoveNetworkResponse;
@@ -42,7 +43,6 @@ import dev.flotilla.api.v1.RemoveNodeResponse;
 import dev.flotilla.api.v1.UpdateNodeRequest;
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.api.v1.NodeRole;
-import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RemoveServiceRequest;
 import dev.flotilla.api.v1.RemoveServiceResponse;
 import dev.flotilla.api.v1.ScaleServiceRequest;
@@ -54,18 +54,15 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.manager.Manager;
-import dev.flotilla.manager.raft.RaftNode;
+import dev.flotilla.manager.allocator.PortAllocator;
+import dev.flotilla.manager.allocator.PortProbe;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.Names;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,19 +99,13 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         Map<String, ManagerStatus> managerStatuses();
     }
 
-    /** Checks that this node can bind a published port, before a service claims it. */
-    public interface PortProbe {
-        /** Empty when free, else why the port cannot be published here. */
-        Optional<String> check(int port, String protocol);
-    }
-
     private final Swarm swarm;
-    private final PortProbe ports;
+    private final PortAllocator portAllocator;
     private final RoleChanges roleChanges;
 
     public ControlService(Swarm swarm, PortProbe ports) {
         this.swarm = swarm;
-        this.ports = ports;
+        this.portAllocator = new PortAllocator(ports);
         this.roleChanges = new RoleChanges(swarm::managerStatuses);
     }
 
@@ -242,30 +233,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (spec.getName().isEmpty()) {
                 spec.setName(Names.random());
             }
-            StoreView view = m.view();
-            spec.clearNetworks();
-            for (String net : request.getSpec().getNetworksList()) {
-                Network n = view.findNetwork(net).orElseThrow(() -> Errors.notFound("network " + net + " not found"));
-                if (n.getSpec().getIngress()) {
-                    throw Errors.invalid("service cannot be explicitly attached to the ingress network \"" + net + "\"");
-                }
-                if (!spec.getNetworksList().contains(n.getId())) {
-                    spec.addNetworks(n.getId());
-                }
-            }
-            spec.clearNetworkAliases();
-            for (NetworkAlias a : request.getSpec().getNetworkAliasesList()) {
-                String id = view.findNetwork(a.getNetwork()).map(Network::getId).orElse("");
-                if (!spec.getNetworksList().contains(id)) {
-                    throw Errors.invalid("alias " + a.getAlias() + " names network " + a.getNetwork()
-                            + ", which the service is not attached to");
-                }
-                NetworkAlias resolved = a.toBuilder().setNetwork(id).build();
-                if (!spec.getNetworkAliasesList().contains(resolved)) {
-                    spec.addNetworkAliases(resolved);
-                }
-            }
-            ServiceSpec valid = ServiceSpecs.validate(spec.build());
+            ServiceSpec valid = ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build()));
             String id = Ids.newId();
             Service service = allocating(() -> {
                 StoreView current = m.view();
@@ -276,7 +244,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                         .setId(id)
                         .setMeta(Actions.meta(m.now()))
                         .setSpec(valid)
-                        .addAllEndpointPorts(assignPorts(current, valid))
+                        .addAllEndpointPorts(portAllocator.allocate(current, valid))
                         .build();
                 m.write(List.of(Actions.create(fresh)));
                 return fresh;
@@ -286,44 +254,6 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             return ServiceResponse.newBuilder()
                     .setService(m.view().service(service.getId()).orElse(service)).build();
         });
-    }
-
-    /** Published ports: taken by no other service, bindable here, auto-assigned when 0. */
-    private List<PortConfig> assignPorts(StoreView view, ServiceSpec spec) {
-        Set<String> taken = new HashSet<>();
-        for (Service s : view.services().values()) {
-            for (PortConfig p : s.getEndpointPortsList()) {
-                taken.add(p.getPublishedPort() + "/" + p.getProtocol());
-                if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
-                        && q.getProtocol().equals(p.getProtocol()))) {
-                    throw Errors.invalid(StoreConstraints.portInUse(p.getPublishedPort(), s));
-                }
-            }
-        }
-        List<PortConfig> out = new ArrayList<>();
-        for (PortConfig p : spec.getPortsList()) {
-            PortConfig.Builder b = p.toBuilder().setPublishMode("ingress");
-            if (p.getPublishedPort() == 0) {
-                int port = ServiceSpecs.AUTO_PORT_MIN;
-                while (port <= ServiceSpecs.AUTO_PORT_MAX
-                        && (taken.contains(port + "/" + p.getProtocol()) || ports.check(port, p.getProtocol()).isPresent())) {
-                    port++;
-                }
-                if (port > ServiceSpecs.AUTO_PORT_MAX) {
-                    throw Errors.unavailable("no free port left in " + ServiceSpecs.AUTO_PORT_MIN + "-"
-                            + ServiceSpecs.AUTO_PORT_MAX);
-                }
-                b.setPublishedPort(port);
-            } else {
-                Optional<String> busy = ports.check(p.getPublishedPort(), p.getProtocol());
-                if (busy.isPresent()) {
-                    throw Errors.invalid(busy.get());
-                }
-            }
-            taken.add(b.getPublishedPort() + "/" + b.getProtocol());
-            out.add(b.build());
-        }
-        return out;
     }
 
     @Override
@@ -362,7 +292,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 try {
                     m.write(List.of(Actions.update(scaled)));
                     return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
-                } catch (Manager.StoreConflictException e) {
+                } catch (StoreConflictException e) {
                     if (attempt >= 3) {
                         throw e;
                     }
@@ -434,14 +364,15 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void getNetwork(GetNetworkRequest request, StreamObserver<NetworkResponse> out) {
-        answer(out, () -> NetworkResponse.newBuilder().setNetwork(network(manager(), request.getNetwork())).build());
+        answer(out, () -> NetworkResponse.newBuilder()
+                .setNetwork(NetworkResolver.network(manager().view(), request.getNetwork())).build());
     }
 
     @Override
     public void removeNetwork(RemoveNetworkRequest request, StreamObserver<RemoveNetworkResponse> out) {
         answer(out, () -> {
             Manager m = manager();
-            Network n = network(m, request.getNetwork());
+            Network n = NetworkResolver.network(m.view(), request.getNetwork());
             if (n.getSpec().getIngress()) {
                 throw Errors.precondition("the ingress network carries the routing mesh and cannot be removed");
             }
@@ -455,10 +386,6 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             m.write(List.of(Actions.remove(n)));
             return RemoveNetworkResponse.newBuilder().setId(n.getId()).build();
         });
-    }
-
-    private static Network network(Manager m, String name) {
-        return m.view().findNetwork(name).orElseThrow(() -> Errors.notFound("network " + name + " not found"));
     }
 
     private Manager manager() {
@@ -482,7 +409,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         for (int attempt = 1; ; attempt++) {
             try {
                 return create.get();
-            } catch (Manager.StoreConflictException e) {
+            } catch (StoreConflictException e) {
                 StoreConflict c = e.conflict();
                 boolean allocated = c == StoreConflict.STORE_CONFLICT_VNI || c == StoreConflict.STORE_CONFLICT_SUBNET
                         || c == StoreConflict.STORE_CONFLICT_PORT;
@@ -492,32 +419,5 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 log.debug("A concurrent write took what this create chose ({}); choosing again", e.getMessage());
             }
         }
-    }
-
-    /** Runs a call and maps every failure a user can cause to a status with a readable sentence. */
-    public static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
-        } catch (IllegalArgumentException e) {
-            out.onError(Errors.invalid(e.getMessage()));
-            return;
-        } catch (Manager.StoreConflictException e) {
-            out.onError(e.conflict() == StoreConflict.STORE_CONFLICT_PORT
-                    ? Errors.invalid(e.getMessage()) : Errors.conflict(e.getMessage()));
-            return;
-        } catch (RaftNode.NoQuorumException e) {
-            out.onError(Errors.unavailable(e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            log.error("Request failed", e);
-            out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
     }
 }

@@ -13,9 +13,6 @@ public final class ServiceSpecs {
 
     /** swarmkit: the restart delay when none is given. */
     public static final long DEFAULT_RESTART_DELAY_MS = 5_000;
-    /** Docker's range for published ports chosen by the swarm. */
-    public static final int AUTO_PORT_MIN = 30000;
-    public static final int AUTO_PORT_MAX = 32767;
 
     // Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters (a DNS label).
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");

@@ -1,9 +1,9 @@
 package dev.flotilla.manager.raft;
 
 import dev.flotilla.common.DurableFiles;
-import dev.flotilla.api.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.v1.StoreSnapshot;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.cluster.store.MemoryStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +92,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
             result = store.apply(tx, index);
         } catch (IOException e) {
             result = StoreResult.newBuilder().setOk(false).setIndex(index)
-                    .setConflict(dev.flotilla.api.v1.StoreConflict.STORE_CONFLICT_INVALID)
+                    .setConflict(dev.flotilla.api.raft.v1.StoreConflict.STORE_CONFLICT_INVALID)
                     .setError("unreadable store transaction: " + e.getMessage()).build();
             store.markApplied(index);
         }

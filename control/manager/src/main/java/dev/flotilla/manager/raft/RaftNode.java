@@ -1,7 +1,8 @@
 package dev.flotilla.manager.raft;
 
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
+import dev.flotilla.cluster.store.NoQuorumException;
 import dev.flotilla.cluster.store.MemoryStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -406,14 +407,6 @@ public final class RaftNode implements Closeable {
             client.close();
         } finally {
             server.close();
-        }
-    }
-
-    /** A write that no quorum of managers committed. */
-    public static final class NoQuorumException extends RuntimeException {
-        NoQuorumException(Throwable cause) {
-            super("The swarm does not have a leader. It's possible that too few managers are online. "
-                    + "Make sure more than half of the managers are online.", cause);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.flotilla.manager.raft;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.flotilla.api.v1.StoreResult;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreResult;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 

@@ -1,6 +1,7 @@
-package dev.flotilla.manager;
+package dev.flotilla.manager.allocator;
 
 import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.manager.Orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,8 +12,8 @@ import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreTransaction;
+import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.VirtualIp;

@@ -1,4 +1,4 @@
-package dev.flotilla.manager;
+package dev.flotilla.manager.allocator;
 
 import dev.flotilla.cluster.store.Actions;
 
@@ -7,7 +7,7 @@ import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.VirtualIp;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.StoreView;

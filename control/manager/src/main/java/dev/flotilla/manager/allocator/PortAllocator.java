@@ -1,0 +1,76 @@
+package dev.flotilla.manager.allocator;
+
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.cluster.rpc.Errors;
+import dev.flotilla.cluster.store.StoreConstraints;
+import dev.flotilla.cluster.store.StoreView;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Published ports of a new service: each taken by no other service and bindable on this node; a
+ * port given as 0 gets the lowest free one of the dynamic range. Ports in use are read from the
+ * services in the view, so a service's ports are free again once it is removed. The view may be
+ * stale: the state machine refuses a port another write took meanwhile
+ * ({@link StoreConstraints}), and the caller then allocates again on the newer view.
+ */
+public final class PortAllocator {
+
+    /** Docker's range for published ports chosen by the swarm. */
+    public static final int DYNAMIC_MIN = 30000;
+    public static final int DYNAMIC_MAX = 32767;
+
+    private final PortProbe probe;
+
+    public PortAllocator(PortProbe probe) {
+        this.probe = probe;
+    }
+
+    /** The endpoint ports for {@code spec}'s published ports, every one in ingress mode. */
+    public List<PortConfig> allocate(StoreView view, ServiceSpec spec) {
+        Set<String> taken = new HashSet<>();
+        for (Service s : view.services().values()) {
+            for (PortConfig p : s.getEndpointPortsList()) {
+                taken.add(key(p.getPublishedPort(), p.getProtocol()));
+                if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
+                        && q.getProtocol().equals(p.getProtocol()))) {
+                    throw Errors.invalid(StoreConstraints.portInUse(p.getPublishedPort(), s));
+                }
+            }
+        }
+        List<PortConfig> out = new ArrayList<>();
+        for (PortConfig p : spec.getPortsList()) {
+            PortConfig.Builder b = p.toBuilder().setPublishMode("ingress");
+            if (p.getPublishedPort() == 0) {
+                b.setPublishedPort(dynamic(p.getProtocol(), taken));
+            } else {
+                Optional<String> busy = probe.check(p.getPublishedPort(), p.getProtocol());
+                if (busy.isPresent()) {
+                    throw Errors.invalid(busy.get());
+                }
+            }
+            taken.add(key(b.getPublishedPort(), b.getProtocol()));
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    /** The lowest port of the dynamic range no service holds and this node can bind. */
+    private int dynamic(String protocol, Set<String> taken) {
+        for (int port = DYNAMIC_MIN; port <= DYNAMIC_MAX; port++) {
+            if (!taken.contains(key(port, protocol)) && probe.check(port, protocol).isEmpty()) {
+                return port;
+            }
+        }
+        throw Errors.unavailable("no free port left in " + DYNAMIC_MIN + "-" + DYNAMIC_MAX);
+    }
+
+    private static String key(int port, String protocol) {
+        return port + "/" + protocol;
+    }
+}
