@@ -3,7 +3,7 @@ package dev.flotilla.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.ContainerSpec;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;

@@ -9,6 +9,8 @@ import dev.flotilla.agent.VipBalancers;
 import dev.flotilla.manager.allocator.PortProbe;
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.daemon.EngineService;
+import dev.flotilla.daemon.membership.LocalSwarm;
+import dev.flotilla.daemon.membership.NodeDescription;
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.executor.ImageStore;
 import dev.flotilla.executor.RuncExecutor;
@@ -91,7 +93,8 @@ public final class Daemon {
                         ? ResolvConf.upstreams(ResolvConf.HOST_RESOLV_CONF)
                         : config.dnsUpstreams());
         this.discovery = new ServiceDiscovery(dns, new SandboxDnsListeners(dns, dnsLoops));
-        this.swarm = new LocalSwarm(config.dataRoot(), Hostnames.local(), this::startAgent, this::stopAgent);
+        this.swarm = new LocalSwarm(config.dataRoot(), new NodeDescription(Hostnames.local(), Version.VERSION),
+                this::startAgent, this::stopAgent);
     }
 
     /** Runs until SIGTERM; returns the process exit code. */

@@ -2,7 +2,7 @@ package dev.flotilla.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.DispatcherGrpc;
 import dev.flotilla.api.v1.HeartbeatRequest;
@@ -12,7 +12,7 @@ import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.SessionMessage;
 import dev.flotilla.api.v1.SessionRequest;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;

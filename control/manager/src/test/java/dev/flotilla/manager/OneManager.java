@@ -1,6 +1,6 @@
 package dev.flotilla.manager;
 
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.cluster.ca.NodeAuthInterceptor;
 import dev.flotilla.cluster.ca.PeerIdentity;
 import dev.flotilla.cluster.store.MemoryStore;

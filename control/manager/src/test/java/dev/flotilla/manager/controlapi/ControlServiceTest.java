@@ -3,7 +3,7 @@ package dev.flotilla.manager.controlapi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flotilla.api.v1.ActionKind;
+import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.ControlGrpc;
@@ -34,7 +34,7 @@ import dev.flotilla.api.v1.RemoveServiceRequest;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
-import dev.flotilla.api.v1.StoreAction;
+import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.ClusterConnection;

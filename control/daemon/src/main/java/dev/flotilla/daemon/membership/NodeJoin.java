@@ -1,4 +1,4 @@
-package dev.flotilla.daemon;
+package dev.flotilla.daemon.membership;
 
 import com.google.protobuf.ByteString;
 import dev.flotilla.cluster.rpc.Errors;

@@ -1,4 +1,4 @@
-package dev.flotilla.daemon;
+package dev.flotilla.daemon.membership;
 
 import dev.flotilla.common.DurableFiles;
 import com.fasterxml.jackson.annotation.JsonIgnore;

@@ -1,0 +1,86 @@
+package dev.flotilla.daemon.membership;
+
+import dev.flotilla.cluster.ca.NodeCertificate;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a node keeps its membership under the data root: {@code swarm/state.json} (its
+ * {@link SwarmState}), {@code certificates/} (its key, certificate and the root CA) and
+ * {@code raft/} (a manager's Raft log and snapshots). The state file is written last and
+ * atomically, so a node that has one has everything it names.
+ */
+final class MembershipFiles {
+
+    private static final Logger log = LoggerFactory.getLogger(MembershipFiles.class);
+
+    private final Path stateFile;
+    private final Path raftDir;
+    private final Path certDir;
+
+    MembershipFiles(Path dataRoot) {
+        this.stateFile = dataRoot.resolve("swarm").resolve("state.json");
+        this.raftDir = dataRoot.resolve("raft");
+        this.certDir = dataRoot.resolve("certificates");
+    }
+
+    /** The folder error messages name: the state file's. */
+    Path where() {
+        return stateFile.getParent();
+    }
+
+    Path raftDir() {
+        return raftDir;
+    }
+
+    Path certDir() {
+        return certDir;
+    }
+
+    /** The membership this node recorded, if any; a half-written state file is removed first. */
+    Optional<SwarmState> load() throws IOException {
+        return SwarmState.load(stateFile);
+    }
+
+    Optional<NodeCertificate> certificate() throws IOException {
+        return NodeCertificate.load(certDir);
+    }
+
+    void save(SwarmState state) throws IOException {
+        state.save(stateFile);
+    }
+
+    void save(NodeCertificate identity) throws IOException {
+        identity.save(certDir);
+    }
+
+    /** Forgets the membership on disk: state, certificates, Raft log. */
+    void erase() {
+        try {
+            Files.deleteIfExists(stateFile);
+            NodeCertificate.delete(certDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the swarm state under " + where(), e);
+        }
+        deleteRaftLog();
+    }
+
+    /** A manager's Raft log, gone when it stops being one; best effort. */
+    void deleteRaftLog() {
+        if (!Files.exists(raftDir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(raftDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Cannot remove {}: {}", raftDir, e.toString());
+        }
+    }
+}
