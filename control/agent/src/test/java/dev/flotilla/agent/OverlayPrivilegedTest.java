@@ -20,6 +20,9 @@ import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.linux.Native;
 import dev.flotilla.linux.NetNs;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Poll;
+import dev.flotilla.testkit.Root;
 import dev.flotilla.vxlan.DropReason;
 import dev.flotilla.vxlan.Vtep;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -31,8 +34,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,9 +42,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -74,13 +74,14 @@ class OverlayPrivilegedTest {
     private static final Ipv4Address TASK_B = Ipv4Address.parse("10.0.1.3");
     private static final Pattern MTU = Pattern.compile(" mtu (\\d+) ");
 
-    private final String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
+    private final NamespaceLab lab = new NamespaceLab("ov");
+    /** The lab's 6 hex digits: ids and names of this run share them, so a leftover is recognisable. */
+    private final String hex = lab.prefix().substring("ov-".length());
     private final String nodeA = "ovnodea" + hex + "000000000000";
     private final String nodeB = "ovnodeb" + hex + "000000000000";
     private final String netId = "ovnet" + hex + "00000000000000";
     private final String taskIdA = "ovtaska" + hex + "000000000000";
     private final String taskIdB = "ovtaskb" + hex + "000000000000";
-    private final List<String> namespaces = new ArrayList<>();
     private final MemoryStore store = new MemoryStore();
     private long index;
 
@@ -97,10 +98,10 @@ class OverlayPrivilegedTest {
 
     @BeforeEach
     void twoNodes() {
-        assumeTrue(isRoot() && Native.isAvailable() && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                && Files.isExecutable(Path.of("/usr/bin/busybox")), "needs root, iproute2 and busybox");
-        hostA = namespace("ov-" + hex + "-a");
-        hostB = namespace("ov-" + hex + "-b");
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        hostA = namespace("a");
+        hostB = namespace("b");
         LinkConfig a = LinkConfig.in(hostA);
         a.addVethPair("ul0", "ulpeer");
         a.moveToNetns("ulpeer", hostB, "ul0");
@@ -147,10 +148,7 @@ class OverlayPrivilegedTest {
                 sandboxB.removeAll();
             }
         });
-        for (int i = namespaces.size() - 1; i >= 0; i--) {
-            String ns = namespaces.get(i);
-            steps.add(() -> Netns.delete(ns));
-        }
+        steps.add(lab::close);
         // Whatever a half-finished step left under this run's own prefixes, and nothing else.
         steps.add(() -> Netns.list().stream()
                 .filter(ns -> ns.startsWith("fl-ov" + hex) || ns.startsWith("ov-" + hex + "-"))
@@ -205,8 +203,8 @@ class OverlayPrivilegedTest {
         assertThat(vtepA.localAddress().getPort()).isEqualTo(4789);
 
         // ICMP both ways.
-        assertThat(eventually(() -> ping(taskNsA, TASK_B), 10)).as("ping a -> b").isTrue();
-        assertThat(eventually(() -> ping(taskNsB, TASK_A), 10)).as("ping b -> a").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> ping(taskNsA, TASK_B), "ping a -> b");
+        Poll.until(Duration.ofSeconds(10), () -> ping(taskNsB, TASK_A), "ping b -> a");
         assertThat(vtepA.counters().arpReplies()).isPositive();
         assertThat(vtepB.counters().arpReplies()).isPositive();
 
@@ -229,7 +227,7 @@ class OverlayPrivilegedTest {
         assertThat(vtepA.forwardingDb().table(VNI).endpoints()).extracting(e -> e.ip()).containsExactly(TASK_A);
         NetnsExec.in(taskNsA).run("ip", "neigh", "flush", "all").checked();
         long unanswered = vtepA.counters().drops(DropReason.ARP_UNKNOWN_TARGET);
-        assertThat(eventually(() -> !ping(taskNsA, TASK_B), 10)).as("b unreachable once gone from the store").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> !ping(taskNsA, TASK_B), "b unreachable once gone from the store");
         assertThat(vtepA.counters().drops(DropReason.ARP_UNKNOWN_TARGET)).as("ARP for b unanswered")
                 .isGreaterThan(unanswered);
 
@@ -237,7 +235,7 @@ class OverlayPrivilegedTest {
         overlayB.update(after, nodeB, Set.of());
         assertThat(overlayB.attachedNetworks()).isEmpty();
         String netNsB = sandboxB.networkNetns(netId);
-        assertThat(eventually(() -> !LinkConfig.in(netNsB).linkExists(Overlay.TAP), 5)).as("vtep0 deleted").isTrue();
+        Poll.until(Duration.ofSeconds(5), () -> !LinkConfig.in(netNsB).linkExists(Overlay.TAP), "vtep0 deleted");
     }
 
     @Test
@@ -262,8 +260,8 @@ class OverlayPrivilegedTest {
                 .extracting(e -> e.ip() + (e.local() ? " local" : " via " + e.vtep()))
                 .containsExactly("10.0.0.2 local", "10.0.0.3 via " + UNDERLAY_B);
         // The routing mesh's source address on one node reaches the other's.
-        assertThat(eventually(() -> ping(hostA, Ipv4Address.parse("10.0.0.3")), 10)).as("ingress a -> b").isTrue();
-        assertThat(eventually(() -> ping(hostB, Ipv4Address.parse("10.0.0.2")), 10)).as("ingress b -> a").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> ping(hostA, Ipv4Address.parse("10.0.0.3")), "ingress a -> b");
+        Poll.until(Duration.ofSeconds(10), () -> ping(hostB, Ipv4Address.parse("10.0.0.2")), "ingress b -> a");
     }
 
     @Test
@@ -304,9 +302,8 @@ class OverlayPrivilegedTest {
         return store.view();
     }
 
-    private String namespace(String name) {
-        Netns.add(name);
-        namespaces.add(name);
+    private String namespace(String role) {
+        String name = lab.namespace(role);
         LinkConfig.in(name).setUp("lo");
         return name;
     }
@@ -437,20 +434,6 @@ class OverlayPrivilegedTest {
     }
 
     /** Polls {@code condition} until it holds or {@code seconds} pass. */
-    private static boolean eventually(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Object monitor = new Object();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            synchronized (monitor) {
-                monitor.wait(10); // a poll interval, not a guess at how long something takes
-            }
-        }
-        return true;
-    }
-
     private static void closeQuietly(Overlay overlay) {
         if (overlay != null) {
             overlay.close();
@@ -460,14 +443,6 @@ class OverlayPrivilegedTest {
     private static void shutdown(MultiThreadIoEventLoopGroup loops) {
         if (loops != null) {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (Exception e) {
-            return false;
         }
     }
 }
