@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
-import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.StoreAction;
-import dev.flotilla.api.v1.StoreTransaction;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
@@ -82,8 +80,7 @@ class OverlayPrivilegedTest {
     private final String netId = "ovnet" + hex + "00000000000000";
     private final String taskIdA = "ovtaska" + hex + "000000000000";
     private final String taskIdB = "ovtaskb" + hex + "000000000000";
-    private final MemoryStore store = new MemoryStore();
-    private long index;
+    private final StoreFixtures store = new StoreFixtures();
 
     private String hostA;
     private String hostB;
@@ -122,13 +119,13 @@ class OverlayPrivilegedTest {
         overlayA = new Overlay(loopsA, sandboxA);
         overlayB = new Overlay(loopsB, sandboxB);
 
-        apply(StoreAction.newBuilder().setCluster(Cluster.newBuilder().setId("ovcluster" + hex)
+        store.commit(StoreAction.newBuilder().setCluster(Cluster.newBuilder().setId("ovcluster" + hex)
                         .setMeta(Meta.getDefaultInstance()).setDataPathPort(4789)).build(),
-                Actions.create(OverlayTablesTest.node(nodeA, UNDERLAY_A.toString(), "")),
-                Actions.create(OverlayTablesTest.node(nodeB, UNDERLAY_B.toString(), "")),
-                Actions.create(OverlayTablesTest.network(netId, "backend", VNI, "10.0.1.0/24", false)),
-                Actions.create(OverlayTablesTest.task(taskIdA, nodeA, TaskState.RUNNING, netId, TASK_A + "/24")),
-                Actions.create(OverlayTablesTest.task(taskIdB, nodeB, TaskState.RUNNING, netId, TASK_B + "/24")));
+                Actions.create(StoreFixtures.node(nodeA, UNDERLAY_A.toString(), "")),
+                Actions.create(StoreFixtures.node(nodeB, UNDERLAY_B.toString(), "")),
+                Actions.create(StoreFixtures.network(netId, "backend", VNI, "10.0.1.0/24", false)),
+                Actions.create(StoreFixtures.task(taskIdA, nodeA, TaskState.RUNNING, netId, TASK_A + "/24")),
+                Actions.create(StoreFixtures.task(taskIdB, nodeB, TaskState.RUNNING, netId, TASK_B + "/24")));
     }
 
     @AfterEach
@@ -221,7 +218,7 @@ class OverlayPrivilegedTest {
         assertThat(vtepB.counters().drops(DropReason.NOT_A_PEER)).isZero();
 
         // Task b leaves the store; its sandbox stays on node b, so only the overlay can cut it off.
-        StoreView after = apply(Actions.remove(store.view().task(taskIdB).orElseThrow()));
+        StoreView after = store.commit(Actions.remove(store.view().task(taskIdB).orElseThrow()));
         overlayA.update(after, nodeA, Set.of(netId));
         overlayB.update(after, nodeB, Set.of(netId));
         assertThat(vtepA.forwardingDb().table(VNI).endpoints()).extracting(e -> e.ip()).containsExactly(TASK_A);
@@ -242,7 +239,7 @@ class OverlayPrivilegedTest {
     void theIngressNetworkJoinsTheNodesOwnLegsAcrossTheOverlay() throws Exception {
         String ingressId = "oving" + hex + "00000000000000";
         StoreView view = store.view();
-        view = apply(Actions.create(OverlayTablesTest.network(ingressId, "ingress", 4096, "10.0.0.0/24", true)),
+        view = store.commit(Actions.create(StoreFixtures.network(ingressId, "ingress", 4096, "10.0.0.0/24", true)),
                 Actions.update(view.node(nodeA).orElseThrow().toBuilder().setIngressAddress("10.0.0.2/24").build()),
                 Actions.update(view.node(nodeB).orElseThrow().toBuilder().setIngressAddress("10.0.0.3/24").build()));
         // As the agent's pass does: VTEP bound, then the namespace with the node's leg, then the TAP.
@@ -266,18 +263,18 @@ class OverlayPrivilegedTest {
 
     @Test
     void theVtepWaitsForTheNodesAddressAndBindsAgainWhenThePortChanges() throws Exception {
-        StoreView unknown = apply(Actions.update(store.view().node(nodeA).orElseThrow().toBuilder().setAddr("").build()));
+        StoreView unknown = store.commit(Actions.update(store.view().node(nodeA).orElseThrow().toBuilder().setAddr("").build()));
         assertThat(overlayA.prepare(unknown, nodeA)).isFalse();
         overlayA.update(unknown, nodeA, Set.of());
         assertThat(overlayA.vtep()).isEmpty();
 
         // An address no interface of this node holds: the bind fails, is logged, and waits.
-        StoreView wrong = apply(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
+        StoreView wrong = store.commit(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
                 .setAddr("198.18.77.9").build()));
         assertThat(overlayA.prepare(wrong, nodeA)).isFalse();
         assertThat(overlayA.vtep()).isEmpty();
 
-        StoreView known = apply(Actions.update(wrong.node(nodeA).orElseThrow().toBuilder()
+        StoreView known = store.commit(Actions.update(wrong.node(nodeA).orElseThrow().toBuilder()
                 .setAddr(UNDERLAY_A.toString()).build()));
         sandboxA.ensureNetwork(netId, null, 0);
         overlayA.update(known, nodeA, Set.of(netId));
@@ -286,7 +283,7 @@ class OverlayPrivilegedTest {
         assertThat(overlayA.attachedNetworks()).containsEntry(netId, VNI);
 
         Cluster cluster = known.cluster().orElseThrow();
-        StoreView moved = apply(StoreAction.newBuilder().setKind(dev.flotilla.api.v1.ActionKind.ACTION_UPDATE)
+        StoreView moved = store.commit(StoreAction.newBuilder().setKind(dev.flotilla.api.v1.ActionKind.ACTION_UPDATE)
                 .setCluster(cluster.toBuilder().setDataPathPort(7789)).build());
         overlayA.update(moved, nodeA, Set.of(netId));
         Vtep second = overlayA.vtep().orElseThrow();
@@ -294,12 +291,6 @@ class OverlayPrivilegedTest {
         assertThat(second.localAddress().getPort()).isEqualTo(7789);
         assertThat(overlayA.attachedNetworks()).as("re-attached on the new VTEP").containsEntry(netId, VNI);
         assertThat(mtu(sandboxA.networkNetns(netId), Overlay.TAP)).isEqualTo(OVERLAY_MTU);
-    }
-
-    private StoreView apply(StoreAction... actions) {
-        var result = store.apply(StoreTransaction.newBuilder().addAllActions(List.of(actions)).build(), ++index);
-        assertThat(result.getOk()).as(result.getError()).isTrue();
-        return store.view();
     }
 
     private String namespace(String role) {
