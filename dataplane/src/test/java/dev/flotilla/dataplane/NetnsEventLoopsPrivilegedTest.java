@@ -2,11 +2,14 @@ package dev.flotilla.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flotilla.dataplane.link.ExecResult;
 import dev.flotilla.dataplane.link.LinkConfig;
-import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
+import dev.flotilla.linux.Native;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -35,15 +38,16 @@ class NetnsEventLoopsPrivilegedTest {
 
     private static final String GREETING = "hello from inside";
 
+    private final NamespaceLab lab = new NamespaceLab("ft-dp");
     private String ns;
     private MultiThreadIoEventLoopGroup inside;
     private MultiThreadIoEventLoopGroup outside;
 
     @BeforeEach
     void createNamespace() {
-        Privileged.assumeRootWithIproute2();
-        ns = Privileged.namespaceName();
-        Netns.add(ns);
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        ns = lab.namespace("loops");
         LinkConfig.in(ns).setUp("lo");
     }
 
@@ -56,9 +60,7 @@ class NetnsEventLoopsPrivilegedTest {
                 }
             }
         } finally {
-            if (ns != null) {
-                Netns.delete(ns);
-            }
+            lab.close();
         }
     }
 

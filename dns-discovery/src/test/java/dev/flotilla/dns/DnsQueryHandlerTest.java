@@ -10,6 +10,7 @@ import static dev.flotilla.dns.DnsTestSupport.readUdp;
 import static dev.flotilla.dns.DnsTestSupport.udpSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

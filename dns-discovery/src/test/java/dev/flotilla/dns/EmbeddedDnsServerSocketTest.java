@@ -7,6 +7,7 @@ import static dev.flotilla.dns.LocalServers.resolver;
 import static dev.flotilla.dns.LocalServers.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;

@@ -7,6 +7,7 @@ import static dev.flotilla.dns.DnsTestSupport.packet;
 import static dev.flotilla.dns.DnsTestSupport.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;

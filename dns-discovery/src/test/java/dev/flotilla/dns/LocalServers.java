@@ -1,5 +1,6 @@
 package dev.flotilla.dns;
 
+import dev.flotilla.testkit.Poll;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -121,13 +122,13 @@ final class LocalServers {
             SimpleResolver probe = resolver(port, false);
             probe.setTimeout(Duration.ofMillis(200));
             boolean[] up = new boolean[1];
-            Await.until("dnsmasq to answer on port " + port, WAIT, () -> {
+            Poll.until(WAIT, () -> {
                 try {
                     return up[0] = probe.send(DnsTestSupport.query(probeName, Type.A)) != null;
                 } catch (IOException notYet) {
                     return !process.isAlive();
                 }
-            });
+            }, "dnsmasq to answer on port " + port);
             return up[0];
         }
 

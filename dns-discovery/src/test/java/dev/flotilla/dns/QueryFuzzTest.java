@@ -5,6 +5,7 @@ import static dev.flotilla.dns.DnsTestSupport.packet;
 import static dev.flotilla.dns.DnsTestSupport.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

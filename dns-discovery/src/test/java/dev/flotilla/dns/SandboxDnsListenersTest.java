@@ -3,21 +3,19 @@ package dev.flotilla.dns;
 import static dev.flotilla.dns.DnsTestSupport.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flotilla.dataplane.link.ExecResult;
-import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.dns.LocalServers.Dnsmasq;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.NoLeaksExtension;
+import dev.flotilla.testkit.Root;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,17 +34,16 @@ class SandboxDnsListenersTest {
 
     private static final Duration DIG_TIMEOUT = Duration.ofSeconds(15);
 
-    private final List<String> namespaces = new ArrayList<>();
+    private final NamespaceLab lab = new NamespaceLab("ft-dns");
     private EventLoopGroup group;
     private EmbeddedDnsServer server;
     private SandboxDnsListeners listeners;
     private Dnsmasq upstream;
+    private int sandboxes;
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/dig")), "needs dig (apt-get install bind9-dnsutils)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/usr/bin/ip")), "needs iproute2");
+        Root.assume("ip", "dig");
         group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         // The upstream lives on the host's loopback, which a sandbox cannot reach: forwarding must
         // happen from the daemon's namespace.
@@ -66,9 +63,7 @@ class SandboxDnsListenersTest {
         if (listeners != null) {
             listeners.close();
         }
-        for (String ns : namespaces) {
-            Netns.delete(ns);
-        }
+        lab.close();
         if (server != null) {
             server.close();
         }
@@ -81,10 +76,7 @@ class SandboxDnsListenersTest {
     }
 
     private String sandbox() {
-        String ns = "ft-dns-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000));
-        Netns.add(ns);
-        namespaces.add(ns);
-        return ns;
+        return lab.namespace("sandbox" + ++sandboxes);
     }
 
     private static String dig(String ns, String... args) {

@@ -5,6 +5,8 @@ import static dev.flotilla.ingress.TestBackends.readLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.ingress.TestBackends.TcpTask;
+import dev.flotilla.testkit.NoLeaksExtension;
+import dev.flotilla.testkit.Poll;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -149,8 +151,8 @@ class TcpProxyTest {
         try (Socket s = connect(empty)) {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        Await.until("failures counted", WAIT, () -> refusing.counters().connectionsFailed() == 1
-                && empty.counters().connectionsFailed() == 1);
+        Poll.until(WAIT, () -> refusing.counters().connectionsFailed() == 1
+                && empty.counters().connectionsFailed() == 1, "failures counted");
     }
 
     @Test
@@ -258,7 +260,7 @@ class TcpProxyTest {
                 assertThat(in.read()).as("end of stream after the idle timeout").isEqualTo(-1);
             }
             assertThat(port.counters().connectionsIdleClosed()).isEqualTo(1);
-            Await.until("task side closed", WAIT, () -> a.open.isEmpty());
+            Poll.until(WAIT, () -> a.open.isEmpty(), "task side closed");
         }
     }
 
@@ -272,7 +274,7 @@ class TcpProxyTest {
             assertThat(router.unpublish(port.port(), Protocol.TCP)).isTrue();
 
             assertThat(readToEnd(in)).isEmpty();
-            Await.until("task side closed", WAIT, () -> a.open.isEmpty());
+            Poll.until(WAIT, () -> a.open.isEmpty(), "task side closed");
         }
         assertThat(router.published(port.port(), Protocol.TCP)).isEmpty();
     }

@@ -4,6 +4,8 @@ import static dev.flotilla.ingress.TestBackends.LOOPBACK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.ingress.TestBackends.UdpTask;
+import dev.flotilla.testkit.NoLeaksExtension;
+import dev.flotilla.testkit.Poll;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -104,7 +106,7 @@ class UdpProxyTest {
             PublishedPort port = router.publish(0, Protocol.UDP, BackendPool.of(one.backend, two.backend));
             assertThat(ask(first, port, "hi")).isEqualTo("one:hi");
 
-            Await.until("flow expired", WAIT, () -> port.counters().flowsActive() == 0);
+            Poll.until(WAIT, () -> port.counters().flowsActive() == 0, "flow expired");
 
             assertThat(port.counters().flowsExpired()).isEqualTo(1);
             assertThat(ask(first, port, "back")).isEqualTo("two:back");
@@ -122,7 +124,7 @@ class UdpProxyTest {
 
             send(second, port, "no room");
 
-            Await.until("drop counted", WAIT, () -> port.counters().datagramsDropped() == 1);
+            Poll.until(WAIT, () -> port.counters().datagramsDropped() == 1, "drop counted");
             assertThat(port.counters().flowsCreated()).isEqualTo(1);
             assertThat(ask(first, port, "still")).isEqualTo("one:still");
         }
@@ -136,7 +138,7 @@ class UdpProxyTest {
 
             send(first, port, "anyone?");
 
-            Await.until("drop counted", WAIT, () -> port.counters().datagramsDropped() == 1);
+            Poll.until(WAIT, () -> port.counters().datagramsDropped() == 1, "drop counted");
             assertThat(port.counters().flowsCreated()).isZero();
         }
     }

@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dataplane.link.LinkConfig;
-import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.dataplane.link.TproxyVips;
 import dev.flotilla.linux.Native;
 import dev.flotilla.linux.NetNs;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.NoLeaksExtension;
+import dev.flotilla.testkit.Poll;
+import dev.flotilla.testkit.Root;
 import io.netty.channel.EventLoopGroup;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,7 +40,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -65,7 +67,7 @@ class VipProxyPrivilegedTest {
     private static final int HTTP = 80;
     private static final int DNS = 5353;
 
-    private final List<String> namespaces = new ArrayList<>();
+    private final NamespaceLab lab = new NamespaceLab("vp");
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private String net;
     private String task1;
@@ -79,17 +81,12 @@ class VipProxyPrivilegedTest {
 
     @BeforeEach
     void topology() throws Exception {
-        assumeTrue(isRoot() && Native.isAvailable() && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs root, iproute2 and nft");
-        String prefix = "vp-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
-        net = prefix + "-net";
-        task1 = prefix + "-t1";
-        task2 = prefix + "-t2";
-        client = prefix + "-c";
-        for (String ns : List.of(net, task1, task2, client)) {
-            Netns.add(ns);
-            namespaces.add(ns);
-        }
+        Root.assume("ip", "nft");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        net = lab.namespace("net");
+        task1 = lab.namespace("t1");
+        task2 = lab.namespace("t2");
+        client = lab.namespace("c");
         LinkConfig n = LinkConfig.in(net);
         n.addBridge("br0");
         n.addAddress("br0", Ipv4Address.parse(LB.getHostAddress()), 24);
@@ -142,9 +139,7 @@ class VipProxyPrivilegedTest {
         if (loops != null) {
             steps.add(() -> loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly());
         }
-        for (String ns : namespaces) {
-            steps.add(() -> Netns.delete(ns));
-        }
+        steps.add(lab::close);
         for (Runnable step : steps) { // every step runs, whatever failed before it
             try {
                 step.run();
@@ -179,8 +174,7 @@ class VipProxyPrivilegedTest {
 
     @Test
     void curlThroughTheVipGetsBothBusyboxHttpdsInTurn(@org.junit.jupiter.api.io.TempDir Path www) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) && Files.isExecutable(Path.of("/usr/bin/busybox")),
-                "needs curl and busybox");
+        Root.assume("curl", "busybox");
         for (String[] t : new String[][] {{task1, "one"}, {task2, "two"}}) {
             Path dir = Files.createDirectories(www.resolve(t[1]));
             Files.writeString(dir.resolve("index.html"), t[1] + "\n");
@@ -193,8 +187,8 @@ class VipProxyPrivilegedTest {
         }
         NetnsExec inClient = NetnsExec.in(client);
         for (InetAddress task : List.of(TASK1, TASK2)) {
-            Await.until("busybox httpd on " + task.getHostAddress(), WAIT, () -> inClient.run("curl", "-fsS", "-m", "2",
-                    "http://" + task.getHostAddress() + ":8081/").isSuccess());
+            Poll.until(WAIT, () -> inClient.run("curl", "-fsS", "-m", "2",
+                    "http://" + task.getHostAddress() + ":8081/").isSuccess(), "busybox httpd on " + task.getHostAddress());
         }
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -253,7 +247,7 @@ class VipProxyPrivilegedTest {
             assertThat(c.line()).isEqualTo("last words");
             assertThat(c.in.readLine()).as("the task closed after our FIN").isNull();
         }
-        Await.until("the proxy to let go of the connection", WAIT, () -> proxy.openConnections() == 0);
+        Poll.until(WAIT, () -> proxy.openConnections() == 0, "the proxy to let go of the connection");
     }
 
     @Test
@@ -290,7 +284,7 @@ class VipProxyPrivilegedTest {
         try (DatagramSocket s = udpClient()) {
             byte[] q = "q".getBytes(StandardCharsets.UTF_8);
             s.send(new DatagramPacket(q, q.length, new InetSocketAddress(EMPTY_VIP, DNS)));
-            Await.until("the datagram to be dropped", WAIT, () -> counters.datagramsDropped() == 1);
+            Poll.until(WAIT, () -> counters.datagramsDropped() == 1, "the datagram to be dropped");
         }
         assertThat(counters.flowsCreated()).isZero();
     }
@@ -323,7 +317,7 @@ class VipProxyPrivilegedTest {
         assertThat(two.udpSenders).containsOnly(LB);
         ProxyCounters counters = proxy.counters(VIP).orElseThrow();
         assertThat(counters.flowsCreated()).isEqualTo(2);
-        Await.until("flows to expire", Duration.ofSeconds(15), () -> counters.flowsActive() == 0);
+        Poll.until(Duration.ofSeconds(15), () -> counters.flowsActive() == 0, "flows to expire");
         assertThat(counters.flowsExpired()).isEqualTo(2);
     }
 
@@ -341,7 +335,7 @@ class VipProxyPrivilegedTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
         }
         ProxyCounters counters = idle.counters(VIP).orElseThrow();
-        Await.until("the idle close to be counted", WAIT, () -> counters.connectionsIdleClosed() == 1);
+        Poll.until(WAIT, () -> counters.connectionsIdleClosed() == 1, "the idle close to be counted");
         assertThat(proxy.counters(VIP).orElseThrow().connectionsAccepted()).as("the first proxy saw nothing").isZero();
     }
 
@@ -538,13 +532,5 @@ class VipProxyPrivilegedTest {
 
     private static Ipv4Address ip4(InetAddress a) {
         return Ipv4Address.parse(a.getHostAddress());
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.flotilla.testkit.Command;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -19,20 +21,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class NetNsPrivilegedTest {
 
+    private final NamespaceLab lab = new NamespaceLab("ft-dp");
     private String ns;
 
     @BeforeEach
-    void createNamespace() throws Exception {
-        assumeTrue(Commands.privileged(), "needs root, /dev/net/tun and iproute2");
-        ns = "ft-dp-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-        Commands.runChecked("ip", "netns", "add", ns);
+    void createNamespace() {
+        Root.assume("ip");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "needs /dev/net/tun");
+        ns = lab.namespace("tap");
     }
 
     @AfterEach
-    void deleteNamespace() throws Exception {
-        if (ns != null) {
-            Commands.run("ip", "netns", "del", ns);
-        }
+    void deleteNamespace() {
+        lab.close();
     }
 
     @Test
@@ -61,14 +63,14 @@ class NetNsPrivilegedTest {
             TunTap.setOffload(fd, TunTap.TUN_F_CSUM | TunTap.TUN_F_TSO4 | TunTap.TUN_F_TSO6);
             TunTap.setVnetHdrSize(fd, 12);
 
-            Commands.Result inside = Commands.run("ip", "-n", ns, "link", "show", "fltap0");
+            Command.Result inside = Command.run("ip", "-n", ns, "link", "show", "fltap0");
             assertThat(inside.exitCode()).as(inside.output()).isZero();
-            assertThat(Commands.run("ip", "link", "show", "fltap0").exitCode()).isNotZero();
+            assertThat(Command.run("ip", "link", "show", "fltap0").exitCode()).isNotZero();
         } finally {
             FileDescriptors.close(fd);
         }
         // Not persistent: the device goes with its last descriptor.
-        assertThat(Commands.run("ip", "-n", ns, "link", "show", "fltap0").exitCode()).isNotZero();
+        assertThat(Command.run("ip", "-n", ns, "link", "show", "fltap0").exitCode()).isNotZero();
     }
 
     @Test

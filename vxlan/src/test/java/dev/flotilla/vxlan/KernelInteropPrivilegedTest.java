@@ -9,9 +9,11 @@ import dev.flotilla.dataplane.addr.MacAddress;
 import dev.flotilla.dataplane.link.ExecResult;
 import dev.flotilla.dataplane.link.LinkConfig;
 import dev.flotilla.dataplane.link.NetnsExec;
+import dev.flotilla.testkit.Poll;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -127,7 +129,7 @@ class KernelInteropPrivilegedTest {
         List<UnderlayCapture.VxlanPacket> packets;
         try (UnderlayCapture capture = UnderlayCapture.start(nodeA, "ul0")) {
             assertThat(Netlab.ping(taskA, TASK_B).exitCode()).isZero();
-            assertThat(Netlab.eventually(() -> capture.packets().size() >= 6, 5)).isTrue();
+            Poll.until(Duration.ofSeconds(5), () -> capture.packets().size() >= 6, "6 packets captured on the underlay");
             packets = List.copyOf(capture.packets());
         }
         List<UnderlayCapture.VxlanPacket> fromFlotilla = packets.stream()
@@ -219,9 +221,9 @@ class KernelInteropPrivilegedTest {
                 Traffic.tcpEcho(taskA, taskB, TASK_B, port, 16 * 1024);
             }
             // The capture thread may still be draining its ring: wait until all eight flows are in.
-            assertThat(Netlab.eventually(() -> capture.packets().stream()
+            Poll.until(Duration.ofSeconds(5), () -> capture.packets().stream()
                     .filter(p -> p.outerSrc() == lab.underlay(1).value() && p.innerProtocol() == 6)
-                    .map(UnderlayCapture.VxlanPacket::innerPorts).distinct().count() >= 8, 5)).isTrue();
+                    .map(UnderlayCapture.VxlanPacket::innerPorts).distinct().count() >= 8, "8 TCP flows captured");
             packets = List.copyOf(capture.packets());
         }
         java.util.Map<Integer, java.util.Set<Integer>> portsByFlow = new java.util.HashMap<>();

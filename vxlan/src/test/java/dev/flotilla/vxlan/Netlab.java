@@ -6,37 +6,33 @@ import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dataplane.addr.MacAddress;
 import dev.flotilla.dataplane.link.ExecResult;
 import dev.flotilla.dataplane.link.LinkConfig;
-import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.linux.Native;
 import dev.flotilla.linux.NetNs;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
- * Test topology builder: namespaces named {@code ft-vx-<6 hex>-<role>}, all deleted by
- * {@link #close()} even when a test failed half way.
+ * Test topology builder for VTEPs: underlays, bridges and tasks in namespaces named
+ * {@code ft-vx-<6 hex>-<role>}, which the testkit's {@link NamespaceLab} deletes in {@link #close()}
+ * even when a test failed half way.
  */
 final class Netlab implements AutoCloseable {
 
     static final int UNDERLAY_MTU = 1500;
     static final int TASK_MTU = UNDERLAY_MTU - 50;
 
-    final String prefix = "ft-vx-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
+    private final NamespaceLab namespaces = new NamespaceLab("ft-vx");
     /** Third octet of the underlay 198.18.X.0/24. */
     final int subnet = ThreadLocalRandom.current().nextInt(0, 256);
-    private final List<String> namespaces = new ArrayList<>();
 
     static void assumePrivileged() {
-        assumeTrue(isRoot() && Native.isAvailable() && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                && Files.isExecutable(Path.of("/usr/bin/busybox")), "needs root, iproute2 and busybox");
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
     }
 
     Ipv4Address underlay(int host) {
@@ -45,9 +41,7 @@ final class Netlab implements AutoCloseable {
 
     /** Creates namespace {@code prefix-role} with lo up. */
     String namespace(String role) {
-        String name = prefix + "-" + role;
-        Netns.add(name);
-        namespaces.add(name);
+        String name = namespaces.namespace(role);
         LinkConfig.in(name).setUp("lo");
         return name;
     }
@@ -125,44 +119,8 @@ final class Netlab implements AutoCloseable {
         return future.get(30, TimeUnit.SECONDS);
     }
 
-    /** Polls {@code condition} every few milliseconds until it holds or {@code seconds} pass. */
-    static boolean eventually(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Object monitor = new Object();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            synchronized (monitor) {
-                monitor.wait(10); // a poll interval, not a guess at how long something takes
-            }
-        }
-        return true;
-    }
-
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (int i = namespaces.size() - 1; i >= 0; i--) {
-            try {
-                Netns.delete(namespaces.get(i));
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        namespaces.clear();
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (Exception e) {
-            return false;
-        }
+        namespaces.close();
     }
 }

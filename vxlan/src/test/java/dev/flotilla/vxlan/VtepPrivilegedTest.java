@@ -6,7 +6,9 @@ import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dataplane.link.ExecResult;
 import dev.flotilla.dataplane.link.LinkConfig;
+import dev.flotilla.testkit.Poll;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -136,11 +138,11 @@ class VtepPrivilegedTest {
     void detachDeletesTheTapAndStopsTheNetwork() throws Exception {
         assertThat(Netlab.ping(taskA, TASK_B).exitCode()).isZero();
         vtepB.detach(VNI);
-        assertThat(Netlab.eventually(() -> !LinkConfig.in(netB).linkExists("vtep0"), 5))
-                .as("closing the descriptor deletes the TAP").isTrue();
+        Poll.until(Duration.ofSeconds(5), () -> !LinkConfig.in(netB).linkExists("vtep0"),
+                "closing the descriptor deletes the TAP");
         ExecResult cut = Netlab.exec(taskA, "busybox", "ping", "-c", "1", "-W", "1", TASK_B.toString());
         assertThat(cut.exitCode()).isNotZero();
-        assertThat(Netlab.eventually(() -> vtepB.counters().drops(DropReason.UNKNOWN_VNI) > 0, 5)).isTrue();
+        Poll.until(Duration.ofSeconds(5), () -> vtepB.counters().drops(DropReason.UNKNOWN_VNI) > 0, "an unknown-VNI drop counted");
 
         vtepB.attach(VNI, netB, "vtep0");
         lab.plugTap(netB, "vtep0");

@@ -13,6 +13,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.api.v1.VirtualIp;
+import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dns.NameRecords;
@@ -26,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 class DiscoveryRecordsTest {
 
-    private static final Network INGRESS = OverlayTablesTest.network("ing", "ingress", 4096, "10.0.0.0/24", true);
-    private static final Network FRONT = OverlayTablesTest.network("front", "front", 4097, "10.0.1.0/24", false);
-    private static final Network BACK = OverlayTablesTest.network("back", "back", 4098, "10.0.2.0/24", false);
+    private static final Network INGRESS = StoreFixtures.network("ing", "ingress", 4096, "10.0.0.0/24", true);
+    private static final Network FRONT = StoreFixtures.network("front", "front", 4097, "10.0.1.0/24", false);
+    private static final Network BACK = StoreFixtures.network("back", "back", 4098, "10.0.2.0/24", false);
 
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final Map<String, Task> tasks = new LinkedHashMap<>();

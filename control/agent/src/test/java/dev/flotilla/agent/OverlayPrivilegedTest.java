@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
-import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.raft.v1.StoreAction;
-import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
@@ -20,6 +18,9 @@ import dev.flotilla.dataplane.link.Netns;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.linux.Native;
 import dev.flotilla.linux.NetNs;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Poll;
+import dev.flotilla.testkit.Root;
 import dev.flotilla.vxlan.DropReason;
 import dev.flotilla.vxlan.Vtep;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -31,8 +32,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,9 +40,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -74,15 +72,15 @@ class OverlayPrivilegedTest {
     private static final Ipv4Address TASK_B = Ipv4Address.parse("10.0.1.3");
     private static final Pattern MTU = Pattern.compile(" mtu (\\d+) ");
 
-    private final String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
+    private final NamespaceLab lab = new NamespaceLab("ov");
+    /** The lab's 6 hex digits: ids and names of this run share them, so a leftover is recognisable. */
+    private final String hex = lab.prefix().substring("ov-".length());
     private final String nodeA = "ovnodea" + hex + "000000000000";
     private final String nodeB = "ovnodeb" + hex + "000000000000";
     private final String netId = "ovnet" + hex + "00000000000000";
     private final String taskIdA = "ovtaska" + hex + "000000000000";
     private final String taskIdB = "ovtaskb" + hex + "000000000000";
-    private final List<String> namespaces = new ArrayList<>();
-    private final MemoryStore store = new MemoryStore();
-    private long index;
+    private final StoreFixtures store = new StoreFixtures();
 
     private String hostA;
     private String hostB;
@@ -97,10 +95,10 @@ class OverlayPrivilegedTest {
 
     @BeforeEach
     void twoNodes() {
-        assumeTrue(isRoot() && Native.isAvailable() && Files.isExecutable(Path.of("/usr/sbin/ip"))
-                && Files.isExecutable(Path.of("/usr/bin/busybox")), "needs root, iproute2 and busybox");
-        hostA = namespace("ov-" + hex + "-a");
-        hostB = namespace("ov-" + hex + "-b");
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        hostA = namespace("a");
+        hostB = namespace("b");
         LinkConfig a = LinkConfig.in(hostA);
         a.addVethPair("ul0", "ulpeer");
         a.moveToNetns("ulpeer", hostB, "ul0");
@@ -121,13 +119,13 @@ class OverlayPrivilegedTest {
         overlayA = new Overlay(loopsA, sandboxA);
         overlayB = new Overlay(loopsB, sandboxB);
 
-        apply(StoreAction.newBuilder().setCluster(Cluster.newBuilder().setId("ovcluster" + hex)
+        store.commit(StoreAction.newBuilder().setCluster(Cluster.newBuilder().setId("ovcluster" + hex)
                         .setMeta(Meta.getDefaultInstance()).setDataPathPort(4789)).build(),
-                Actions.create(OverlayTablesTest.node(nodeA, UNDERLAY_A.toString(), "")),
-                Actions.create(OverlayTablesTest.node(nodeB, UNDERLAY_B.toString(), "")),
-                Actions.create(OverlayTablesTest.network(netId, "backend", VNI, "10.0.1.0/24", false)),
-                Actions.create(OverlayTablesTest.task(taskIdA, nodeA, TaskState.RUNNING, netId, TASK_A + "/24")),
-                Actions.create(OverlayTablesTest.task(taskIdB, nodeB, TaskState.RUNNING, netId, TASK_B + "/24")));
+                Actions.create(StoreFixtures.node(nodeA, UNDERLAY_A.toString(), "")),
+                Actions.create(StoreFixtures.node(nodeB, UNDERLAY_B.toString(), "")),
+                Actions.create(StoreFixtures.network(netId, "backend", VNI, "10.0.1.0/24", false)),
+                Actions.create(StoreFixtures.task(taskIdA, nodeA, TaskState.RUNNING, netId, TASK_A + "/24")),
+                Actions.create(StoreFixtures.task(taskIdB, nodeB, TaskState.RUNNING, netId, TASK_B + "/24")));
     }
 
     @AfterEach
@@ -147,10 +145,7 @@ class OverlayPrivilegedTest {
                 sandboxB.removeAll();
             }
         });
-        for (int i = namespaces.size() - 1; i >= 0; i--) {
-            String ns = namespaces.get(i);
-            steps.add(() -> Netns.delete(ns));
-        }
+        steps.add(lab::close);
         // Whatever a half-finished step left under this run's own prefixes, and nothing else.
         steps.add(() -> Netns.list().stream()
                 .filter(ns -> ns.startsWith("fl-ov" + hex) || ns.startsWith("ov-" + hex + "-"))
@@ -205,8 +200,8 @@ class OverlayPrivilegedTest {
         assertThat(vtepA.localAddress().getPort()).isEqualTo(4789);
 
         // ICMP both ways.
-        assertThat(eventually(() -> ping(taskNsA, TASK_B), 10)).as("ping a -> b").isTrue();
-        assertThat(eventually(() -> ping(taskNsB, TASK_A), 10)).as("ping b -> a").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> ping(taskNsA, TASK_B), "ping a -> b");
+        Poll.until(Duration.ofSeconds(10), () -> ping(taskNsB, TASK_A), "ping b -> a");
         assertThat(vtepA.counters().arpReplies()).isPositive();
         assertThat(vtepB.counters().arpReplies()).isPositive();
 
@@ -223,13 +218,13 @@ class OverlayPrivilegedTest {
         assertThat(vtepB.counters().drops(DropReason.NOT_A_PEER)).isZero();
 
         // Task b leaves the store; its sandbox stays on node b, so only the overlay can cut it off.
-        StoreView after = apply(Actions.remove(store.view().task(taskIdB).orElseThrow()));
+        StoreView after = store.commit(Actions.remove(store.view().task(taskIdB).orElseThrow()));
         overlayA.update(after, nodeA, Set.of(netId));
         overlayB.update(after, nodeB, Set.of(netId));
         assertThat(vtepA.forwardingDb().table(VNI).endpoints()).extracting(e -> e.ip()).containsExactly(TASK_A);
         NetnsExec.in(taskNsA).run("ip", "neigh", "flush", "all").checked();
         long unanswered = vtepA.counters().drops(DropReason.ARP_UNKNOWN_TARGET);
-        assertThat(eventually(() -> !ping(taskNsA, TASK_B), 10)).as("b unreachable once gone from the store").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> !ping(taskNsA, TASK_B), "b unreachable once gone from the store");
         assertThat(vtepA.counters().drops(DropReason.ARP_UNKNOWN_TARGET)).as("ARP for b unanswered")
                 .isGreaterThan(unanswered);
 
@@ -237,14 +232,14 @@ class OverlayPrivilegedTest {
         overlayB.update(after, nodeB, Set.of());
         assertThat(overlayB.attachedNetworks()).isEmpty();
         String netNsB = sandboxB.networkNetns(netId);
-        assertThat(eventually(() -> !LinkConfig.in(netNsB).linkExists(Overlay.TAP), 5)).as("vtep0 deleted").isTrue();
+        Poll.until(Duration.ofSeconds(5), () -> !LinkConfig.in(netNsB).linkExists(Overlay.TAP), "vtep0 deleted");
     }
 
     @Test
     void theIngressNetworkJoinsTheNodesOwnLegsAcrossTheOverlay() throws Exception {
         String ingressId = "oving" + hex + "00000000000000";
         StoreView view = store.view();
-        view = apply(Actions.create(OverlayTablesTest.network(ingressId, "ingress", 4096, "10.0.0.0/24", true)),
+        view = store.commit(Actions.create(StoreFixtures.network(ingressId, "ingress", 4096, "10.0.0.0/24", true)),
                 Actions.update(view.node(nodeA).orElseThrow().toBuilder().setIngressAddress("10.0.0.2/24").build()),
                 Actions.update(view.node(nodeB).orElseThrow().toBuilder().setIngressAddress("10.0.0.3/24").build()));
         // As the agent's pass does: VTEP bound, then the namespace with the node's leg, then the TAP.
@@ -262,24 +257,24 @@ class OverlayPrivilegedTest {
                 .extracting(e -> e.ip() + (e.local() ? " local" : " via " + e.vtep()))
                 .containsExactly("10.0.0.2 local", "10.0.0.3 via " + UNDERLAY_B);
         // The routing mesh's source address on one node reaches the other's.
-        assertThat(eventually(() -> ping(hostA, Ipv4Address.parse("10.0.0.3")), 10)).as("ingress a -> b").isTrue();
-        assertThat(eventually(() -> ping(hostB, Ipv4Address.parse("10.0.0.2")), 10)).as("ingress b -> a").isTrue();
+        Poll.until(Duration.ofSeconds(10), () -> ping(hostA, Ipv4Address.parse("10.0.0.3")), "ingress a -> b");
+        Poll.until(Duration.ofSeconds(10), () -> ping(hostB, Ipv4Address.parse("10.0.0.2")), "ingress b -> a");
     }
 
     @Test
     void theVtepWaitsForTheNodesAddressAndBindsAgainWhenThePortChanges() throws Exception {
-        StoreView unknown = apply(Actions.update(store.view().node(nodeA).orElseThrow().toBuilder().setAddr("").build()));
+        StoreView unknown = store.commit(Actions.update(store.view().node(nodeA).orElseThrow().toBuilder().setAddr("").build()));
         assertThat(overlayA.prepare(unknown, nodeA)).isFalse();
         overlayA.update(unknown, nodeA, Set.of());
         assertThat(overlayA.vtep()).isEmpty();
 
         // An address no interface of this node holds: the bind fails, is logged, and waits.
-        StoreView wrong = apply(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
+        StoreView wrong = store.commit(Actions.update(unknown.node(nodeA).orElseThrow().toBuilder()
                 .setAddr("198.18.77.9").build()));
         assertThat(overlayA.prepare(wrong, nodeA)).isFalse();
         assertThat(overlayA.vtep()).isEmpty();
 
-        StoreView known = apply(Actions.update(wrong.node(nodeA).orElseThrow().toBuilder()
+        StoreView known = store.commit(Actions.update(wrong.node(nodeA).orElseThrow().toBuilder()
                 .setAddr(UNDERLAY_A.toString()).build()));
         sandboxA.ensureNetwork(netId, null, 0);
         overlayA.update(known, nodeA, Set.of(netId));
@@ -288,7 +283,7 @@ class OverlayPrivilegedTest {
         assertThat(overlayA.attachedNetworks()).containsEntry(netId, VNI);
 
         Cluster cluster = known.cluster().orElseThrow();
-        StoreView moved = apply(StoreAction.newBuilder().setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE)
+        StoreView moved = store.commit(StoreAction.newBuilder().setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE)
                 .setCluster(cluster.toBuilder().setDataPathPort(7789)).build());
         overlayA.update(moved, nodeA, Set.of(netId));
         Vtep second = overlayA.vtep().orElseThrow();
@@ -298,15 +293,8 @@ class OverlayPrivilegedTest {
         assertThat(mtu(sandboxA.networkNetns(netId), Overlay.TAP)).isEqualTo(OVERLAY_MTU);
     }
 
-    private StoreView apply(StoreAction... actions) {
-        var result = store.apply(StoreTransaction.newBuilder().addAllActions(List.of(actions)).build(), ++index);
-        assertThat(result.getOk()).as(result.getError()).isTrue();
-        return store.view();
-    }
-
-    private String namespace(String name) {
-        Netns.add(name);
-        namespaces.add(name);
+    private String namespace(String role) {
+        String name = lab.namespace(role);
         LinkConfig.in(name).setUp("lo");
         return name;
     }
@@ -437,20 +425,6 @@ class OverlayPrivilegedTest {
     }
 
     /** Polls {@code condition} until it holds or {@code seconds} pass. */
-    private static boolean eventually(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Object monitor = new Object();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            synchronized (monitor) {
-                monitor.wait(10); // a poll interval, not a guess at how long something takes
-            }
-        }
-        return true;
-    }
-
     private static void closeQuietly(Overlay overlay) {
         if (overlay != null) {
             overlay.close();
@@ -460,14 +434,6 @@ class OverlayPrivilegedTest {
     private static void shutdown(MultiThreadIoEventLoopGroup loops) {
         if (loops != null) {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (Exception e) {
-            return false;
         }
     }
 }

@@ -1,20 +1,20 @@
 package dev.flotilla.agent;
 
+import static dev.flotilla.cluster.store.StoreFixtures.network;
+import static dev.flotilla.cluster.store.StoreFixtures.node;
+import static dev.flotilla.cluster.store.StoreFixtures.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.NetworkAttachment;
-import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.raft.v1.StoreAction;
-import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
-import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.vxlan.Endpoint;
@@ -28,35 +28,7 @@ class OverlayTablesTest {
     private static final Ipv4Address B = Ipv4Address.parse("198.18.77.2");
     private static final Ipv4Address C = Ipv4Address.parse("198.18.77.3");
 
-    private final MemoryStore store = new MemoryStore();
-    private long index;
-
-    private StoreView apply(StoreAction... actions) {
-        var result = store.apply(StoreTransaction.newBuilder().addAllActions(List.of(actions)).build(), ++index);
-        assertThat(result.getOk()).as(result.getError()).isTrue();
-        return store.view();
-    }
-
-    static Node node(String id, String addr, String ingressAddress) {
-        return Node.newBuilder().setId(id).setMeta(Meta.getDefaultInstance()).setHostname(id).setAddr(addr)
-                .setIngressAddress(ingressAddress).build();
-    }
-
-    static Network network(String id, String name, int vni, String subnet, boolean ingress) {
-        return Network.newBuilder().setId(id).setMeta(Meta.getDefaultInstance()).setVni(vni)
-                .setSpec(NetworkSpec.newBuilder().setName(name).setDriver("overlay").setSubnet(subnet).setIngress(ingress))
-                .build();
-    }
-
-    static Task task(String id, String nodeId, TaskState state, String... networkAndAddress) {
-        Task.Builder t = Task.newBuilder().setId(id).setMeta(Meta.getDefaultInstance()).setNodeId(nodeId)
-                .setDesiredState(TaskState.RUNNING).setStatus(TaskStatus.newBuilder().setState(state));
-        for (int i = 0; i < networkAndAddress.length; i += 2) {
-            t.addNetworks(NetworkAttachment.newBuilder().setNetworkId(networkAndAddress[i])
-                    .setAddress(networkAndAddress[i + 1]));
-        }
-        return t.build();
-    }
+    private final StoreFixtures store = new StoreFixtures();
 
     private static Ipv4Address ip(String text) {
         return Ipv4Address.parse(text);
@@ -65,7 +37,7 @@ class OverlayTablesTest {
     @Test
     void tasksOnThisNodeAreLocalOthersRemoteAtTheirNodesAddress() {
         Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
                 Actions.create(net),
                 Actions.create(task("t1", "na", TaskState.RUNNING, "net1", "10.0.1.2/24")),
                 Actions.create(task("t2", "nb", TaskState.STARTING, "net1", "10.0.1.3/24")),
@@ -80,7 +52,7 @@ class OverlayTablesTest {
     @Test
     void terminalUnassignedOtherNetworksAndAddresslessNodesAreLeftOut() {
         Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
                 Actions.create(node("nc", "", "")), Actions.create(net),
                 Actions.create(network("net2", "front", 4098, "10.0.2.0/24", false)),
                 Actions.create(task("live", "nb", TaskState.RUNNING, "net2", "10.0.2.9/24", "net1", "10.0.1.9/24")),
@@ -97,7 +69,7 @@ class OverlayTablesTest {
     @Test
     void theIngressNetworkAlsoListsEveryNodesIngressAddress() {
         Network ingress = network("ing", "ingress", 4096, "10.0.0.0/24", true);
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "10.0.0.2/24")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "10.0.0.2/24")),
                 Actions.create(node("nb", "198.18.77.2", "10.0.0.3/24")),
                 Actions.create(node("nc", "198.18.77.3", "")), Actions.create(ingress),
                 Actions.create(task("web", "nc", TaskState.RUNNING, "ing", "10.0.0.4/24")));
@@ -115,7 +87,7 @@ class OverlayTablesTest {
                 .setNetworkId("net2").setAddress("10.0.2.250/24")).build();
         Node nb = node("nb", "198.18.77.2", "").toBuilder().addLbAddresses(NetworkAttachment.newBuilder()
                 .setNetworkId("net1").setAddress("10.0.1.251/24")).build();
-        StoreView view = apply(Actions.create(na), Actions.create(nb), Actions.create(net), Actions.create(other),
+        StoreView view = store.commit(Actions.create(na), Actions.create(nb), Actions.create(net), Actions.create(other),
                 Actions.create(task("t1", "nb", TaskState.RUNNING, "net1", "10.0.1.2/24")));
 
         assertThat(OverlayTables.endpoints(view, "na", net)).containsExactly(
@@ -126,7 +98,7 @@ class OverlayTablesTest {
     @Test
     void aDuplicateAddressKeepsOneEntryPreferringTheLocalOne() {
         Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
                 Actions.create(net),
                 Actions.create(task("t1", "nb", TaskState.RUNNING, "net1", "10.0.1.2/24")),
                 Actions.create(task("t2", "na", TaskState.RUNNING, "net1", "10.0.1.2/24")));
@@ -139,7 +111,7 @@ class OverlayTablesTest {
     void peersAreEveryOtherNodeWithAnAddressAndTheTableFollowsRemovals() {
         Network net = network("net1", "backend", 4097, "10.0.1.0/24", false);
         Task t2 = task("t2", "nb", TaskState.RUNNING, "net1", "10.0.1.3/24");
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "")), Actions.create(node("nb", "198.18.77.2", "")),
                 Actions.create(node("nc", "198.18.77.3", "")), Actions.create(node("nd", "not-an-ip", "")),
                 Actions.create(net), Actions.create(t2));
 
@@ -147,7 +119,7 @@ class OverlayTablesTest {
         assertThat(OverlayTables.peers(view, "nc")).containsExactly(A, B);
         assertThat(OverlayTables.endpoints(view, "na", net)).hasSize(1);
 
-        StoreView after = apply(Actions.remove(view.task("t2").orElseThrow()));
+        StoreView after = store.commit(Actions.remove(view.task("t2").orElseThrow()));
         assertThat(OverlayTables.endpoints(after, "na", net)).isEmpty();
     }
 
@@ -157,7 +129,7 @@ class OverlayTablesTest {
         assertThat(OverlayTables.underlayAddress(empty, "na")).isEmpty();
         assertThat(OverlayTables.dataPathPort(empty)).isEqualTo(4789);
 
-        StoreView view = apply(Actions.create(node("na", "198.18.77.1", "")),
+        StoreView view = store.commit(Actions.create(node("na", "198.18.77.1", "")),
                 StoreAction.newBuilder().setCluster(Cluster.newBuilder().setId("c").setMeta(Meta.getDefaultInstance())
                         .setDataPathPort(7789)).build());
         assertThat(OverlayTables.underlayAddress(view, "na")).contains(A);

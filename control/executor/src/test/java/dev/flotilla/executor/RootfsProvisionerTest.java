@@ -1,8 +1,8 @@
 package dev.flotilla.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.flotilla.testkit.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class RootfsProvisionerTest {
 
     @Test
     void overlayModeWritesToTheUpperLayerAndReleaseUnmounts() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting needs root");
+        Root.assume();
         Path image = TestRootfs.tiny(tmp.resolve("image"), "hello");
         Bundle bundle = bundle();
         RootfsProvisioner overlay = new RootfsProvisioner(RootfsProvisioner.Mode.OVERLAY);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,13 +38,12 @@ class RuncRuntimeTest {
     private RuncRuntime runtime;
     private Path stateRoot;
     private final List<String> containers = new ArrayList<>();
-    private String netns;
+    private final NamespaceLab lab = new NamespaceLab("ft-rt");
 
     @BeforeAll
     static void requireRootRuncAndBusybox() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "runc tests need root");
+        Root.assume("runc");
         assumeTrue(Files.isExecutable(TestRootfs.BUSYBOX), "runc tests need a static busybox at /bin/busybox");
-        assumeTrue(onPath("runc"), "runc tests need runc on PATH");
     }
 
     @BeforeEach
@@ -64,9 +65,7 @@ class RuncRuntimeTest {
                 Commands.run(Duration.ofSeconds(10), List.of("runc", "delete", "--force", id));
             }
         }
-        if (netns != null) {
-            Commands.run(Duration.ofSeconds(10), List.of("ip", "netns", "delete", netns));
-        }
+        lab.close();
         assertThat(Mounts.under(tmp)).as("mounts left behind").isEmpty();
     }
 
@@ -207,8 +206,7 @@ class RuncRuntimeTest {
 
     @Test
     void runsInTheGivenNetworkNamespace() throws Exception {
-        netns = "ft-rt-" + TestRootfs.randomHex(4);
-        Commands.run(Duration.ofSeconds(10), List.of("ip", "netns", "add", netns)).orThrow();
+        String netns = lab.namespace("task");
         Commands.run(Duration.ofSeconds(10),
                 List.of("ip", "-n", netns, "link", "add", "ftveth0", "type", "veth", "peer", "name", "ftveth1")).orThrow();
         Container container = create(List.of("sleep", "1000"), Path.of("/run/netns", netns));
@@ -252,15 +250,5 @@ class RuncRuntimeTest {
                 .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
         long hard = Long.parseLong(line.replaceAll(" +", " ").split(" ")[4]);
         return Long.toString(Math.min(hard, 1_048_576));
-    }
-
-    private static boolean onPath(String binary) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

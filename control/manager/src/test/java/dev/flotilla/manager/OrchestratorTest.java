@@ -1,7 +1,5 @@
 package dev.flotilla.manager;
 
-import dev.flotilla.cluster.store.Actions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.raft.v1.ActionKind;
@@ -13,23 +11,18 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreAction;
-import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.StoreFixtures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OrchestratorTest {
 
-    private final MemoryStore store = new MemoryStore();
+    private final StoreFixtures store = new StoreFixtures();
     private final Orchestrator orchestrator = new Orchestrator(5);
-    private long index = 1;
-
-    private void commit(List<StoreAction> actions) {
-        assertThat(store.apply(StoreTransaction.newBuilder().addAllActions(actions).build(), index++).getOk()).isTrue();
-    }
 
     private Service service(long replicas) {
         return Service.newBuilder().setId("svc").setMeta(Meta.getDefaultInstance())
@@ -46,21 +39,21 @@ class OrchestratorTest {
 
     @Test
     void createsOneTaskPerSlotAndNothingMoreOnTheNextPass() {
-        commit(List.of(Actions.create(service(3))));
-        commit(orchestrator.reconcile(store.view(), 1000));
+        store.commit(List.of(Actions.create(service(3))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
         assertThat(liveTasks()).extracting(Task::getSlot).containsExactlyInAnyOrder(1L, 2L, 3L);
         assertThat(orchestrator.reconcile(store.view(), 1000)).isEmpty();
     }
 
     @Test
     void aFailedTaskIsRetiredAndReplacedInItsSlotAfterTheRestartDelay() {
-        commit(List.of(Actions.create(service(1))));
-        commit(orchestrator.reconcile(store.view(), 1000));
+        store.commit(List.of(Actions.create(service(1))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
         Task first = liveTasks().get(0);
-        commit(List.of(Actions.status(first.getId(), TaskStatus.newBuilder().setState(TaskState.FAILED)
+        store.commit(List.of(Actions.status(first.getId(), TaskStatus.newBuilder().setState(TaskState.FAILED)
                 .setErr("task: non-zero exit (137)").build())));
 
-        commit(orchestrator.reconcile(store.view(), 2000));
+        store.commit(orchestrator.reconcile(store.view(), 2000));
         Task old = store.view().task(first.getId()).orElseThrow();
         assertThat(old.getDesiredState()).isEqualTo(TaskState.SHUTDOWN);
         Task replacement = liveTasks().get(0);
@@ -71,24 +64,24 @@ class OrchestratorTest {
 
     @Test
     void scalingDownShutsDownTheHighestSlots() {
-        commit(List.of(Actions.create(service(3))));
-        commit(orchestrator.reconcile(store.view(), 1000));
+        store.commit(List.of(Actions.create(service(3))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
         Service s = store.view().service("svc").orElseThrow();
-        commit(List.of(Actions.update(s.toBuilder().setSpec(s.getSpec().toBuilder().setReplicas(1)).build())));
-        commit(orchestrator.reconcile(store.view(), 1000));
+        store.commit(List.of(Actions.update(s.toBuilder().setSpec(s.getSpec().toBuilder().setReplicas(1)).build())));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
         assertThat(liveTasks()).extracting(Task::getSlot).containsExactly(1L);
     }
 
     @Test
     void keepsFiveOldTasksPerSlot() {
-        commit(List.of(Actions.create(service(1))));
+        store.commit(List.of(Actions.create(service(1))));
         for (int round = 0; round < 8; round++) {
-            commit(orchestrator.reconcile(store.view(), 1000 + round));
+            store.commit(orchestrator.reconcile(store.view(), 1000 + round));
             Task live = liveTasks().get(0);
-            commit(List.of(Actions.status(live.getId(), TaskStatus.newBuilder().setState(TaskState.FAILED).build())));
+            store.commit(List.of(Actions.status(live.getId(), TaskStatus.newBuilder().setState(TaskState.FAILED).build())));
         }
-        commit(orchestrator.reconcile(store.view(), 5000));
-        commit(orchestrator.reconcile(store.view(), 5000));
+        store.commit(orchestrator.reconcile(store.view(), 5000));
+        store.commit(orchestrator.reconcile(store.view(), 5000));
         long old = store.view().tasksOfService("svc").stream()
                 .filter(t -> t.getDesiredState() != TaskState.RUNNING).count();
         assertThat(old).isEqualTo(5);
@@ -96,21 +89,21 @@ class OrchestratorTest {
 
     @Test
     void tasksOfARemovedServiceAreStoppedThenForgotten() {
-        commit(List.of(Actions.create(service(1))));
-        commit(orchestrator.reconcile(store.view(), 1000));
-        commit(List.of(Actions.create(Node.newBuilder().setId("n1").setState(NodeState.NODE_READY).build())));
+        store.commit(List.of(Actions.create(service(1))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        store.commit(List.of(Actions.create(Node.newBuilder().setId("n1").setState(NodeState.NODE_READY).build())));
         Task t = liveTasks().get(0);
-        commit(List.of(Actions.update(t.toBuilder().setNodeId("n1")
+        store.commit(List.of(Actions.update(t.toBuilder().setNodeId("n1")
                 .setStatus(TaskStatus.newBuilder().setState(TaskState.RUNNING)).build())));
-        commit(List.of(Actions.remove(store.view().service("svc").orElseThrow())));
+        store.commit(List.of(Actions.remove(store.view().service("svc").orElseThrow())));
         List<StoreAction> actions = orchestrator.reconcile(store.view(), 2000);
         assertThat(actions).singleElement().satisfies(a -> {
             assertThat(a.getKind()).isEqualTo(ActionKind.ACTION_UPDATE);
             assertThat(a.getTask().getDesiredState()).isEqualTo(TaskState.REMOVE);
         });
-        commit(actions);
-        commit(List.of(Actions.status(t.getId(), TaskStatus.newBuilder().setState(TaskState.SHUTDOWN).build())));
-        commit(orchestrator.reconcile(store.view(), 3000));
+        store.commit(actions);
+        store.commit(List.of(Actions.status(t.getId(), TaskStatus.newBuilder().setState(TaskState.SHUTDOWN).build())));
+        store.commit(orchestrator.reconcile(store.view(), 3000));
         assertThat(store.view().tasks()).isEmpty();
     }
 }

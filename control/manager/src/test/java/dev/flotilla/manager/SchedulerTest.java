@@ -1,18 +1,15 @@
 package dev.flotilla.manager;
 
-import dev.flotilla.cluster.store.Actions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
-import dev.flotilla.api.raft.v1.StoreAction;
-import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.StoreFixtures;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -20,12 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
 
-    private final MemoryStore store = new MemoryStore();
-    private long index = 1;
-
-    private void commit(List<StoreAction> actions) {
-        assertThat(store.apply(StoreTransaction.newBuilder().addAllActions(actions).build(), index++).getOk()).isTrue();
-    }
+    private final StoreFixtures store = new StoreFixtures();
 
     private static Node node(String id, NodeState state, NodeAvailability availability) {
         return Node.newBuilder().setId(id).setState(state).setAvailability(availability).build();
@@ -38,13 +30,13 @@ class SchedulerTest {
 
     @Test
     void spreadsTasksOfAServiceOverReadyActiveNodes() {
-        commit(List.of(Actions.create(node("a", NodeState.NODE_READY, NodeAvailability.ACTIVE)),
+        store.commit(List.of(Actions.create(node("a", NodeState.NODE_READY, NodeAvailability.ACTIVE)),
                 Actions.create(node("b", NodeState.NODE_READY, NodeAvailability.ACTIVE)),
                 Actions.create(node("c", NodeState.NODE_DOWN, NodeAvailability.ACTIVE)),
                 Actions.create(node("d", NodeState.NODE_READY, NodeAvailability.DRAIN))));
-        commit(List.of(Actions.create(pending("t1", "s", 1)), Actions.create(pending("t2", "s", 2)),
+        store.commit(List.of(Actions.create(pending("t1", "s", 1)), Actions.create(pending("t2", "s", 2)),
                 Actions.create(pending("t3", "s", 3)), Actions.create(pending("t4", "s", 4))));
-        commit(new Scheduler().schedule(store.view(), 1000));
+        store.commit(new Scheduler().schedule(store.view(), 1000));
         Map<String, Long> perNode = store.view().tasks().values().stream()
                 .peek(t -> assertThat(t.getStatus().getState()).isEqualTo(TaskState.ASSIGNED))
                 .collect(Collectors.groupingBy(Task::getNodeId, Collectors.counting()));
@@ -53,9 +45,9 @@ class SchedulerTest {
 
     @Test
     void withoutASuitableNodeTheTaskStaysPendingAndSaysWhy() {
-        commit(List.of(Actions.create(node("a", NodeState.NODE_DOWN, NodeAvailability.ACTIVE))));
-        commit(List.of(Actions.create(pending("t1", "s", 1))));
-        commit(new Scheduler().schedule(store.view(), 1000));
+        store.commit(List.of(Actions.create(node("a", NodeState.NODE_DOWN, NodeAvailability.ACTIVE))));
+        store.commit(List.of(Actions.create(pending("t1", "s", 1))));
+        store.commit(new Scheduler().schedule(store.view(), 1000));
         Task t = store.view().task("t1").orElseThrow();
         assertThat(t.getStatus().getState()).isEqualTo(TaskState.PENDING);
         assertThat(t.getStatus().getErr()).isEqualTo("no suitable node (node is not ready)");

@@ -2,13 +2,14 @@ package dev.flotilla.dataplane.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.flotilla.dataplane.Privileged;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import dev.flotilla.dataplane.addr.MacAddress;
-import java.util.ArrayList;
-import java.util.List;
+import dev.flotilla.linux.Native;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,34 +28,21 @@ class LinkConfigPrivilegedTest {
     /** Only reachable from the leaf through its default route. */
     private static final Ipv4Address HUB_LOOPBACK = Ipv4Address.parse("198.18.1.1");
 
-    private final List<String> namespaces = new ArrayList<>();
+    private final NamespaceLab lab = new NamespaceLab("ft-dp");
     private String hub;
     private String leaf;
 
     @BeforeEach
     void createNamespaces() {
-        Privileged.assumeRootWithIproute2();
-        hub = Privileged.namespaceName();
-        leaf = Privileged.namespaceName();
-        for (String ns : List.of(hub, leaf)) {
-            Netns.add(ns);
-            namespaces.add(ns);
-        }
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        hub = lab.namespace("hub");
+        leaf = lab.namespace("leaf");
     }
 
     @AfterEach
     void deleteNamespaces() {
-        RuntimeException first = null;
-        for (String ns : namespaces) {
-            try {
-                Netns.delete(ns);
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        lab.close();
     }
 
     @Test

@@ -1,11 +1,12 @@
 package dev.flotilla.dataplane.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.flotilla.dataplane.Privileged;
 import dev.flotilla.dataplane.addr.Ipv4Address;
-import java.util.ArrayList;
-import java.util.List;
+import dev.flotilla.linux.Native;
+import dev.flotilla.testkit.NamespaceLab;
+import dev.flotilla.testkit.Root;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,19 +23,16 @@ class TproxyVipsPrivilegedTest {
     private static final Ipv4Address VIP1 = Ipv4Address.parse("10.77.0.100");
     private static final Ipv4Address VIP2 = Ipv4Address.parse("10.77.0.101");
 
-    private final List<String> namespaces = new ArrayList<>();
+    private final NamespaceLab lab = new NamespaceLab("ft-dp");
     private String net;
     private String task;
 
     @BeforeEach
     void topology() {
-        Privileged.assumeRootWithIproute2();
-        net = Privileged.namespaceName();
-        task = Privileged.namespaceName();
-        for (String ns : List.of(net, task)) {
-            Netns.add(ns);
-            namespaces.add(ns);
-        }
+        Root.assume("ip", "busybox");
+        assumeTrue(Native.isAvailable(), () -> "native calls unavailable: " + Native.unavailabilityCause());
+        net = lab.namespace("net");
+        task = lab.namespace("task");
         LinkConfig n = LinkConfig.in(net);
         n.addBridge("br0");
         n.addAddress("br0", Ipv4Address.parse("10.77.0.2"), 24);
@@ -50,9 +48,7 @@ class TproxyVipsPrivilegedTest {
 
     @AfterEach
     void cleanUp() {
-        for (String ns : namespaces) {
-            Netns.delete(ns);
-        }
+        lab.close();
     }
 
     @Test

@@ -2,9 +2,7 @@ package dev.flotilla.cluster.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.raft.v1.StoreTransaction;
@@ -22,14 +20,9 @@ class MemoryStoreTest {
         return store.apply(StoreTransaction.newBuilder().addAllActions(java.util.List.of(actions)).build(), index);
     }
 
-    private static Service service(String id, String name) {
-        return Service.newBuilder().setId(id).setMeta(Meta.getDefaultInstance())
-                .setSpec(ServiceSpec.newBuilder().setName(name)).build();
-    }
-
     @Test
     void versionIsTheRaftIndexAndUpdatesCompareAndSet() {
-        assertThat(apply(7, Actions.create(service("s1", "web"))).getOk()).isTrue();
+        assertThat(apply(7, Actions.create(StoreFixtures.service("s1", "web"))).getOk()).isTrue();
         Service stored = store.view().service("s1").orElseThrow();
         assertThat(stored.getMeta().getVersion()).isEqualTo(7);
 
@@ -43,8 +36,8 @@ class MemoryStoreTest {
 
     @Test
     void aRefusedActionRefusesTheWholeTransaction() {
-        apply(1, Actions.create(service("s1", "web")));
-        StoreResult r = apply(2, Actions.create(service("s2", "api")), Actions.create(service("s3", "web")));
+        apply(1, Actions.create(StoreFixtures.service("s1", "web")));
+        StoreResult r = apply(2, Actions.create(StoreFixtures.service("s2", "api")), Actions.create(StoreFixtures.service("s3", "web")));
         assertThat(r.getOk()).isFalse();
         assertThat(r.getError()).isEqualTo("service web already exists");
         assertThat(r.getConflict()).isEqualTo(StoreConflict.STORE_CONFLICT_NAME);
@@ -58,7 +51,7 @@ class MemoryStoreTest {
         apply(1, Actions.create(task));
         apply(2, Actions.status("t1", Actions.status(TaskState.RUNNING, "started", 100)));
         StoreResult stale = apply(3, Actions.status("t1", Actions.status(TaskState.PREPARING, "late", 90)),
-                Actions.create(service("s1", "web")));
+                Actions.create(StoreFixtures.service("s1", "web")));
         assertThat(stale.getOk()).isTrue();
         assertThat(store.view().task("t1").orElseThrow().getStatus().getState()).isEqualTo(TaskState.RUNNING);
         assertThat(store.view().services()).containsKey("s1");
@@ -66,7 +59,7 @@ class MemoryStoreTest {
 
     @Test
     void snapshotRestoresTheSameState() {
-        apply(1, Actions.create(service("s1", "web")));
+        apply(1, Actions.create(StoreFixtures.service("s1", "web")));
         MemoryStore copy = new MemoryStore();
         copy.restore(store.snapshot(), 1);
         assertThat(copy.view().services()).isEqualTo(store.view().services());

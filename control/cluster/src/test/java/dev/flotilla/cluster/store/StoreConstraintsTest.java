@@ -3,12 +3,9 @@ package dev.flotilla.cluster.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.raft.v1.ActionKind;
-import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
-import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
-import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.raft.v1.StoreResult;
@@ -30,17 +27,7 @@ class StoreConstraintsTest {
     }
 
     private static Network network(String id, String name, int vni, String subnet) {
-        return Network.newBuilder().setId(id).setMeta(Meta.getDefaultInstance()).setVni(vni)
-                .setSpec(NetworkSpec.newBuilder().setName(name).setDriver("overlay").setSubnet(subnet)).build();
-    }
-
-    private static Service service(String id, String name, int... ports) {
-        Service.Builder b = Service.newBuilder().setId(id).setMeta(Meta.getDefaultInstance())
-                .setSpec(ServiceSpec.newBuilder().setName(name));
-        for (int p : ports) {
-            b.addEndpointPorts(PortConfig.newBuilder().setProtocol("tcp").setPublishedPort(p).setTargetPort(80));
-        }
-        return b.build();
+        return StoreFixtures.network(id, name, vni, subnet, false);
     }
 
     @Test
@@ -74,22 +61,22 @@ class StoreConstraintsTest {
 
     @Test
     void onePublishedPortPerProtocolAndTheLoserLeavesNothing() {
-        assertThat(apply(1, Actions.create(service("s1", "web", 8080))).getOk()).isTrue();
-        StoreResult clash = apply(2, Actions.create(service("s2", "api", 9090, 8080)));
+        assertThat(apply(1, Actions.create(StoreFixtures.service("s1", "web", 8080))).getOk()).isTrue();
+        StoreResult clash = apply(2, Actions.create(StoreFixtures.service("s2", "api", 9090, 8080)));
         assertThat(clash.getOk()).isFalse();
         assertThat(clash.getConflict()).isEqualTo(StoreConflict.STORE_CONFLICT_PORT);
         assertThat(clash.getError()).isEqualTo("port '8080' is already in use by service 'web' (s1) as an ingress port");
         assertThat(store.view().services()).containsOnlyKeys("s1");
         assertThat(store.view().index()).isEqualTo(1);
 
-        Service udp = service("s2", "api").toBuilder()
+        Service udp = StoreFixtures.service("s2", "api").toBuilder()
                 .addEndpointPorts(PortConfig.newBuilder().setProtocol("udp").setPublishedPort(8080).setTargetPort(53)).build();
         assertThat(apply(3, Actions.create(udp)).getOk()).as("the same number over UDP").isTrue();
     }
 
     @Test
     void aServiceScaledKeepsItsOwnPorts() {
-        apply(1, Actions.create(service("s1", "web", 8080)));
+        apply(1, Actions.create(StoreFixtures.service("s1", "web", 8080)));
         Service stored = store.view().service("s1").orElseThrow();
         Service scaled = stored.toBuilder().setSpec(stored.getSpec().toBuilder().setReplicas(4)).build();
         assertThat(apply(2, Actions.update(scaled)).getOk()).isTrue();
@@ -97,8 +84,8 @@ class StoreConstraintsTest {
 
     @Test
     void refusedTransactionsStillCountAsApplied() {
-        apply(1, Actions.create(service("s1", "web", 8080)));
-        apply(2, Actions.create(service("s2", "web")));
+        apply(1, Actions.create(StoreFixtures.service("s1", "web", 8080)));
+        apply(2, Actions.create(StoreFixtures.service("s2", "web")));
         assertThat(store.awaitIndex(2, 0)).isTrue();
         assertThat(store.awaitIndex(3, 10)).isFalse();
     }

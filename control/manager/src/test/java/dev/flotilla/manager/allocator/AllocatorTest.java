@@ -1,8 +1,5 @@
 package dev.flotilla.manager.allocator;
 
-import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.manager.Orchestrator;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.Network;
@@ -13,11 +10,12 @@ import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreAction;
-import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.VirtualIp;
-import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.manager.Orchestrator;
+import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,12 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Addresses: task attachments, one VIP per service per network, one LB address per node per network, no address twice. */
 class AllocatorTest {
 
-    private final MemoryStore store = new MemoryStore();
-    private long index = 1;
-
-    private void commit(List<StoreAction> actions) {
-        assertThat(store.apply(StoreTransaction.newBuilder().addAllActions(actions).build(), index++).getOk()).isTrue();
-    }
+    private final StoreFixtures store = new StoreFixtures();
 
     private static Network network(String id, String name, String subnet, boolean ingress) {
         return Network.newBuilder().setId(id).setSpec(NetworkSpec.newBuilder().setName(name).setDriver("overlay")
@@ -55,21 +48,21 @@ class AllocatorTest {
             if (actions.isEmpty()) {
                 return;
             }
-            commit(actions);
+            store.commit(actions);
         }
         throw new AssertionError("the allocator did not settle");
     }
 
     @Test
     void givesVipsLbAddressesAndTaskAddressesEachOnce() {
-        commit(List.of(Actions.create(network("ing", "ingress", "10.0.0.0/24", true)),
+        store.commit(List.of(Actions.create(network("ing", "ingress", "10.0.0.0/24", true)),
                 Actions.create(network("app", "app", "10.0.1.0/24", false)),
                 Actions.create(Node.newBuilder().setId("n1").build()),
                 Actions.create(Node.newBuilder().setId("n2").build()),
                 Actions.create(service("web", "vip", true)),
                 Actions.create(service("rr", "dnsrr", false))));
         Service web = store.view().service("web").orElseThrow();
-        commit(List.of(Actions.create(Orchestrator.newTask(web, 1, 0, 1000)),
+        store.commit(List.of(Actions.create(Orchestrator.newTask(web, 1, 0, 1000)),
                 Actions.create(Orchestrator.newTask(web, 2, 0, 1000)),
                 Actions.create(Orchestrator.newTask(store.view().service("rr").orElseThrow(), 1, 0, 1000))));
         allocateUntilStable();
@@ -100,17 +93,17 @@ class AllocatorTest {
 
     @Test
     void aVipSurvivesLaterPassesAndLbAddressesOfRemovedNetworksGo() {
-        commit(List.of(Actions.create(network("ing", "ingress", "10.0.0.0/24", true)),
+        store.commit(List.of(Actions.create(network("ing", "ingress", "10.0.0.0/24", true)),
                 Actions.create(network("app", "app", "10.0.1.0/24", false)),
                 Actions.create(Node.newBuilder().setId("n1").build()),
                 Actions.create(service("web", "vip", false))));
         allocateUntilStable();
         String vip = store.view().service("web").orElseThrow().getVirtualIps(0).getAddr();
-        commit(List.of(Actions.create(Node.newBuilder().setId("n2").build())));
+        store.commit(List.of(Actions.create(Node.newBuilder().setId("n2").build())));
         allocateUntilStable();
         assertThat(store.view().service("web").orElseThrow().getVirtualIps(0).getAddr()).isEqualTo(vip);
 
-        commit(List.of(Actions.remove(store.view().service("web").orElseThrow()),
+        store.commit(List.of(Actions.remove(store.view().service("web").orElseThrow()),
                 Actions.remove(store.view().network("app").orElseThrow())));
         allocateUntilStable();
         assertThat(store.view().nodes().values()).allSatisfy(n -> assertThat(n.getLbAddressesList()).isEmpty());

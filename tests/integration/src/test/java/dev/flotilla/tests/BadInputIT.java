@@ -2,6 +2,7 @@ package dev.flotilla.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -114,8 +115,8 @@ class BadInputIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Poll.until(Duration.ofSeconds(30), () -> Processes.ok(Duration.ofSeconds(30), "ip", "netns", "exec", node.name(),
-                "ss", "-Htln", "sport = :9090").lines().size() == 1, "nc to listen on 9090 in the node");
+        Poll.until(Duration.ofSeconds(30), TestNode.POLL_INTERVAL, () -> Processes.ok(Duration.ofSeconds(30), "ip", "netns",
+                "exec", node.name(), "ss", "-Htln", "sport = :9090").lines().size() == 1, () -> "nc to listen on 9090 in the node");
 
         Cli cli = node.cli("service", "create", "--name", "taken", "-p", "9090:80", "web");
         assertThat(cli.exitCode()).as(node.context(cli)).isNotZero();

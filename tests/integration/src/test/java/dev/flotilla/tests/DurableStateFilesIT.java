@@ -2,6 +2,7 @@ package dev.flotilla.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ class DurableStateFilesIT {
                     "-o", trace.toString(), "-p", Long.toString(node.daemonPid()))
                     .redirectErrorStream(true).redirectOutput(straceErr.toFile()).start();
             try {
-                Poll.until(Duration.ofSeconds(30), () -> read(straceErr).contains("attached"),
+                Poll.until(Duration.ofSeconds(30), TestNode.POLL_INTERVAL, () -> read(straceErr).contains("attached"),
                         () -> "strace to attach to the daemon: " + read(straceErr));
                 node.ok("image", "import", "synced:1", node.webroot().toString());
                 node.ok("service", "create", "--name", "synced", "--replicas", "2", "web");

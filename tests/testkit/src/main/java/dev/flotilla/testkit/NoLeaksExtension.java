@@ -1,4 +1,4 @@
-package dev.flotilla.ingress;
+package dev.flotilla.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Fails a test class when Netty's leak detector (paranoid in this build) reports a buffer that was
  * never released. Leaks are only reported once the buffer was collected and a later allocation
- * polls the detector, hence the collections and allocations at the end.
+ * polls the detector, hence the collections and allocations at the end. Use it with
+ * {@code @ExtendWith(NoLeaksExtension.class)}; the module brings Netty and Logback (test scope).
  */
-final class NoLeaksExtension implements BeforeAllCallback, AfterAllCallback {
+public final class NoLeaksExtension implements BeforeAllCallback, AfterAllCallback {
 
     private static final int GC_ROUNDS = 5;
     private static final int PROBE_ALLOCATIONS = 64;

@@ -2,6 +2,7 @@ package dev.flotilla.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.testkit.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -35,6 +37,8 @@ import java.util.regex.Pattern;
  */
 public final class TestNode implements AutoCloseable {
     public static final Duration CLI_TIMEOUT = Duration.ofSeconds(120);
+    /** Between attempts of a condition that runs a command (a CLI call is a JVM start, which paces it anyway). */
+    public static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration DAEMON_START = Duration.ofSeconds(90);
     private static final Duration DAEMON_STOP = Duration.ofSeconds(30);
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
@@ -199,7 +203,7 @@ public final class TestNode implements AutoCloseable {
         // First its socket, looked at cheaply and often; then `info`, each look a CLI start.
         Poll.until(DAEMON_START, Duration.ofMillis(50), () -> exitedEarly(started) || socketAccepts(),
                 () -> "the daemon to listen on " + socket + logTailSection());
-        Poll.until(DAEMON_START, () -> exitedEarly(started) || Processes.flotilla(host(), TOOL_TIMEOUT, "info").ok(),
+        Poll.until(DAEMON_START, POLL_INTERVAL, () -> exitedEarly(started) || Processes.flotilla(host(), TOOL_TIMEOUT, "info").ok(),
                 () -> "the daemon to answer `flotilla info`" + logTailSection());
     }
 
@@ -307,14 +311,14 @@ public final class TestNode implements AutoCloseable {
     /** Runs the command until its result satisfies {@code done}; returns that result. */
     public Cli until(Duration timeout, String what, Predicate<Cli> done, String... args) {
         Cli[] last = new Cli[1];
-        Poll.until(timeout, () -> done.test(last[0] = cli(args)),
+        Poll.until(timeout, POLL_INTERVAL, () -> done.test(last[0] = cli(args)),
                 () -> what + "\nlast result:\n" + last[0] + logTailSection());
         return last[0];
     }
 
     /** Polls a condition; the failure message carries the daemon log tail. */
-    public void await(Duration timeout, Supplier<Boolean> condition, Supplier<String> what) {
-        Poll.until(timeout, condition, () -> what.get() + logTailSection());
+    public void await(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
+        Poll.until(timeout, POLL_INTERVAL, condition, () -> what.get() + logTailSection());
     }
 
     /** `ip netns exec <node> curl -s -m 5 url`: from inside the node, as a user on that host. */

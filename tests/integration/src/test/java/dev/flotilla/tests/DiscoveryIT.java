@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.testkit.Poll;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ class DiscoveryIT {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Poll.until(Duration.ofSeconds(10), () -> {
+            Poll.until(Duration.ofSeconds(10), TestNode.POLL_INTERVAL, () -> {
                 if (!p.isAlive()) {
                     throw new AssertionError("dnsmasq exited with " + p.exitValue());
                 }
@@ -423,7 +424,7 @@ class DiscoveryIT {
         System.out.printf("DiscoveryIT: tasks.server dropped the Down node's task %d ms after node ls showed Down%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - down));
         // Its replacement comes up on a live node and joins DNS within a second of running.
-        Poll.until(CONVERGE, () -> (answer[0] = sandboxLookup("tasks.server")).size() == 3,
+        Poll.until(CONVERGE, TestNode.POLL_INTERVAL, () -> (answer[0] = sandboxLookup("tasks.server")).size() == 3,
                 () -> "tasks.server back to 3 tasks, now " + answer[0]);
         String replacement = answer[0].stream().filter(ip -> !original.contains(ip)).findFirst().orElseThrow();
         long seenAt = firstSeen.get(replacement);

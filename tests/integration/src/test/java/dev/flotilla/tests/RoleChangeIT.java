@@ -2,6 +2,7 @@ package dev.flotilla.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.Poll;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
