@@ -46,6 +46,7 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
+        CliLogging.configure();
         CommandLine cli = CommandTree.forArgs(new Main(), args);
         // Everything after IMAGE (create) or CONTAINER (exec) belongs to the container's command.
         CommandLine service = cli.getSubcommands().get("service");
