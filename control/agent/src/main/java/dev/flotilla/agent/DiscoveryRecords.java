@@ -9,6 +9,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.VirtualIp;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
+import dev.flotilla.common.TaskNames;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dns.RecordTable;
 import java.util.ArrayList;
@@ -158,9 +159,8 @@ public final class DiscoveryRecords {
         return out;
     }
 
-    /** {@code <service>.<slot>.<task id>}, the task's container name (as TaskRunner names it). */
-    static String containerName(Task t) {
-        return t.getServiceName() + "." + t.getSlot() + "." + t.getId();
+    private static String containerName(Task t) {
+        return TaskNames.containerName(t.getServiceName(), t.getSlot(), t.getId());
     }
 
     /** Running tasks per service id, by slot then id. */
