@@ -42,6 +42,10 @@ public final class DaemonCommand implements Callable<Integer> {
             + "VIP after this long with no byte either way (ns|us|ms|s|m|h; default 0: never)")
     String lbIdleTimeout = "0s";
 
+    @Option(names = "--print-namespace-tag", hidden = true,
+            description = "Print the tag of the data root's namespaces (fl-<tag>-...) and exit, starting nothing")
+    boolean printNamespaceTag;
+
     /** The daemon's entry point (bin/flotilla starts it for `flotilla daemon`). */
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new DaemonCommand());
@@ -57,6 +61,10 @@ public final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (printNamespaceTag) {
+            System.out.println(DaemonConfig.namespaceTag(dataRoot));
+            return 0;
+        }
         String socket = host.startsWith("unix://") ? host.substring("unix://".length()) : host;
         if (host.contains("://") && !host.startsWith("unix://")) {
             System.err.println("unsupported --host " + host + ": use unix:///path/to/socket");

@@ -41,14 +41,21 @@ public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSoc
         this(dataRoot, socket, runc, List.of(), DEFAULT_DNS_TTL_SECONDS, Duration.ZERO);
     }
 
-    /**
-     * A short token unique to this data root: it prefixes every namespace this daemon makes, so
-     * daemons sharing a machine never collide, and a restarted daemon finds what it left.
-     */
+    /** {@link #namespaceTag} of this daemon's data root. */
     public String tag() {
+        return namespaceTag(dataRoot);
+    }
+
+    /**
+     * A short token unique to a data root (the first 6 hex digits of the SHA-256 of its absolute,
+     * normalised path): it prefixes every namespace the daemon makes ({@code fl-<tag>-...}), so
+     * daemons sharing a machine never collide, and a restarted daemon finds what it left. Scripts
+     * ask for it with {@code flotilla daemon --data-root DIR --print-namespace-tag}.
+     */
+    public static String namespaceTag(Path dataRoot) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(dataRoot.toString().getBytes(StandardCharsets.UTF_8));
+                    .digest(dataRoot.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
