@@ -1,5 +1,6 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.dns.DnsServerOptions;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,9 +26,6 @@ import java.util.Objects;
 public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSocketAddress> dnsUpstreams,
                            int dnsTtlSeconds, Duration lbIdleTimeout) {
 
-    /** CoreDNS's default: short, so a stopped task leaves clients' caches quickly. */
-    public static final int DEFAULT_DNS_TTL_SECONDS = 5;
-
     public DaemonConfig {
         Objects.requireNonNull(dataRoot, "dataRoot");
         Objects.requireNonNull(socket, "socket");
@@ -38,7 +36,7 @@ public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSoc
 
     /** Defaults for everything but the paths and runc. */
     public DaemonConfig(Path dataRoot, Path socket, String runc) {
-        this(dataRoot, socket, runc, List.of(), DEFAULT_DNS_TTL_SECONDS, Duration.ZERO);
+        this(dataRoot, socket, runc, List.of(), DnsServerOptions.DEFAULT_TTL_SECONDS, Duration.ZERO);
     }
 
     /** {@link #namespaceTag} of this daemon's data root. */
