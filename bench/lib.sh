@@ -49,7 +49,7 @@ remove_daemon_leftovers() {
     if [[ -d "$data/containers/$id" ]]; then runc delete --force "$id"; fi
   done
   for mnt in $(awk -v d="$work/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$mnt"; done
-  tag=$(printf '%s' "$data" | sha256sum | cut -c1-6)
+  tag=$("$root/bin/flotilla" daemon --data-root "$data" --print-namespace-tag)
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^fl-$tag-"); do ip netns del "$ns"; done
   return 0
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
 public record DnsServerOptions(int ttlSeconds, int maxUdpPayload, Duration upstreamTimeout, int maxPendingForwards) {
 
     public static final int DEFAULT_TTL_SECONDS = 5;
+    public static final int MIN_TTL_SECONDS = 0;
+    public static final int MAX_TTL_SECONDS = 3600;
     public static final int DEFAULT_MAX_UDP_PAYLOAD = 4096;
     public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(4);
     public static final int DEFAULT_MAX_PENDING_FORWARDS = 4096;
@@ -25,8 +27,9 @@ public record DnsServerOptions(int ttlSeconds, int maxUdpPayload, Duration upstr
     public static final int CLASSIC_UDP_PAYLOAD = 512;
 
     public DnsServerOptions {
-        if (ttlSeconds < 0 || ttlSeconds > 3600) {
-            throw new IllegalArgumentException("DNS TTL " + ttlSeconds + "s is outside 0..3600");
+        if (ttlSeconds < MIN_TTL_SECONDS || ttlSeconds > MAX_TTL_SECONDS) {
+            throw new IllegalArgumentException("DNS TTL " + ttlSeconds + "s is outside " + MIN_TTL_SECONDS + ".."
+                    + MAX_TTL_SECONDS);
         }
         if (maxUdpPayload < CLASSIC_UDP_PAYLOAD || maxUdpPayload > 65_000) {
             throw new IllegalArgumentException("DNS max UDP payload " + maxUdpPayload + " is outside 512..65000");

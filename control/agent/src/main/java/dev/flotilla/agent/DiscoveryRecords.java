@@ -6,9 +6,10 @@ import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.Task;
-import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.VirtualIp;
 import dev.flotilla.cluster.store.StoreView;
+import dev.flotilla.cluster.store.TaskStates;
+import dev.flotilla.common.TaskNames;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.dns.RecordTable;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only user-defined networks count; the ingress network has neither names nor VIP balancers
  * (its VIPs belong to the routing mesh). A task is an answer only while it runs and should run
- * (status and desired state RUNNING), so a task being stopped leaves DNS and every VIP pool on
+ * ({@link TaskStates#servesTraffic}), so a task being stopped leaves DNS and every VIP pool on
  * the first pass after the store says so. Task addresses are ordered by slot, then task id, so
  * equal stores give equal tables.
  */
@@ -158,20 +159,15 @@ public final class DiscoveryRecords {
         return out;
     }
 
-    /** {@code <service>.<slot>.<task id>}, the task's container name (as TaskRunner names it). */
-    static String containerName(Task t) {
-        return t.getServiceName() + "." + t.getSlot() + "." + t.getId();
-    }
-
-    static boolean isAnswer(Task t) {
-        return t.getDesiredState() == TaskState.RUNNING && t.getStatus().getState() == TaskState.RUNNING;
+    private static String containerName(Task t) {
+        return TaskNames.containerName(t.getServiceName(), t.getSlot(), t.getId());
     }
 
     /** Running tasks per service id, by slot then id. */
     private static Map<String, List<Task>> runningTasksByService(StoreView view) {
         Map<String, List<Task>> out = new LinkedHashMap<>();
         for (Task t : view.tasks().values()) {
-            if (isAnswer(t)) {
+            if (TaskStates.servesTraffic(t)) {
                 out.computeIfAbsent(t.getServiceId(), k -> new ArrayList<>()).add(t);
             }
         }

@@ -4,8 +4,8 @@ import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.Task;
-import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.StoreView;
+import dev.flotilla.cluster.store.TaskStates;
 import dev.flotilla.ingress.Backend;
 import dev.flotilla.ingress.BackendPool;
 import dev.flotilla.ingress.IngressRouter;
@@ -84,7 +84,7 @@ public final class IngressMesh implements AutoCloseable {
         List<Task> tasks = new ArrayList<>(view.tasksOfService(s.getId()));
         tasks.sort((a, b) -> Long.compare(a.getSlot(), b.getSlot()));
         for (Task t : tasks) {
-            if (t.getDesiredState() != TaskState.RUNNING || t.getStatus().getState() != TaskState.RUNNING) {
+            if (!TaskStates.servesTraffic(t)) {
                 continue;
             }
             for (NetworkAttachment a : t.getNetworksList()) {

@@ -9,6 +9,7 @@ import dev.flotilla.executor.Controller;
 import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
 import dev.flotilla.common.Ids;
+import dev.flotilla.common.TaskNames;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     @Override
     public String containerName() {
-        return task.getServiceName() + "." + task.getSlot() + "." + task.getId();
+        return TaskNames.containerName(task.getServiceName(), task.getSlot(), task.getId());
     }
 
     Task task() {

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class DaemonClient implements AutoCloseable {
 
-    static final String DEFAULT_HOST = "unix:///run/flotilla/flotilla.sock";
     /** Long enough for a Raft write that waits for an election, short enough to never hang a shell. */
     static final long DEADLINE_SECONDS = 30;
 

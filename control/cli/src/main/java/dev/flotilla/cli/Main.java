@@ -1,5 +1,8 @@
 package dev.flotilla.cli;
 
+import dev.flotilla.common.DaemonSocket;
+import dev.flotilla.common.ExitCodes;
+import dev.flotilla.common.Version;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -12,17 +15,14 @@ import picocli.CommandLine.ParameterException;
  * {@code flotilla}: the CLI that drives the daemon (which {@code bin/flotilla daemon} starts, see {@link DaemonLauncher}).
  * Its commands are {@link CommandTree#COMMANDS}, added for each command line (only those it names).
  */
-@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla " + Version.VERSION,
         // --help and --version on every subcommand too
         scope = CommandLine.ScopeType.INHERIT,
         description = "Swarm-mode container networking: routing mesh, overlay networks, VIPs and DNS.")
 public final class Main implements Runnable {
 
-    /** Docker's exit status for a command line it could not parse. */
-    static final int EXIT_USAGE = 125;
-
     @Option(names = {"-H", "--host"}, description = "Daemon socket (default: $FLOTILLA_HOST or "
-            + DaemonClient.DEFAULT_HOST + ")")
+            + DaemonSocket.DEFAULT_HOST + ")")
     String host;
 
     @CommandLine.Spec
@@ -33,7 +33,7 @@ public final class Main implements Runnable {
             return host;
         }
         String env = System.getenv("FLOTILLA_HOST");
-        return env != null && !env.isEmpty() ? env : DaemonClient.DEFAULT_HOST;
+        return env != null && !env.isEmpty() ? env : DaemonSocket.DEFAULT_HOST;
     }
 
     @Override
@@ -66,7 +66,7 @@ public final class Main implements Runnable {
         err.println(e.getMessage());
         err.println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
         err.flush();
-        return EXIT_USAGE;
+        return ExitCodes.USAGE;
     }
 
     private static int failure(Exception e, CommandLine cmd) {
@@ -76,7 +76,7 @@ public final class Main implements Runnable {
         } else if (e instanceof IllegalArgumentException) {
             err.println(e.getMessage());
             err.flush();
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         } else if (e instanceof CliException) {
             err.println(e.getMessage());
         } else {
@@ -91,7 +91,7 @@ public final class Main implements Runnable {
         if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null
                 || status.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(status.getDescription())) {
             Main root = cmd.getCommandSpec().root().userObject() instanceof Main m ? m : null;
-            String host = root == null ? DaemonClient.DEFAULT_HOST : root.host();
+            String host = root == null ? DaemonSocket.DEFAULT_HOST : root.host();
             return "Cannot connect to the Flotilla daemon at " + host + ". Is the flotilla daemon running?";
         }
         if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {

@@ -19,6 +19,7 @@ import dev.flotilla.api.v1.ServiceSummary;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.common.Ids;
+import dev.flotilla.common.TaskNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -177,7 +178,7 @@ final class ServiceCommands {
             Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
             String previousSlot = null;
             for (Task t : ordered) {
-                String slot = t.getServiceName() + "." + t.getSlot();
+                String slot = TaskNames.slotName(t.getServiceName(), t.getSlot());
                 String name = slot.equals(previousSlot) ? " \\_ " + slot : slot;
                 previousSlot = slot;
                 String err = t.getStatus().getErr();

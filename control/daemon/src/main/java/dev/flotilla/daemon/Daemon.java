@@ -1,5 +1,6 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.common.Version;
 import dev.flotilla.agent.Agent;
 import dev.flotilla.agent.IngressMesh;
 import dev.flotilla.agent.Overlay;

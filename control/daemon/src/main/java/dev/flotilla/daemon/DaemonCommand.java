@@ -1,8 +1,12 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.common.DaemonSocket;
 import dev.flotilla.common.Durations;
+import dev.flotilla.common.ExitCodes;
+import dev.flotilla.common.Version;
 
 import com.google.common.net.InetAddresses;
+import dev.flotilla.dns.DnsServerOptions;
 import dev.flotilla.dns.ResolvConf;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,14 +23,11 @@ import picocli.CommandLine.Option;
         version = "flotilla " + Version.VERSION)
 public final class DaemonCommand implements Callable<Integer> {
 
-    /** Docker's exit status for a command line it could not use. */
-    private static final int EXIT_USAGE = 125;
-
     @Option(names = "--data-root", description = "Root of persisted state (default /var/lib/flotilla)")
     Path dataRoot = Path.of("/var/lib/flotilla");
 
-    @Option(names = "--host", description = "Socket the CLI connects to (default unix:///run/flotilla/flotilla.sock)")
-    String host = "unix:///run/flotilla/flotilla.sock";
+    @Option(names = "--host", description = "Socket the CLI connects to (default " + DaemonSocket.DEFAULT_HOST + ")")
+    String host = DaemonSocket.DEFAULT_HOST;
 
     @Option(names = "--runc", description = "runc binary (default: runc on PATH)")
     String runc = "runc";
@@ -35,12 +36,17 @@ public final class DaemonCommand implements Callable<Integer> {
             + "(repeatable, at most 3; default: the host's /etc/resolv.conf nameservers)")
     List<String> dns = new ArrayList<>();
 
-    @Option(names = "--dns-ttl", description = "TTL in seconds of the embedded DNS server's answers (default 5)")
-    int dnsTtl = DaemonConfig.DEFAULT_DNS_TTL_SECONDS;
+    @Option(names = "--dns-ttl", description = "TTL in seconds of the embedded DNS server's answers (default "
+            + DnsServerOptions.DEFAULT_TTL_SECONDS + ")")
+    int dnsTtl = DnsServerOptions.DEFAULT_TTL_SECONDS;
 
     @Option(names = "--lb-idle-timeout", description = "Close a connection through the routing mesh or a service "
             + "VIP after this long with no byte either way (ns|us|ms|s|m|h; default 0: never)")
     String lbIdleTimeout = "0s";
+
+    @Option(names = "--print-namespace-tag", hidden = true,
+            description = "Print the tag of the data root's namespaces (fl-<tag>-...) and exit, starting nothing")
+    boolean printNamespaceTag;
 
     /** The daemon's entry point (bin/flotilla starts it for `flotilla daemon`). */
     public static void main(String[] args) {
@@ -50,17 +56,21 @@ public final class DaemonCommand implements Callable<Integer> {
             err.println(e.getMessage());
             err.println("See 'flotilla daemon --help'.");
             err.flush();
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         });
         System.exit(cli.execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (printNamespaceTag) {
+            System.out.println(DaemonConfig.namespaceTag(dataRoot));
+            return 0;
+        }
         String socket = host.startsWith("unix://") ? host.substring("unix://".length()) : host;
         if (host.contains("://") && !host.startsWith("unix://")) {
             System.err.println("unsupported --host " + host + ": use unix:///path/to/socket");
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         DaemonConfig config;
         try {
@@ -68,7 +78,7 @@ public final class DaemonCommand implements Callable<Integer> {
                     ttl(), Durations.parse(lbIdleTimeout, "--lb-idle-timeout"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         return Daemon.run(config);
     }
@@ -90,9 +100,9 @@ public final class DaemonCommand implements Callable<Integer> {
     }
 
     private int ttl() {
-        if (dnsTtl < 0 || dnsTtl > 3600) {
+        if (dnsTtl < DnsServerOptions.MIN_TTL_SECONDS || dnsTtl > DnsServerOptions.MAX_TTL_SECONDS) {
             throw new IllegalArgumentException("invalid argument \"" + dnsTtl + "\" for \"--dns-ttl\" flag: "
-                    + "seconds in 0..3600");
+                    + "seconds in " + DnsServerOptions.MIN_TTL_SECONDS + ".." + DnsServerOptions.MAX_TTL_SECONDS);
         }
         return dnsTtl;
     }

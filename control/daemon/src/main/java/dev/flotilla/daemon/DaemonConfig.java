@@ -1,5 +1,6 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.dns.DnsServerOptions;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,9 +26,6 @@ import java.util.Objects;
 public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSocketAddress> dnsUpstreams,
                            int dnsTtlSeconds, Duration lbIdleTimeout) {
 
-    /** CoreDNS's default: short, so a stopped task leaves clients' caches quickly. */
-    public static final int DEFAULT_DNS_TTL_SECONDS = 5;
-
     public DaemonConfig {
         Objects.requireNonNull(dataRoot, "dataRoot");
         Objects.requireNonNull(socket, "socket");
@@ -38,17 +36,24 @@ public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSoc
 
     /** Defaults for everything but the paths and runc. */
     public DaemonConfig(Path dataRoot, Path socket, String runc) {
-        this(dataRoot, socket, runc, List.of(), DEFAULT_DNS_TTL_SECONDS, Duration.ZERO);
+        this(dataRoot, socket, runc, List.of(), DnsServerOptions.DEFAULT_TTL_SECONDS, Duration.ZERO);
+    }
+
+    /** {@link #namespaceTag} of this daemon's data root. */
+    public String tag() {
+        return namespaceTag(dataRoot);
     }
 
     /**
-     * A short token unique to this data root: it prefixes every namespace this daemon makes, so
-     * daemons sharing a machine never collide, and a restarted daemon finds what it left.
+     * A short token unique to a data root (the first 6 hex digits of the SHA-256 of its absolute,
+     * normalised path): it prefixes every namespace the daemon makes ({@code fl-<tag>-...}), so
+     * daemons sharing a machine never collide, and a restarted daemon finds what it left. Scripts
+     * ask for it with {@code flotilla daemon --data-root DIR --print-namespace-tag}.
      */
-    public String tag() {
+    public static String namespaceTag(Path dataRoot) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(dataRoot.toString().getBytes(StandardCharsets.UTF_8));
+                    .digest(dataRoot.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.common.Version;
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.cluster.rpc.Errors;
 
@@ -19,7 +20,6 @@ import dev.flotilla.api.v1.RemoveContainerRequest;
 import dev.flotilla.api.v1.RemoveContainerResponse;
 import dev.flotilla.api.v1.ResolveContainerRequest;
 import dev.flotilla.daemon.DaemonConfig;
-import dev.flotilla.daemon.Version;
 import dev.flotilla.executor.ContainerState;
 import dev.flotilla.executor.ContainerStatus;
 import dev.flotilla.executor.Image;

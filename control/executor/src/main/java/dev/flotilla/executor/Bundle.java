@@ -1,6 +1,7 @@
 package dev.flotilla.executor;
 
 import dev.flotilla.common.DurableFiles;
+import dev.flotilla.dataplane.process.FileTail;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -124,7 +125,7 @@ final class Bundle {
     /** The last {@code maxBytes} of the log, for error messages; empty if there is none. */
     String logTail(int maxBytes) {
         try {
-            return Commands.FileTail.read(log(), maxBytes).strip();
+            return FileTail.read(log(), maxBytes).strip();
         } catch (IOException e) {
             return "";
         }

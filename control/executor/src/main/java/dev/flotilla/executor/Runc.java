@@ -50,7 +50,7 @@ final class Runc {
             result.orThrow();
         }
         try {
-            JsonNode state = Json.MAPPER.readTree(result.output());
+            JsonNode state = Json.MAPPER.readTree(result.stdout());
             return Optional.of(new State(state.path("status").asText(), state.path("pid").asLong()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot parse `runc state " + id + "`: " + result.output(), e);

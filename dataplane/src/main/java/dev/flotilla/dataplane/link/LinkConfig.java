@@ -140,7 +140,7 @@ public final class LinkConfig {
             argv.add(netns);
         }
         argv.addAll(List.of(args));
-        return CommandRunner.run(argv, null, CommandRunner.DEFAULT_TIMEOUT);
+        return LinkCommands.run(argv, null, LinkCommands.DEFAULT_TIMEOUT);
     }
 
     private static boolean isNoSuchDevice(ExecResult result) {

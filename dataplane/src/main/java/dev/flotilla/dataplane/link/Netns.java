@@ -25,7 +25,7 @@ public final class Netns {
      * @throws LinkException if it already exists or cannot be created
      */
     public static void add(String name) {
-        CommandRunner.runChecked(List.of("ip", "netns", "add", validateName(name)));
+        LinkCommands.runChecked(List.of("ip", "netns", "add", validateName(name)));
     }
 
     /**
@@ -33,8 +33,8 @@ public final class Netns {
      * go away with it (a veth takes its peer along) once no process or socket holds it any more.
      */
     public static void delete(String name) {
-        ExecResult result = CommandRunner.run(List.of("ip", "netns", "delete", validateName(name)), null,
-                CommandRunner.DEFAULT_TIMEOUT);
+        ExecResult result = LinkCommands.run(List.of("ip", "netns", "delete", validateName(name)), null,
+                LinkCommands.DEFAULT_TIMEOUT);
         if (!result.isSuccess() && exists(name)) {
             result.checked();
         }

@@ -34,7 +34,7 @@ public final class NetnsExec {
     }
 
     public ExecResult run(List<String> argv) {
-        return run(argv, null, CommandRunner.DEFAULT_TIMEOUT);
+        return run(argv, null, LinkCommands.DEFAULT_TIMEOUT);
     }
 
     /**
@@ -46,7 +46,7 @@ public final class NetnsExec {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        return CommandRunner.run(command(argv), stdin, timeout);
+        return LinkCommands.run(command(argv), stdin, timeout);
     }
 
     private List<String> command(List<String> argv) {

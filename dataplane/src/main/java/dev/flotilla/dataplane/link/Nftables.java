@@ -31,7 +31,7 @@ public final class Nftables {
      * @throws LinkException with nft's error (which points at the offending line) if it is rejected
      */
     public void apply(String script) {
-        exec.run(List.of("nft", "-f", "-"), script, CommandRunner.DEFAULT_TIMEOUT).checked();
+        exec.run(List.of("nft", "-f", "-"), script, LinkCommands.DEFAULT_TIMEOUT).checked();
     }
 
     /** Deletes table {@code family name} with everything in it; a missing table is not an error. */

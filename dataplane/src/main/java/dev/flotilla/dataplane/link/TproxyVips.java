@@ -92,7 +92,7 @@ public final class TproxyVips {
         Set<Ipv4Address> present = vipAddresses();
         String batch = addressBatch(bridge, wanted, present);
         if (!batch.isEmpty()) {
-            exec.run(List.of("ip", "-batch", "-"), batch, CommandRunner.DEFAULT_TIMEOUT).checked();
+            exec.run(List.of("ip", "-batch", "-"), batch, LinkCommands.DEFAULT_TIMEOUT).checked();
         }
         nft.apply(setScript(wanted));
     }
@@ -107,7 +107,7 @@ public final class TproxyVips {
         Set<Ipv4Address> present = vipAddresses();
         String batch = addressBatch(bridge, Set.of(), present);
         if (!batch.isEmpty()) {
-            exec.run(List.of("ip", "-batch", "-"), batch, CommandRunner.DEFAULT_TIMEOUT).checked();
+            exec.run(List.of("ip", "-batch", "-"), batch, LinkCommands.DEFAULT_TIMEOUT).checked();
         }
         nft.deleteTable("ip", TABLE);
         while (hasFwmarkRule()) {
@@ -130,8 +130,8 @@ public final class TproxyVips {
 
     /** The routes of table 100, as {@code ip route show table 100} prints them (empty when none). */
     public String localRoutes() {
-        ExecResult result = CommandRunner.run(List.of("ip", "-n", netns, "route", "show", "table",
-                Integer.toString(ROUTE_TABLE)), null, CommandRunner.DEFAULT_TIMEOUT);
+        ExecResult result = LinkCommands.run(List.of("ip", "-n", netns, "route", "show", "table",
+                Integer.toString(ROUTE_TABLE)), null, LinkCommands.DEFAULT_TIMEOUT);
         if (!result.isSuccess() && result.stderr().contains("does not exist")) {
             return ""; // iproute2 6.1: "Error: ipv4: FIB table does not exist." once its last route is gone
         }
@@ -200,7 +200,7 @@ public final class TproxyVips {
         List<String> argv = new ArrayList<>(args.length + 3);
         argv.addAll(List.of("ip", "-n", netns));
         argv.addAll(List.of(args));
-        return CommandRunner.runChecked(argv);
+        return LinkCommands.runChecked(argv);
     }
 
     private static void checkPort(int port) {

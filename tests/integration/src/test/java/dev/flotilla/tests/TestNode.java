@@ -2,14 +2,13 @@ package dev.flotilla.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flotilla.daemon.DaemonConfig;
 import dev.flotilla.testkit.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,7 +95,7 @@ public final class TestNode implements AutoCloseable {
         this.dataRoot = dir.resolve("data");
         this.socket = dir.resolve("flotilla.sock");
         this.log = dir.resolve("daemon.log");
-        this.tag = sha256(dataRoot.toString()).substring(0, 6);
+        this.tag = DaemonConfig.namespaceTag(dataRoot);
     }
 
     /** A node whose daemon answers `flotilla info`; not part of a swarm yet. */
@@ -523,14 +522,6 @@ public final class TestNode implements AutoCloseable {
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.flotilla.cluster.store;
 
+import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 
 /**
@@ -24,5 +25,14 @@ public final class TaskStates {
     /** A task that is, or is on its way to be, running. */
     public static boolean isLive(TaskState state) {
         return state.getNumber() <= TaskState.RUNNING_VALUE;
+    }
+
+    /**
+     * Whether {@code task} serves traffic: it runs and is meant to. Only such tasks are DNS answers,
+     * VIP and routing-mesh backends, and the RUNNING count of {@code service ls}; a task being
+     * stopped (desired state past RUNNING) leaves them before its container ends.
+     */
+    public static boolean servesTraffic(Task task) {
+        return task.getDesiredState() == TaskState.RUNNING && task.getStatus().getState() == TaskState.RUNNING;
     }
 }

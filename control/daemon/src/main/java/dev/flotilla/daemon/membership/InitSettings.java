@@ -4,6 +4,7 @@ import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import dev.flotilla.manager.Dispatcher;
+import dev.flotilla.vxlan.VtepConfig;
 
 /**
  * The swarm-wide settings {@code swarm init} was given, checked and with Docker's defaults
@@ -14,7 +15,6 @@ record InitSettings(Ipv4Prefix pool, int subnetSize, int dataPathPort, long hear
     /** Docker's default address pool and Flotilla's default subnet size (see REFERENCE.md). */
     static final String DEFAULT_ADDR_POOL = "10.0.0.0/8";
     static final int DEFAULT_SUBNET_SIZE = 20;
-    static final int DEFAULT_DATA_PATH_PORT = 4789;
     /** The smallest dispatcher heartbeat period a user may ask for. */
     static final long MIN_HEARTBEAT_MS = 100;
 
@@ -28,7 +28,7 @@ record InitSettings(Ipv4Prefix pool, int subnetSize, int dataPathPort, long hear
             throw Errors.invalid("invalid dispatcher heartbeat period: it must be at least 100ms");
         }
         return new InitSettings(poolPrefix, size,
-                request.getDataPathPort() == 0 ? DEFAULT_DATA_PATH_PORT : request.getDataPathPort(),
+                request.getDataPathPort() == 0 ? VtepConfig.DEFAULT_PORT : request.getDataPathPort(),
                 heartbeat == 0 ? Dispatcher.DEFAULT_HEARTBEAT_MS : heartbeat);
     }
 

@@ -14,15 +14,13 @@ import dev.flotilla.cluster.ca.CertificateAuthority;
 import dev.flotilla.cluster.ca.JoinToken;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.common.Ids;
+import dev.flotilla.common.Vnis;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import dev.flotilla.manager.Orchestrator;
 import java.util.List;
 
 /** The first transaction of a new swarm: its Cluster object (CA, join tokens, settings), its first node, the ingress network. */
 final class InitialObjects {
-
-    /** The ingress network's VNI: overlay VNIs start here, as swarmkit's do. */
-    static final int FIRST_VNI = 4096;
 
     private InitialObjects() {
     }
@@ -65,7 +63,7 @@ final class InitialObjects {
                         .setSubnet(subnet.toString())
                         .setGateway(subnet.address(1).toString())
                         .setIngress(true))
-                .setVni(FIRST_VNI)
+                .setVni(Vnis.FIRST)
                 .build();
         return List.of(
                 StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setCluster(cluster).build(),

@@ -51,12 +51,12 @@ import dev.flotilla.api.v1.ServiceResponse;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.ServiceSummary;
 import dev.flotilla.api.v1.Task;
-import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.manager.Manager;
 import dev.flotilla.manager.allocator.PortAllocator;
 import dev.flotilla.manager.allocator.PortProbe;
 import dev.flotilla.cluster.store.StoreView;
+import dev.flotilla.cluster.store.TaskStates;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.Names;
 import io.grpc.stub.StreamObserver;
@@ -263,8 +263,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             ListServicesResponse.Builder b = ListServicesResponse.newBuilder();
             for (Service s : view.services().values()) {
                 long running = view.tasksOfService(s.getId()).stream()
-                        .filter(t -> t.getDesiredState() == TaskState.RUNNING
-                                && t.getStatus().getState() == TaskState.RUNNING)
+                        .filter(TaskStates::servesTraffic)
                         .count();
                 b.addServices(ServiceSummary.newBuilder()
                         .setService(s).setRunning(running).setDesired(s.getSpec().getReplicas()));

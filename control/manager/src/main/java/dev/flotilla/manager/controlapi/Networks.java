@@ -8,27 +8,25 @@ import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.common.Ids;
+import dev.flotilla.common.Names;
+import dev.flotilla.common.Vnis;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A new overlay network: its subnet (given, or the first free one of the swarm's default pool, a
- * /20 by default), its gateway (the subnet's first address) and its VNI (the lowest free from 4096).
+ * /20 by default), its gateway (the subnet's first address) and its VNI (the lowest free from {@link Vnis#FIRST}).
  */
 final class Networks {
 
-    /** swarmkit's first VXLAN id. */
-    static final int FIRST_VNI = 4096;
     static final int MAX_VNI = (1 << 24) - 1;
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
 
     private Networks() {
     }
 
     static Network create(StoreView view, NetworkSpec requested, long nowMs) {
         String name = requested.getName();
-        if (!NAME.matcher(name).matches()) {
+        if (!Names.isValid(name)) {
             throw Errors.invalid("invalid network name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
         if (view.networks().values().stream().anyMatch(n -> n.getSpec().getName().equals(name))) {
@@ -90,7 +88,7 @@ final class Networks {
     private static int nextVni(StoreView view) {
         java.util.Set<Integer> used = new java.util.HashSet<>();
         view.networks().values().forEach(n -> used.add(n.getVni()));
-        for (int vni = FIRST_VNI; vni <= MAX_VNI; vni++) {
+        for (int vni = Vnis.FIRST; vni <= MAX_VNI; vni++) {
             if (!used.contains(vni)) {
                 return vni;
             }

@@ -4,6 +4,7 @@ import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.common.Names;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -14,8 +15,6 @@ public final class ServiceSpecs {
     /** swarmkit: the restart delay when none is given. */
     public static final long DEFAULT_RESTART_DELAY_MS = 5_000;
 
-    // Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters (a DNS label).
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     private static final Pattern ALIAS = Pattern.compile(
             "(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*");
 
@@ -24,7 +23,7 @@ public final class ServiceSpecs {
 
     /** Checks a spec a user sent; returns it with defaults filled in. */
     public static ServiceSpec validate(ServiceSpec spec) {
-        if (!NAME.matcher(spec.getName()).matches()) {
+        if (!Names.isValid(spec.getName())) {
             throw new IllegalArgumentException("invalid name \"" + spec.getName()
                     + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 63 characters");
         }
