@@ -37,7 +37,7 @@ final class UdpFixture {
         }
         Path binary = rootfs.resolve("bin/udp-hostname");
         Processes.ok(TOOL, "gcc", "-static", "-O2", "-o", binary.toString(),
-                Processes.root().resolve("tests/src/test/c/udp-hostname.c").toString());
+                Processes.root().resolve("tests/integration/src/test/c/udp-hostname.c").toString());
         return new UdpFixture(rootfs, binary);
     }
 
