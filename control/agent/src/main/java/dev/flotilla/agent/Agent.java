@@ -10,6 +10,7 @@ import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
 import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -184,12 +185,10 @@ public final class Agent implements AutoCloseable {
         }
         if (self.isPresent() && ingress.isPresent() && !self.get().getIngressAddress().isEmpty()
                 && !networksReady.contains(ingress.get().getId())) {
-            String cidr = self.get().getIngressAddress();
-            int slash = cidr.indexOf('/');
-            network.ensureNetwork(ingress.get().getId(), Ipv4Address.parse(cidr.substring(0, slash)),
-                    Integer.parseInt(cidr.substring(slash + 1)));
+            Ipv4Interface address = Ipv4Interface.parse(self.get().getIngressAddress());
+            network.ensureNetwork(ingress.get().getId(), address.address(), address.prefixLength());
             networksReady.add(ingress.get().getId());
-            log.info("Ingress network {} ready on this node at {}", ingress.get().getId(), cidr);
+            log.info("Ingress network {} ready on this node at {}", ingress.get().getId(), address);
         }
         for (String id : wanted) {
             if (!networksReady.contains(id) && view.network(id).isPresent()) {

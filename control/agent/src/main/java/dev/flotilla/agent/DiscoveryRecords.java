@@ -5,6 +5,7 @@ import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.VirtualIp;
 import dev.flotilla.cluster.store.StoreView;
@@ -56,7 +57,7 @@ public final class DiscoveryRecords {
         services.sort(Comparator.comparing(Service::getId));
         for (Service s : services) {
             String name = s.getSpec().getName();
-            boolean dnsrr = "dnsrr".equals(s.getSpec().getEndpointMode());
+            boolean dnsrr = s.getSpec().getEndpointMode() == ServiceSpec.EndpointMode.DNSRR;
             for (String networkId : serviceNetworks(s, ingressId, view)) {
                 Optional<Ipv4Address> vip = vip(s, networkId);
                 boolean declared;
@@ -73,7 +74,7 @@ public final class DiscoveryRecords {
                     for (PortConfig p : s.getEndpointPortsList()) {
                         if (p.getPublishedPort() > 0) {
                             builder.publishedPort(networkId, name, p.getPublishedPort(),
-                                    p.getProtocol().isEmpty() ? "tcp" : p.getProtocol());
+                                    IngressMesh.protocol(p).toString());
                         }
                     }
                     List<String> aliases = aliases(s, networkId);
@@ -143,7 +144,7 @@ public final class DiscoveryRecords {
         Map<Ipv4Address, List<Ipv4Address>> out = new TreeMap<>();
         Map<String, List<Task>> running = runningTasksByService(view);
         for (Service s : view.services().values()) {
-            if ("dnsrr".equals(s.getSpec().getEndpointMode())) {
+            if (s.getSpec().getEndpointMode() == ServiceSpec.EndpointMode.DNSRR) {
                 continue;
             }
             Optional<Ipv4Address> vip = vip(s, networkId);

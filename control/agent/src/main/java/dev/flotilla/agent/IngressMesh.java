@@ -6,6 +6,8 @@ import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
+import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import dev.flotilla.ingress.Backend;
 import dev.flotilla.ingress.BackendPool;
 import dev.flotilla.ingress.IngressRouter;
@@ -89,8 +91,8 @@ public final class IngressMesh implements AutoCloseable {
             }
             for (NetworkAttachment a : t.getNetworksList()) {
                 if (a.getNetworkId().equals(ingressId)) {
-                    String ip = a.getAddress().substring(0, a.getAddress().indexOf('/'));
-                    out.add(new Backend(t.getId(), new InetSocketAddress(ip, p.getTargetPort())));
+                    Ipv4Address ip = Ipv4Interface.parse(a.getAddress()).address();
+                    out.add(new Backend(t.getId(), new InetSocketAddress(ip.toInetAddress(), p.getTargetPort())));
                 }
             }
         }
@@ -98,7 +100,7 @@ public final class IngressMesh implements AutoCloseable {
     }
 
     static Protocol protocol(PortConfig p) {
-        return "udp".equals(p.getProtocol()) ? Protocol.UDP : Protocol.TCP;
+        return p.getProtocol() == PortConfig.Protocol.UDP ? Protocol.UDP : Protocol.TCP;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
 import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import dev.flotilla.vxlan.Endpoint;
 import dev.flotilla.vxlan.VtepConfig;
 import java.util.ArrayList;
@@ -123,12 +124,12 @@ final class OverlayTables {
         if (text == null || text.isEmpty()) {
             return Optional.empty();
         }
-        int cut = text.indexOf('/');
-        if (cut < 0) {
-            cut = text.indexOf(':');
-        }
         try {
-            return Optional.of(Ipv4Address.parse(cut < 0 ? text : text.substring(0, cut)));
+            if (text.indexOf('/') >= 0) {
+                return Optional.of(Ipv4Interface.parse(text).address());
+            }
+            int colon = text.indexOf(':');
+            return Optional.of(Ipv4Address.parse(colon < 0 ? text : text.substring(0, colon)));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -10,8 +10,7 @@ import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
-import dev.flotilla.dataplane.addr.Ipv4Prefix;
-import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,8 +213,8 @@ final class TaskRunner implements Runnable, TaskHandle {
     private List<SandboxNetwork.Attachment> attachments() {
         List<SandboxNetwork.Attachment> out = new ArrayList<>();
         for (NetworkAttachment a : task.getNetworksList()) {
-            Ipv4Prefix p = prefixOf(a.getAddress());
-            out.add(new SandboxNetwork.Attachment(a.getNetworkId(), addressOf(a.getAddress()), p.prefixLength()));
+            Ipv4Interface address = Ipv4Interface.parse(a.getAddress());
+            out.add(new SandboxNetwork.Attachment(a.getNetworkId(), address.address(), address.prefixLength()));
         }
         return out;
     }
@@ -240,14 +239,5 @@ final class TaskRunner implements Runnable, TaskHandle {
         reporter.report(task.getId(), TaskStatus.newBuilder()
                 .setState(state).setMessage(message).setErr(err).setExitCode(exitCode)
                 .setContainerId(containerId).setTimestampMs(System.currentTimeMillis()).build());
-    }
-
-    private static Ipv4Address addressOf(String cidr) {
-        return Ipv4Address.parse(cidr.substring(0, cidr.indexOf('/')));
-    }
-
-    private static Ipv4Prefix prefixOf(String cidr) {
-        int len = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
-        return Ipv4Prefix.containing(addressOf(cidr), len);
     }
 }

@@ -5,6 +5,7 @@ import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import dev.flotilla.dataplane.addr.MacAddress;
 import dev.flotilla.dataplane.link.LinkConfig;
 import dev.flotilla.dataplane.link.NetnsExec;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -58,18 +58,15 @@ public final class VipBalancers implements AutoCloseable {
     /** One network's proxy, its loops and steering, and what was last programmed. */
     private static final class Balancer {
         final String netns;
-        final Ipv4Address lbAddress;
-        final int prefixLength;
+        final Ipv4Interface lb;
         final MultiThreadIoEventLoopGroup loops;
         final VipProxy proxy;
         final TproxyVips steering;
         Map<Ipv4Address, List<Ipv4Address>> programmed = Map.of();
 
-        Balancer(String netns, Ipv4Address lbAddress, int prefixLength, MultiThreadIoEventLoopGroup loops,
-                 VipProxy proxy, TproxyVips steering) {
+        Balancer(String netns, Ipv4Interface lb, MultiThreadIoEventLoopGroup loops, VipProxy proxy, TproxyVips steering) {
             this.netns = netns;
-            this.lbAddress = lbAddress;
-            this.prefixLength = prefixLength;
+            this.lb = lb;
             this.loops = loops;
             this.proxy = proxy;
             this.steering = steering;
@@ -107,13 +104,13 @@ public final class VipBalancers implements AutoCloseable {
         long now = System.nanoTime();
         for (String id : wanted) {
             Balancer b = balancers.get(id);
-            String cidr = lbAddresses.get(id);
-            Optional<Ipv4Address> lb = OverlayTables.parseAddress(cidr);
-            if (lb.isEmpty()) {
-                continue;
+            Ipv4Interface lb;
+            try {
+                lb = Ipv4Interface.parse(lbAddresses.get(id));
+            } catch (IllegalArgumentException e) {
+                continue; // the managers write CIDR; anything else has no balancer to give
             }
-            int prefixLength = Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
-            if (b != null && (!b.lbAddress.equals(lb.get()) || b.prefixLength != prefixLength)) {
+            if (b != null && !b.lb.equals(lb)) {
                 remove(id);
                 b = null;
             }
@@ -122,7 +119,7 @@ public final class VipBalancers implements AutoCloseable {
                     if (now < retryAt.getOrDefault(id, Long.MIN_VALUE)) {
                         continue;
                     }
-                    b = start(id, lb.get(), prefixLength);
+                    b = start(id, lb);
                     balancers.put(id, b);
                     retryAt.remove(id);
                 }
@@ -154,7 +151,7 @@ public final class VipBalancers implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("VIP steering of network {} not removed: {}", networkId, e.getMessage());
         }
-        NetnsExec.in(b.netns).run("ip", "addr", "del", b.lbAddress + "/" + b.prefixLength, "dev", SandboxNetwork.BRIDGE);
+        NetnsExec.in(b.netns).run("ip", "addr", "del", b.lb.toString(), "dev", SandboxNetwork.BRIDGE);
         b.loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         log.info("VIP balancer of network {} closed", networkId);
     }
@@ -165,21 +162,21 @@ public final class VipBalancers implements AutoCloseable {
         return b == null ? Map.of() : b.programmed;
     }
 
-    private Balancer start(String networkId, Ipv4Address lb, int prefixLength) {
+    private Balancer start(String networkId, Ipv4Interface lb) {
         String netns = sandboxes.networkNetns(networkId);
         LinkConfig net = LinkConfig.in(netns);
-        net.setMacAddress(SandboxNetwork.BRIDGE, MacAddress.fromIpv4(lb));
-        NetnsExec.in(netns).run("ip", "addr", "replace", lb + "/" + prefixLength, "dev", SandboxNetwork.BRIDGE)
+        net.setMacAddress(SandboxNetwork.BRIDGE, MacAddress.fromIpv4(lb.address()));
+        NetnsExec.in(netns).run("ip", "addr", "replace", lb.toString(), "dev", SandboxNetwork.BRIDGE)
                 .checked();
         MultiThreadIoEventLoopGroup loops = NetnsEventLoops.inNamespace(netns, LOOPS_PER_NETWORK);
         VipProxy proxy = null;
         try {
-            proxy = VipProxy.start(loops, lb.toInetAddress(), 0, 0, options);
+            proxy = VipProxy.start(loops, lb.address().toInetAddress(), 0, 0, options);
             TproxyVips steering = TproxyVips.in(netns, SandboxNetwork.BRIDGE);
             steering.install(proxy.tcpPort(), proxy.udpPort());
-            log.info("VIP balancer of network {} in {} from {}/{}: tcp {} udp {}", networkId, netns, lb, prefixLength,
+            log.info("VIP balancer of network {} in {} from {}: tcp {} udp {}", networkId, netns, lb,
                     proxy.tcpPort(), proxy.udpPort());
-            return new Balancer(netns, lb, prefixLength, loops, proxy, steering);
+            return new Balancer(netns, lb, loops, proxy, steering);
         } catch (RuntimeException e) {
             if (proxy != null) {
                 proxy.close();

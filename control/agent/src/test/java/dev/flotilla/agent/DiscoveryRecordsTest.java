@@ -1,5 +1,7 @@
 package dev.flotilla.agent;
 
+import static dev.flotilla.api.v1.ServiceSpec.EndpointMode.DNSRR;
+import static dev.flotilla.api.v1.ServiceSpec.EndpointMode.VIP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.Meta;
@@ -39,7 +41,7 @@ class DiscoveryRecordsTest {
         return new StoreView(1, Map.of(), Map.of(), Map.copyOf(services), Map.copyOf(tasks), networks);
     }
 
-    private Service service(String id, String name, String mode, String... networkAndVip) {
+    private Service service(String id, String name, ServiceSpec.EndpointMode mode, String... networkAndVip) {
         ServiceSpec.Builder spec = ServiceSpec.newBuilder().setName(name).setEndpointMode(mode);
         Service.Builder s = Service.newBuilder().setId(id).setMeta(Meta.getDefaultInstance());
         for (int i = 0; i < networkAndVip.length; i += 2) {
@@ -78,7 +80,7 @@ class DiscoveryRecordsTest {
 
     @Test
     void vipServiceAnswersItsVipAndTasksAnswersRunningTasksOnly() {
-        Service server = service("s1", "server", "vip", "front", "10.0.1.2/24");
+        Service server = service("s1", "server", VIP, "front", "10.0.1.2/24");
         task("t2", server, 2, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.4/24");
         task("t1", server, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.3/24");
         task("t3", server, 3, TaskState.RUNNING, TaskState.STARTING, "front", "10.0.1.5/24");
@@ -98,11 +100,11 @@ class DiscoveryRecordsTest {
 
     @Test
     void networkAliasesAnswerLikeTheServiceOnTheirNetworkOnly() {
-        Service server = service("s1", "server", "vip", "front", "10.0.1.2/24", "back", "10.0.2.2/24");
+        Service server = service("s1", "server", VIP, "front", "10.0.1.2/24", "back", "10.0.2.2/24");
         services.put("s1", server.toBuilder().setSpec(server.getSpec().toBuilder()
                 .addNetworkAliases(NetworkAlias.newBuilder().setNetwork("front").setAlias("Web"))).build());
         task("t1", server, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.3/24", "back", "10.0.2.3/24");
-        Service db = service("s2", "db", "dnsrr", "back", null);
+        Service db = service("s2", "db", DNSRR, "back", null);
         services.put("s2", db.toBuilder().setSpec(db.getSpec().toBuilder()
                 .addNetworkAliases(NetworkAlias.newBuilder().setNetwork("back").setAlias("store"))).build());
         task("t2", db, 1, TaskState.RUNNING, TaskState.RUNNING, "back", "10.0.2.8/24");
@@ -122,7 +124,7 @@ class DiscoveryRecordsTest {
 
     @Test
     void dnsrrServiceAnswersTaskAddresses() {
-        Service db = service("s1", "db", "dnsrr", "back", null);
+        Service db = service("s1", "db", DNSRR, "back", null);
         task("t1", db, 1, TaskState.RUNNING, TaskState.RUNNING, "back", "10.0.2.7/24");
         task("t2", db, 2, TaskState.RUNNING, TaskState.RUNNING, "back", "10.0.2.8/24");
 
@@ -133,8 +135,8 @@ class DiscoveryRecordsTest {
 
     @Test
     void namesAreScopedToTheirNetworksAndIngressHasNone() {
-        Service web = service("s1", "web", "vip", "ing", "10.0.0.9/24", "front", "10.0.1.9/24");
-        Service db = service("s2", "db", "vip", "back", "10.0.2.9/24");
+        Service web = service("s1", "web", VIP, "ing", "10.0.0.9/24", "front", "10.0.1.9/24");
+        Service db = service("s2", "db", VIP, "back", "10.0.2.9/24");
         task("t1", web, 1, TaskState.RUNNING, TaskState.RUNNING, "ing", "10.0.0.3/24", "front", "10.0.1.3/24");
         task("t2", db, 1, TaskState.RUNNING, TaskState.RUNNING, "back", "10.0.2.3/24");
 
@@ -150,8 +152,8 @@ class DiscoveryRecordsTest {
 
     @Test
     void publishedPortsGetSrvRecords() {
-        Service web = service("s1", "web", "vip", "front", "10.0.1.9/24");
-        services.put("s1", web.toBuilder().addEndpointPorts(PortConfig.newBuilder().setProtocol("tcp")
+        Service web = service("s1", "web", VIP, "front", "10.0.1.9/24");
+        services.put("s1", web.toBuilder().addEndpointPorts(PortConfig.newBuilder().setProtocol(PortConfig.Protocol.TCP)
                 .setTargetPort(80).setPublishedPort(8080)).build());
 
         NameRecords srv = DiscoveryRecords.table(view()).lookup(SandboxScope.of("front"), "_8080._tcp.web");
@@ -161,7 +163,7 @@ class DiscoveryRecordsTest {
 
     @Test
     void serviceWithoutItsVipYetStillNamesItsTasks() {
-        Service web = service("s1", "web", "vip", "front", null);
+        Service web = service("s1", "web", VIP, "front", null);
         task("t1", web, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.3/24");
 
         RecordTable table = DiscoveryRecords.table(view());
@@ -172,13 +174,13 @@ class DiscoveryRecordsTest {
 
     @Test
     void vipBackendsAreTheRunningTasksOnThatNetwork() {
-        Service web = service("s1", "web", "vip", "front", "10.0.1.9/24", "back", "10.0.2.9/24");
-        Service db = service("s2", "db", "dnsrr", "front", null);
+        Service web = service("s1", "web", VIP, "front", "10.0.1.9/24", "back", "10.0.2.9/24");
+        Service db = service("s2", "db", DNSRR, "front", null);
         task("t1", web, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.3/24", "back", "10.0.2.3/24");
         task("t2", web, 2, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.4/24", "back", "10.0.2.4/24");
         task("t3", web, 3, TaskState.SHUTDOWN, TaskState.RUNNING, "front", "10.0.1.5/24", "back", "10.0.2.5/24");
         task("t4", db, 1, TaskState.RUNNING, TaskState.RUNNING, "front", "10.0.1.6/24");
-        Service idle = service("s3", "idle", "vip", "front", "10.0.1.10/24");
+        Service idle = service("s3", "idle", VIP, "front", "10.0.1.10/24");
 
         assertThat(DiscoveryRecords.vipBackends(view(), "front")).containsExactly(
                 Map.entry(ip("10.0.1.9"), ips("10.0.1.3", "10.0.1.4")), Map.entry(ip("10.0.1.10"), List.of()));

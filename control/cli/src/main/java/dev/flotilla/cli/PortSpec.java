@@ -26,8 +26,9 @@ final class PortSpec {
         return PortConfig.newBuilder()
                 .setPublishedPort(published)
                 .setTargetPort(target)
-                .setProtocol(m.group(3) == null ? "tcp" : m.group(3))
-                .setPublishMode("ingress")
+                .setProtocol(m.group(3) == null ? PortConfig.Protocol.TCP
+                        : DockerWords.parse(PortConfig.Protocol.class, m.group(3)).orElseThrow())
+                .setPublishMode(PortConfig.PublishMode.INGRESS)
                 .build();
     }
 
@@ -41,6 +42,6 @@ final class PortSpec {
 
     /** Docker's PORTS column: {@code *:8080->80/tcp}. */
     static String format(PortConfig p) {
-        return "*:" + p.getPublishedPort() + "->" + p.getTargetPort() + "/" + p.getProtocol();
+        return "*:" + p.getPublishedPort() + "->" + p.getTargetPort() + "/" + DockerWords.of(p.getProtocol());
     }
 }

@@ -87,7 +87,11 @@ final class ServiceCommands {
         @Override
         int run(DaemonClient client) {
             long count = Flags.replicas(replicas);
-            RestartPolicy.Builder restart = RestartPolicy.newBuilder().setCondition(restartCondition);
+            RestartPolicy.Builder restart = RestartPolicy.newBuilder().setCondition(
+                    DockerWords.parse(RestartPolicy.Condition.class, restartCondition).orElseThrow(() ->
+                            new IllegalArgumentException("invalid restart condition \"" + restartCondition + "\"")));
+            ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
+                    new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
             restart.setDelayMs(restartDelay == null ? 5_000 : Durations.parse(restartDelay, "--restart-delay").toMillis());
             for (String e : env) {
                 if (e.isEmpty() || e.startsWith("=")) {
@@ -117,7 +121,7 @@ final class ServiceCommands {
                     .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
                     .addAllNetworkAliases(aliases)
                     .setRestart(restart)
-                    .setEndpointMode(endpointMode)
+                    .setEndpointMode(mode)
                     .build();
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
@@ -231,21 +235,21 @@ final class ServiceCommands {
             System.out.println("Service Mode:   Replicated");
             System.out.println(" Replicas:      " + spec.getReplicas());
             System.out.println("RestartPolicy:");
-            System.out.println(" Condition:     " + spec.getRestart().getCondition());
+            System.out.println(" Condition:     " + DockerWords.of(spec.getRestart().getCondition()));
             System.out.println(" Delay:         " + java.time.Duration.ofMillis(spec.getRestart().getDelayMs()).toSeconds() + "s");
             System.out.println("ContainerSpec:");
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
             }
-            System.out.println("Endpoint Mode:  " + (s.getSpec().getEndpointMode().isEmpty() ? "vip" : s.getSpec().getEndpointMode()));
+            System.out.println("Endpoint Mode:  " + DockerWords.of(s.getSpec().getEndpointMode()));
             if (s.getEndpointPortsCount() > 0) {
                 System.out.println("Ports:");
                 for (PortConfig p : s.getEndpointPortsList()) {
                     System.out.println(" PublishedPort = " + p.getPublishedPort());
-                    System.out.println("  Protocol = " + p.getProtocol());
+                    System.out.println("  Protocol = " + DockerWords.of(p.getProtocol()));
                     System.out.println("  TargetPort = " + p.getTargetPort());
-                    System.out.println("  PublishMode = " + p.getPublishMode());
+                    System.out.println("  PublishMode = " + DockerWords.of(p.getPublishMode()));
                 }
             }
         }

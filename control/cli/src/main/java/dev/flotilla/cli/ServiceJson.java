@@ -69,7 +69,7 @@ final class ServiceJson {
             }
         }
         template.putObject("RestartPolicy")
-                .put("Condition", spec.getRestart().getCondition())
+                .put("Condition", DockerWords.of(spec.getRestart().getCondition()))
                 .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)
                 .put("MaxAttempts", spec.getRestart().getMaxAttempts());
         o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
@@ -79,7 +79,7 @@ final class ServiceJson {
 
     private static ObjectNode endpointSpec(ServiceSpec spec) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("Mode", spec.getEndpointMode().isEmpty() ? "vip" : spec.getEndpointMode());
+        o.put("Mode", DockerWords.of(spec.getEndpointMode()));
         if (spec.getPortsCount() > 0) {
             o.set("Ports", ports(spec.getPortsList()));
         }
@@ -90,12 +90,12 @@ final class ServiceJson {
         ArrayNode out = JSON.createArrayNode();
         for (PortConfig p : ports) {
             ObjectNode port = out.addObject();
-            port.put("Protocol", p.getProtocol());
+            port.put("Protocol", DockerWords.of(p.getProtocol()));
             port.put("TargetPort", p.getTargetPort());
             if (p.getPublishedPort() != 0) {
                 port.put("PublishedPort", p.getPublishedPort());
             }
-            port.put("PublishMode", p.getPublishMode().isEmpty() ? "ingress" : p.getPublishMode());
+            port.put("PublishMode", DockerWords.of(p.getPublishMode()));
         }
         return out;
     }

@@ -18,8 +18,8 @@ class PortSpecTest {
         PortConfig p = PortSpec.parse("8080:80");
         assertThat(p.getPublishedPort()).isEqualTo(8080);
         assertThat(p.getTargetPort()).isEqualTo(80);
-        assertThat(p.getProtocol()).isEqualTo("tcp");
-        assertThat(PortSpec.parse("53:5353/udp").getProtocol()).isEqualTo("udp");
+        assertThat(p.getProtocol()).isEqualTo(PortConfig.Protocol.TCP);
+        assertThat(PortSpec.parse("53:5353/udp").getProtocol()).isEqualTo(PortConfig.Protocol.UDP);
         assertThat(PortSpec.parse("80").getPublishedPort()).isZero();
         assertThat(PortSpec.format(p)).isEqualTo("*:8080->80/tcp");
     }

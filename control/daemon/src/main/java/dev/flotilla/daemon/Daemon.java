@@ -1,6 +1,7 @@
 package dev.flotilla.daemon;
 
 import dev.flotilla.common.Version;
+import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.agent.Agent;
 import dev.flotilla.agent.IngressMesh;
 import dev.flotilla.agent.Overlay;
@@ -152,10 +153,11 @@ public final class Daemon {
         }
         apiLoops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         HealthStatusManager health = new HealthStatusManager();
-        PortProbe probe = (port, protocol) -> IngressRouter.probe(port,
-                "udp".equals(protocol) ? Protocol.UDP : Protocol.TCP)
-                ? Optional.empty()
-                : Optional.of("port " + port + "/" + protocol + " is already in use on this node");
+        PortProbe probe = (port, protocol) -> {
+            Protocol p = protocol == PortConfig.Protocol.UDP ? Protocol.UDP : Protocol.TCP;
+            return IngressRouter.probe(port, p) ? Optional.empty()
+                    : Optional.of("port " + port + "/" + p + " is already in use on this node");
+        };
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(apiLoops)

@@ -111,14 +111,11 @@ public final class Orchestrator {
     }
 
     private static boolean restartAllowed(Service service, Task dead) {
-        String condition = service.getSpec().getRestart().getCondition();
-        if ("none".equals(condition)) {
-            return false;
-        }
-        if ("on-failure".equals(condition)) {
-            return dead.getStatus().getState() != TaskState.COMPLETE;
-        }
-        return true;
+        return switch (service.getSpec().getRestart().getCondition()) {
+            case NONE -> false;
+            case ON_FAILURE -> dead.getStatus().getState() != TaskState.COMPLETE;
+            default -> true;
+        };
     }
 
     /** Keeps the newest {@link #historyLimit} finished tasks of a slot. */

@@ -28,7 +28,7 @@ class OrchestratorTest {
         return Service.newBuilder().setId("svc").setMeta(Meta.getDefaultInstance())
                 .setSpec(ServiceSpec.newBuilder().setName("web").setReplicas(replicas)
                         .setContainer(ContainerSpec.newBuilder().setImage("web"))
-                        .setRestart(RestartPolicy.newBuilder().setCondition("any").setDelayMs(5000)))
+                        .setRestart(RestartPolicy.newBuilder().setCondition(RestartPolicy.Condition.ANY).setDelayMs(5000)))
                 .build();
     }
 

@@ -101,10 +101,13 @@ class RoutingMeshIT {
         assertThat(s.at("/Endpoint/Ports/0/PublishedPort").asInt()).isEqualTo(8080);
         assertThat(s.at("/Endpoint/Ports/0/TargetPort").asInt()).isEqualTo(80);
         assertThat(s.at("/Endpoint/Ports/0/PublishMode").asText()).isEqualTo("ingress");
+        assertThat(s.at("/Endpoint/Ports/0/Protocol").asText()).isEqualTo("tcp");
+        assertThat(s.at("/Spec/EndpointSpec/Mode").asText()).isEqualTo("vip");
         assertThat(s.at("/Version/Index").asLong()).isPositive();
 
         Cli pretty = node.ok("service", "inspect", "--pretty", "web");
-        assertThat(pretty.stdout()).contains("Name:           web", " Replicas:      3", " PublishedPort = 8080");
+        assertThat(pretty.stdout()).contains("Name:           web", " Replicas:      3", " PublishedPort = 8080",
+                " Condition:     any", "Endpoint Mode:  vip", "  Protocol = tcp", "  PublishMode = ingress");
     }
 
     @Test

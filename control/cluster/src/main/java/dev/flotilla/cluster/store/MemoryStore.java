@@ -114,8 +114,8 @@ public final class MemoryStore {
         Tables t = new Tables(StoreView.EMPTY);
         snapshot.getClustersList().forEach(o -> t.clusters.put(o.getId(), o));
         snapshot.getNodesList().forEach(o -> t.nodes.put(o.getId(), o));
-        snapshot.getServicesList().forEach(o -> t.services.put(o.getId(), o));
-        snapshot.getTasksList().forEach(o -> t.tasks.put(o.getId(), o));
+        snapshot.getServicesList().forEach(o -> t.services.put(o.getId(), LegacyStrings.upgrade(o)));
+        snapshot.getTasksList().forEach(o -> t.tasks.put(o.getId(), LegacyStrings.upgrade(o)));
         snapshot.getNetworksList().forEach(o -> t.networks.put(o.getId(), o));
         publish(t.toView(index));
         markApplied(index);
@@ -176,7 +176,7 @@ public final class MemoryStore {
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
                 case SERVICE: {
-                    Service o = a.getService();
+                    Service o = LegacyStrings.upgrade(a.getService());
                     if (kind != ActionKind.ACTION_REMOVE) {
                         Refusal clash = StoreConstraints.service(services.values(), o);
                         if (clash != null) {
@@ -187,7 +187,7 @@ public final class MemoryStore {
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
                 case TASK: {
-                    Task o = a.getTask();
+                    Task o = LegacyStrings.upgrade(a.getTask());
                     Task current = tasks.get(o.getId());
                     if (kind == ActionKind.ACTION_UPDATE && current != null
                             && !current.getStatus().getState().equals(o.getStatus().getState())

@@ -31,7 +31,7 @@ public final class StoreConstraints {
             }
             for (PortConfig mine : candidate.getEndpointPortsList()) {
                 for (PortConfig theirs : other.getEndpointPortsList()) {
-                    if (mine.getPublishedPort() == theirs.getPublishedPort() && mine.getProtocol().equals(theirs.getProtocol())) {
+                    if (mine.getPublishedPort() == theirs.getPublishedPort() && mine.getProtocol() == theirs.getProtocol()) {
                         return new Refusal(StoreConflict.STORE_CONFLICT_PORT, portInUse(theirs.getPublishedPort(), other));
                     }
                 }

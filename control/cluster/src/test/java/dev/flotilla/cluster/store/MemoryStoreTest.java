@@ -1,8 +1,13 @@
 package dev.flotilla.cluster.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.StoreSnapshot;
 import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.raft.v1.StoreTransaction;
@@ -10,6 +15,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.cluster.store.Actions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MemoryStoreTest {
@@ -63,5 +69,37 @@ class MemoryStoreTest {
         MemoryStore copy = new MemoryStore();
         copy.restore(store.snapshot(), 1);
         assertThat(copy.view().services()).isEqualTo(store.view().services());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // writes the strings as builds before the enums did
+    void objectsOlderBuildsWroteReadAsTheEnumsTheirStringsMeant() throws Exception {
+        PortConfig udp = PortConfig.newBuilder().setLegacyProtocol("udp").setLegacyPublishMode("ingress")
+                .setPublishedPort(5353).setTargetPort(53).build();
+        Service old = StoreFixtures.service("s1", "dns").toBuilder()
+                .setSpec(ServiceSpec.newBuilder().setName("dns").setLegacyEndpointMode("dnsrr")
+                        .setRestart(RestartPolicy.newBuilder().setLegacyCondition("on-failure").setDelayMs(5000)))
+                .addEndpointPorts(udp).build();
+        Task oldTask = Task.newBuilder().setId("t1").setServiceId("s1").addPorts(udp)
+                .setRestart(RestartPolicy.newBuilder().setLegacyCondition("none")).build();
+        StoreTransaction logEntry = StoreTransaction.parseFrom(StoreTransaction.newBuilder()
+                .addActions(Actions.create(old)).addActions(Actions.create(oldTask)).build().toByteArray());
+
+        assertThat(store.apply(logEntry, 1).getOk()).isTrue();
+        MemoryStore restored = new MemoryStore();
+        restored.restore(StoreSnapshot.newBuilder().addServices(old).addTasks(oldTask).build(), 1);
+
+        for (StoreView v : List.of(store.view(), restored.view())) {
+            Service s = v.services().get("s1");
+            assertThat(s.getSpec().getEndpointMode()).isEqualTo(ServiceSpec.EndpointMode.DNSRR);
+            assertThat(s.getSpec().getRestart().getCondition()).isEqualTo(RestartPolicy.Condition.ON_FAILURE);
+            assertThat(s.getSpec().getRestart().getDelayMs()).isEqualTo(5000);
+            assertThat(s.getEndpointPortsList()).extracting(PortConfig::getProtocol, PortConfig::getPublishMode)
+                    .containsExactly(tuple(PortConfig.Protocol.UDP, PortConfig.PublishMode.INGRESS));
+            assertThat(s.getEndpointPorts(0).getLegacyProtocol()).isEmpty();
+            Task t = v.tasks().get("t1");
+            assertThat(t.getPorts(0).getProtocol()).isEqualTo(PortConfig.Protocol.UDP);
+            assertThat(t.getRestart().getCondition()).isEqualTo(RestartPolicy.Condition.NONE);
+        }
     }
 }

@@ -70,7 +70,7 @@ class StoreConstraintsTest {
         assertThat(store.view().index()).isEqualTo(1);
 
         Service udp = StoreFixtures.service("s2", "api").toBuilder()
-                .addEndpointPorts(PortConfig.newBuilder().setProtocol("udp").setPublishedPort(8080).setTargetPort(53)).build();
+                .addEndpointPorts(PortConfig.newBuilder().setProtocol(PortConfig.Protocol.UDP).setPublishedPort(8080).setTargetPort(53)).build();
         assertThat(apply(3, Actions.create(udp)).getOk()).as("the same number over UDP").isTrue();
     }
 

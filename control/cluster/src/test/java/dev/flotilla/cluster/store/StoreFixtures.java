@@ -62,7 +62,7 @@ public final class StoreFixtures {
         Service.Builder b = Service.newBuilder().setId(id).setMeta(Meta.getDefaultInstance())
                 .setSpec(ServiceSpec.newBuilder().setName(name));
         for (int p : publishedTcpPorts) {
-            b.addEndpointPorts(PortConfig.newBuilder().setProtocol("tcp").setPublishedPort(p).setTargetPort(80));
+            b.addEndpointPorts(PortConfig.newBuilder().setProtocol(PortConfig.Protocol.TCP).setPublishedPort(p).setTargetPort(80));
         }
         return b.build();
     }

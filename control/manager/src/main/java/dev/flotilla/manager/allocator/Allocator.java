@@ -6,6 +6,7 @@ import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.VirtualIp;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
@@ -13,6 +14,7 @@ import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
 import dev.flotilla.dataplane.addr.Ipv4Address;
+import dev.flotilla.dataplane.addr.Ipv4Interface;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,7 +106,7 @@ public final class Allocator {
     private static List<VirtualIp> virtualIps(StoreView view, Service service, Optional<Network> ingress,
             Map<String, Set<Ipv4Address>> used) {
         List<VirtualIp> out = new ArrayList<>();
-        if ("dnsrr".equals(service.getSpec().getEndpointMode())) {
+        if (service.getSpec().getEndpointMode() == ServiceSpec.EndpointMode.DNSRR) {
             return out;
         }
         List<Network> networks = new ArrayList<>();
@@ -164,16 +166,15 @@ public final class Allocator {
     private static Optional<String> next(Network network, Set<Ipv4Address> used) {
         Ipv4Prefix subnet = Ipv4Prefix.parse(network.getSpec().getSubnet());
         for (long i = 1; i < subnet.size() - 1; i++) {
-            Ipv4Address a = subnet.address(i);
-            if (used.add(a)) {
-                return Optional.of(a + "/" + subnet.prefixLength());
+            Ipv4Interface a = Ipv4Interface.in(subnet, i);
+            if (used.add(a.address())) {
+                return Optional.of(a.toString());
             }
         }
         return Optional.empty();
     }
 
-    static Ipv4Address addressOf(String cidr) {
-        int slash = cidr.indexOf('/');
-        return Ipv4Address.parse(slash < 0 ? cidr : cidr.substring(0, slash));
+    private static Ipv4Address addressOf(String cidr) {
+        return Ipv4Interface.parse(cidr).address();
     }
 }

@@ -33,19 +33,19 @@ public final class PortAllocator {
 
     /** The endpoint ports for {@code spec}'s published ports, every one in ingress mode. */
     public List<PortConfig> allocate(StoreView view, ServiceSpec spec) {
-        Set<String> taken = new HashSet<>();
+        Set<PublishedPort> taken = new HashSet<>();
         for (Service s : view.services().values()) {
             for (PortConfig p : s.getEndpointPortsList()) {
-                taken.add(key(p.getPublishedPort(), p.getProtocol()));
+                taken.add(new PublishedPort(p.getPublishedPort(), p.getProtocol()));
                 if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
-                        && q.getProtocol().equals(p.getProtocol()))) {
+                        && q.getProtocol() == p.getProtocol())) {
                     throw Errors.invalid(StoreConstraints.portInUse(p.getPublishedPort(), s));
                 }
             }
         }
         List<PortConfig> out = new ArrayList<>();
         for (PortConfig p : spec.getPortsList()) {
-            PortConfig.Builder b = p.toBuilder().setPublishMode("ingress");
+            PortConfig.Builder b = p.toBuilder().setPublishMode(PortConfig.PublishMode.INGRESS);
             if (p.getPublishedPort() == 0) {
                 b.setPublishedPort(dynamic(p.getProtocol(), taken));
             } else {
@@ -54,23 +54,22 @@ public final class PortAllocator {
                     throw Errors.invalid(busy.get());
                 }
             }
-            taken.add(key(b.getPublishedPort(), b.getProtocol()));
+            taken.add(new PublishedPort(b.getPublishedPort(), b.getProtocol()));
             out.add(b.build());
         }
         return out;
     }
 
     /** The lowest port of the dynamic range no service holds and this node can bind. */
-    private int dynamic(String protocol, Set<String> taken) {
+    private int dynamic(PortConfig.Protocol protocol, Set<PublishedPort> taken) {
         for (int port = DYNAMIC_MIN; port <= DYNAMIC_MAX; port++) {
-            if (!taken.contains(key(port, protocol)) && probe.check(port, protocol).isEmpty()) {
+            if (!taken.contains(new PublishedPort(port, protocol)) && probe.check(port, protocol).isEmpty()) {
                 return port;
             }
         }
         throw Errors.unavailable("no free port left in " + DYNAMIC_MIN + "-" + DYNAMIC_MAX);
     }
 
-    private static String key(int port, String protocol) {
-        return port + "/" + protocol;
+    private record PublishedPort(int port, PortConfig.Protocol protocol) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.flotilla.manager.allocator;
 
+import dev.flotilla.api.v1.PortConfig;
 import java.util.Optional;
 
 /** Checks that this node can bind a published port, before a service claims it. */
@@ -7,5 +8,5 @@ import java.util.Optional;
 public interface PortProbe {
 
     /** Empty when free, else why the port cannot be published here. */
-    Optional<String> check(int port, String protocol);
+    Optional<String> check(int port, PortConfig.Protocol protocol);
 }

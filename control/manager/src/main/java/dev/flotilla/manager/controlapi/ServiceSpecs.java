@@ -6,6 +6,7 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.common.Names;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -21,7 +22,10 @@ public final class ServiceSpecs {
     private ServiceSpecs() {
     }
 
-    /** Checks a spec a user sent; returns it with defaults filled in. */
+    /**
+     * Checks a spec a user sent; returns it with defaults filled in. Protocol, publish mode,
+     * endpoint mode and restart condition need none: their enums' zero values are Docker's defaults.
+     */
     public static ServiceSpec validate(ServiceSpec spec) {
         if (!Names.isValid(spec.getName())) {
             throw new IllegalArgumentException("invalid name \"" + spec.getName()
@@ -38,11 +42,12 @@ public final class ServiceSpecs {
             if (p.getPublishedPort() > 65535) {
                 throw new IllegalArgumentException("invalid published port " + p.getPublishedPort());
             }
-            if (!p.getProtocol().equals("tcp") && !p.getProtocol().equals("udp")) {
-                throw new IllegalArgumentException("invalid protocol \"" + p.getProtocol() + "\": tcp or udp");
+            if (p.getProtocol() == PortConfig.Protocol.UNRECOGNIZED) {
+                throw new IllegalArgumentException("invalid protocol " + p.getProtocolValue() + ": tcp or udp");
             }
-            if (p.getPublishedPort() != 0 && !seen.add(p.getPublishedPort() + "/" + p.getProtocol())) {
-                throw new IllegalArgumentException("duplicate published port " + p.getPublishedPort() + "/" + p.getProtocol());
+            String port = p.getPublishedPort() + "/" + p.getProtocol().name().toLowerCase(Locale.ROOT);
+            if (p.getPublishedPort() != 0 && !seen.add(port)) {
+                throw new IllegalArgumentException("duplicate published port " + port);
             }
         }
         for (NetworkAlias a : spec.getNetworkAliasesList()) {
@@ -51,22 +56,15 @@ public final class ServiceSpecs {
                         + "\": DNS labels of [a-zA-Z0-9_-] joined by dots, at most 253 characters");
             }
         }
-        ServiceSpec.Builder b = spec.toBuilder();
-        if (b.getEndpointMode().isEmpty()) {
-            b.setEndpointMode("vip");
+        if (spec.getEndpointMode() == ServiceSpec.EndpointMode.UNRECOGNIZED) {
+            throw new IllegalArgumentException("invalid endpoint mode " + spec.getEndpointModeValue() + ": vip or dnsrr");
         }
-        if (!Set.of("vip", "dnsrr").contains(b.getEndpointMode())) {
-            throw new IllegalArgumentException("invalid endpoint mode \"" + b.getEndpointMode() + "\": vip or dnsrr");
-        }
-        if (b.getEndpointMode().equals("dnsrr") && spec.getPortsCount() > 0) {
+        if (spec.getEndpointMode() == ServiceSpec.EndpointMode.DNSRR && spec.getPortsCount() > 0) {
             throw new IllegalArgumentException("port published with ingress mode can't be used with dnsrr mode");
         }
         RestartPolicy.Builder r = spec.getRestart().toBuilder();
-        if (r.getCondition().isEmpty()) {
-            r.setCondition("any");
-        }
-        if (!Set.of("any", "on-failure", "none").contains(r.getCondition())) {
-            throw new IllegalArgumentException("invalid restart condition \"" + r.getCondition() + "\"");
+        if (r.getCondition() == RestartPolicy.Condition.UNRECOGNIZED) {
+            throw new IllegalArgumentException("invalid restart condition " + r.getConditionValue());
         }
         if (!spec.hasRestart()) {
             r.setDelayMs(DEFAULT_RESTART_DELAY_MS);
@@ -74,6 +72,6 @@ public final class ServiceSpecs {
         if (r.getDelayMs() < 0) {
             throw new IllegalArgumentException("restart delay cannot be negative");
         }
-        return b.setRestart(r).build();
+        return spec.toBuilder().setRestart(r).build();
     }
 }

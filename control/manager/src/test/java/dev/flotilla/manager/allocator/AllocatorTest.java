@@ -33,11 +33,11 @@ class AllocatorTest {
                 .setSubnet(subnet).setGateway(subnet.replace("0/24", "1")).setIngress(ingress)).build();
     }
 
-    private static Service service(String id, String mode, boolean publish) {
+    private static Service service(String id, ServiceSpec.EndpointMode mode, boolean publish) {
         ServiceSpec.Builder spec = ServiceSpec.newBuilder().setName(id).setEndpointMode(mode).addNetworks("app");
         Service.Builder s = Service.newBuilder().setId(id).setSpec(spec);
         if (publish) {
-            s.addEndpointPorts(PortConfig.newBuilder().setProtocol("tcp").setTargetPort(80).setPublishedPort(8080));
+            s.addEndpointPorts(PortConfig.newBuilder().setProtocol(PortConfig.Protocol.TCP).setTargetPort(80).setPublishedPort(8080));
         }
         return s.build();
     }
@@ -59,8 +59,8 @@ class AllocatorTest {
                 Actions.create(network("app", "app", "10.0.1.0/24", false)),
                 Actions.create(Node.newBuilder().setId("n1").build()),
                 Actions.create(Node.newBuilder().setId("n2").build()),
-                Actions.create(service("web", "vip", true)),
-                Actions.create(service("rr", "dnsrr", false))));
+                Actions.create(service("web", ServiceSpec.EndpointMode.VIP, true)),
+                Actions.create(service("rr", ServiceSpec.EndpointMode.DNSRR, false))));
         Service web = store.view().service("web").orElseThrow();
         store.commit(List.of(Actions.create(Orchestrator.newTask(web, 1, 0, 1000)),
                 Actions.create(Orchestrator.newTask(web, 2, 0, 1000)),
@@ -96,7 +96,7 @@ class AllocatorTest {
         store.commit(List.of(Actions.create(network("ing", "ingress", "10.0.0.0/24", true)),
                 Actions.create(network("app", "app", "10.0.1.0/24", false)),
                 Actions.create(Node.newBuilder().setId("n1").build()),
-                Actions.create(service("web", "vip", false))));
+                Actions.create(service("web", ServiceSpec.EndpointMode.VIP, false))));
         allocateUntilStable();
         String vip = store.view().service("web").orElseThrow().getVirtualIps(0).getAddr();
         store.commit(List.of(Actions.create(Node.newBuilder().setId("n2").build())));

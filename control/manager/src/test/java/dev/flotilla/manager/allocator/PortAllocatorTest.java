@@ -1,5 +1,7 @@
 package dev.flotilla.manager.allocator;
 
+import static dev.flotilla.api.v1.PortConfig.Protocol.TCP;
+import static dev.flotilla.api.v1.PortConfig.Protocol.UDP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.PortConfig;
@@ -15,6 +17,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -24,8 +27,8 @@ class PortAllocatorTest {
 
     private final MemoryStore store = new MemoryStore();
     private final Set<String> boundHere = new HashSet<>();
-    private final PortAllocator ports = new PortAllocator((port, protocol) -> boundHere.contains(port + "/" + protocol)
-            ? Optional.of("port " + port + "/" + protocol + " is already in use on this node") : Optional.empty());
+    private final PortAllocator ports = new PortAllocator((port, protocol) -> boundHere.contains(port + "/" + protocol.name().toLowerCase(Locale.ROOT))
+            ? Optional.of("port " + port + "/" + protocol.name().toLowerCase(Locale.ROOT) + " is already in use on this node") : Optional.empty());
     private long index = 1;
 
     private StoreResult commit(StoreAction action) {
@@ -36,7 +39,7 @@ class PortAllocatorTest {
         return ServiceSpec.newBuilder().setName(name).addAllPorts(List.of(published)).build();
     }
 
-    private static PortConfig port(int published, String protocol) {
+    private static PortConfig port(int published, PortConfig.Protocol protocol) {
         return PortConfig.newBuilder().setTargetPort(80).setPublishedPort(published).setProtocol(protocol).build();
     }
 
@@ -63,17 +66,17 @@ class PortAllocatorTest {
 
     @Test
     void givenPortsAreKeptAndPublishedInIngressMode() {
-        Service web = create("web", spec("web", port(8080, "tcp"), port(8080, "udp")));
+        Service web = create("web", spec("web", port(8080, TCP), port(8080, UDP)));
 
         assertThat(published(web)).containsExactly(8080, 8080);
-        assertThat(web.getEndpointPortsList()).extracting(PortConfig::getPublishMode).containsOnly("ingress");
+        assertThat(web.getEndpointPortsList()).extracting(PortConfig::getPublishMode).containsOnly(PortConfig.PublishMode.INGRESS);
     }
 
     @Test
     void aPortAnotherServiceHoldsIsRefusedWithItsHolder() {
-        Service web = create("web", spec("web", port(8080, "tcp")));
+        Service web = create("web", spec("web", port(8080, TCP)));
 
-        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("api", port(8080, "tcp"))));
+        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("api", port(8080, TCP))));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).isEqualTo("port '8080' is already in use by service 'web' ("
@@ -82,16 +85,16 @@ class PortAllocatorTest {
 
     @Test
     void theSamePortOverTheOtherProtocolIsFree() {
-        create("dns-tcp", spec("dns-tcp", port(53, "tcp")));
+        create("dns-tcp", spec("dns-tcp", port(53, TCP)));
 
-        assertThat(published(create("dns-udp", spec("dns-udp", port(53, "udp"))))).containsExactly(53);
+        assertThat(published(create("dns-udp", spec("dns-udp", port(53, UDP))))).containsExactly(53);
     }
 
     @Test
     void aPortThisNodeCannotBindIsRefusedWithTheProbesReason() {
         boundHere.add("9090/tcp");
 
-        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("web", port(9090, "tcp"))));
+        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("web", port(9090, TCP))));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).isEqualTo("port 9090/tcp is already in use on this node");
@@ -100,9 +103,9 @@ class PortAllocatorTest {
 
     @Test
     void portZeroGetsTheLowestFreePortOfTheDynamicRange() {
-        Service first = create("a", spec("a", port(0, "tcp"), port(0, "tcp")));
+        Service first = create("a", spec("a", port(0, TCP), port(0, TCP)));
         boundHere.add("30002/tcp");
-        Service second = create("b", spec("b", port(0, "tcp"), port(0, "udp")));
+        Service second = create("b", spec("b", port(0, TCP), port(0, UDP)));
 
         assertThat(published(first)).containsExactly(PortAllocator.DYNAMIC_MIN, 30001);
         assertThat(published(second)).containsExactly(30003, 30000);
@@ -113,29 +116,29 @@ class PortAllocatorTest {
         for (int p = PortAllocator.DYNAMIC_MIN; p <= PortAllocator.DYNAMIC_MAX; p++) {
             boundHere.add(p + "/tcp");
         }
-        create("below", spec("below", port(29999, "tcp")));
+        create("below", spec("below", port(29999, TCP)));
 
-        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("web", port(0, "tcp"))));
+        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("web", port(0, TCP))));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(e.getStatus().getDescription()).isEqualTo("no free port left in 30000-32767");
-        assertThat(published(create("udp", spec("udp", port(0, "udp"))))).containsExactly(30000);
+        assertThat(published(create("udp", spec("udp", port(0, UDP))))).containsExactly(30000);
     }
 
     @Test
     void aRemovedServicesPortsAreFreeAgain() {
-        Service web = create("web", spec("web", port(8080, "tcp"), port(0, "tcp")));
+        Service web = create("web", spec("web", port(8080, TCP), port(0, TCP)));
         assertThat(commit(Actions.remove(web)).getOk()).isTrue();
 
-        Service next = create("api", spec("api", port(8080, "tcp"), port(0, "tcp")));
+        Service next = create("api", spec("api", port(8080, TCP), port(0, TCP)));
 
         assertThat(published(next)).containsExactly(8080, PortAllocator.DYNAMIC_MIN);
     }
 
     @Test
     void ofTwoConcurrentCreatesThatChoseOnePortTheStoreRefusesTheSecond() {
-        ServiceSpec a = spec("a", port(0, "tcp"));
-        ServiceSpec b = spec("b", port(0, "tcp"));
+        ServiceSpec a = spec("a", port(0, TCP));
+        ServiceSpec b = spec("b", port(0, TCP));
         // Both read the same view, as two managers' API calls at once do.
         Service first = Service.newBuilder().setId("a").setMeta(Actions.meta(0)).setSpec(a)
                 .addAllEndpointPorts(ports.allocate(store.view(), a)).build();

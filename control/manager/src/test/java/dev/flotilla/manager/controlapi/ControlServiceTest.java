@@ -29,8 +29,10 @@ import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RemoveNodeRequest;
 import dev.flotilla.api.v1.RemoveServiceRequest;
+import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
@@ -127,8 +129,8 @@ class ControlServiceTest {
         Service created = create(web("web"));
 
         assertThat(created.getId()).isNotEmpty();
-        assertThat(created.getSpec().getEndpointMode()).isEqualTo("vip");
-        assertThat(created.getSpec().getRestart().getCondition()).isEqualTo("any");
+        assertThat(created.getSpec().getEndpointMode()).isEqualTo(ServiceSpec.EndpointMode.VIP);
+        assertThat(created.getSpec().getRestart().getCondition()).isEqualTo(RestartPolicy.Condition.ANY);
         ListServicesResponse list = control.listServices(ListServicesRequest.getDefaultInstance());
         assertThat(list.getServicesList()).singleElement().satisfies(s -> {
             assertThat(s.getService().getSpec().getName()).isEqualTo("web");
@@ -172,6 +174,17 @@ class ControlServiceTest {
                 "ContainerSpec: image reference must be provided");
         assertRefused(() -> create(web("web").toBuilder().addNetworks("nope").build()), Status.Code.NOT_FOUND,
                 "network nope not found");
+        assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList()).isEmpty();
+    }
+
+    @Test
+    void enumValuesThisBuildDoesNotKnowAreRefused() {
+        assertRefused(() -> create(web("web").toBuilder().setEndpointModeValue(7).build()), Status.Code.INVALID_ARGUMENT,
+                "invalid endpoint mode 7: vip or dnsrr");
+        assertRefused(() -> create(web("web").toBuilder().addPorts(PortConfig.newBuilder().setTargetPort(80)
+                .setProtocolValue(2)).build()), Status.Code.INVALID_ARGUMENT, "invalid protocol 2: tcp or udp");
+        assertRefused(() -> create(web("web").toBuilder().setRestart(RestartPolicy.newBuilder().setConditionValue(9))
+                .build()), Status.Code.INVALID_ARGUMENT, "invalid restart condition 9");
         assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList()).isEmpty();
     }
 
