@@ -58,7 +58,7 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
     private ScheduledFuture<?> heartbeats;
     private volatile boolean closed;
     private volatile boolean refused;
-    private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CompletableFuture<Void> opened = new java.util.concurrent.CompletableFuture<>();
 
     public WorkerSession(NodeCertificate identity, SessionRequest description, List<String> managers) {
         this(target -> NettyChannelBuilder.forTarget(target)
@@ -140,14 +140,27 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
         }
     }
 
-    /** Waits until a manager has accepted this node's session (it is then Ready in the store). */
+    /**
+     * Waits until a manager has accepted this node's session (it is then Ready in the store) and its
+     * first assignments are this session's view.
+     */
     public boolean awaitSession(long timeoutMs) {
         try {
-            return opened.await(timeoutMs, TimeUnit.MILLISECONDS);
+            opened.get(timeoutMs, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    /** Runs {@code r} on a pool thread once {@link #awaitSession} would say yes (at once if it does now). */
+    public void whenOpen(Runnable r) {
+        opened.thenRunAsync(r);
     }
 
     private void connect() {
@@ -174,13 +187,14 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
 
             @Override
             public void onNext(SessionMessage m) {
+                store.restore(m.getAssignments(), m.getIndex());
                 if (first) {
+                    // Open only once the view holds the assignments: an agent switched to an empty view stops its tasks.
                     first = false;
                     log.info("Session open with manager {}", target);
-                    opened.countDown();
+                    opened.complete(null);
                     loop.execute(() -> attempt = 0);
                 }
-                store.restore(m.getAssignments(), m.getIndex());
                 if (!m.getManagersList().isEmpty()) {
                     managers = List.copyOf(m.getManagersList());
                 }

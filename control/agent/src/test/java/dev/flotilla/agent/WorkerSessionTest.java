@@ -124,6 +124,24 @@ class WorkerSessionTest {
     }
 
     @Test
+    void theSessionCountsAsOpenOnlyOnceItsFirstAssignmentsAreTheView() throws Exception {
+        List<Boolean> openAtFirstView = new CopyOnWriteArrayList<>();
+        session.addListener(v -> {
+            if (openAtFirstView.isEmpty()) {
+                openAtFirstView.add(session.awaitSession(0));
+            }
+        });
+        first.awaitSession();
+
+        first.send(assignments(7, "t1", "t2"));
+
+        assertThat(session.awaitSession(WAIT_MS)).isTrue();
+        // Demotion switches the agent once the session is open: it must find the tasks there, not an empty view.
+        assertThat(session.view().tasks().keySet()).containsExactlyInAnyOrder("t1", "t2");
+        assertThat(openAtFirstView).as("session reported open before its first view was published").containsExactly(false);
+    }
+
+    @Test
     void eachMessageBecomesThisNodesView() throws Exception {
         first.awaitSession();
 

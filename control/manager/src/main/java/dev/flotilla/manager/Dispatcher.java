@@ -66,8 +66,9 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     static final int MISSED_HEARTBEATS = 3;
     static final long PUSH_DEBOUNCE_MS = 20;
     /**
-     * How long a just-demoted manager has to open its worker session before it counts as Down
-     * (at least the heartbeat grace): leaving Raft and switching took 1-3 s in RoleChangeIT.
+     * How long a just-demoted manager has, from the moment it is out of the Raft group, to open its
+     * worker session before it counts as Down (at least the heartbeat grace): renewing its
+     * certificate and switching took 1-3 s in RoleChangeIT.
      */
     static final long ROLE_CHANGE_GRACE_MS = 15_000;
     static final long CHECK_MS = 100;
@@ -275,10 +276,13 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
                 return;
             }
             List<StoreAction> down = new ArrayList<>(managerChanges(view));
+            Set<String> members = new HashSet<>();
+            manager.raft().members().forEach(p -> members.add(p.id()));
             for (Node n : view.nodes().values()) {
-                if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER) {
+                if (n.getId().equals(selfNodeId) || n.getRole() == NodeRole.MANAGER || members.contains(n.getId())) {
                     // Raft tells whether a manager lives. Should it be demoted, it first leaves the Raft
-                    // group, renews its certificate and stops its member before its session opens.
+                    // group (however long that takes), then renews its certificate and opens its session:
+                    // its grace period starts when it is out of the group.
                     deadlines.put(n.getId(), now + Math.max(graceNanos(view), TimeUnit.MILLISECONDS.toNanos(ROLE_CHANGE_GRACE_MS)));
                     continue;
                 }

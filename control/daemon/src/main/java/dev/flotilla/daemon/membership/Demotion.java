@@ -50,10 +50,13 @@ final class Demotion {
         List<String> managers = ManagerStack.others(Dispatcher.managers(m.manager().view()), s);
         JoinResponse[] answer = new JoinResponse[1];
         NodeCertificate workerId = NodeJoin.renew(m.identity(), managers, CertificateAuthority.newKeyPair(), answer);
-        membership.stopManager();
-        files.deleteRaftLog();
         SwarmState next = new SwarmState(s.nodeId(), null, s.advertiseAddr(), RaftNode.DEFAULT_PORT,
                 SwarmState.WORKER, managers);
+        // The session opens while the manager stack still serves the agent: the leader hears from this
+        // node again as early as it can, and the agent is never without a view of its tasks.
+        WorkerSession w = membership.startWorker(next, workerId);
+        membership.stopManager();
+        files.deleteRaftLog();
         try {
             files.save(workerId);
             files.save(next);
@@ -61,10 +64,17 @@ final class Demotion {
             throw new UncheckedIOException("cannot record the new role under " + files.where(), e);
         }
         membership.become(next);
-        WorkerSession w = membership.startWorker(next, workerId);
         // The agent switches once the session has the view: an empty one would stop its tasks.
         if (!w.awaitSession(SwarmJoin.JOIN_WAIT_MS)) {
-            log.warn("No manager accepted this node's session yet; it keeps trying");
+            log.warn("No manager accepted this node's session yet; it keeps trying, and the tasks carry on until one does");
+            w.whenOpen(() -> membership.change(() -> {
+                if (membership.worker().orElse(null) == w) {
+                    membership.enter(w, next.nodeId());
+                    log.info("This node is now a worker");
+                }
+                return null;
+            }));
+            return;
         }
         membership.enter(w, next.nodeId());
         log.info("This node is now a worker");
