@@ -23,4 +23,18 @@ public final class Flags {
         }
         throw new IllegalArgumentException(what + ": replicas must be a non-negative integer");
     }
+
+    /** A uint64 flag, refused in Go's words ({@code strconv.ParseUint: parsing "-1": invalid syntax}). */
+    static long unsigned(String text, String flag) {
+        try {
+            long n = Long.parseLong(text);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid argument \"" + text + "\" for \"" + flag
+                + "\" flag: strconv.ParseUint: parsing \"" + text + "\": invalid syntax");
+    }
 }

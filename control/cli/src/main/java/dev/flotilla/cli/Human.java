@@ -51,4 +51,30 @@ final class Human {
     static String ago(long thenMs, long nowMs) {
         return duration(Duration.ofMillis(Math.max(0, nowMs - thenMs))) + " ago";
     }
+
+    /** Go's {@code time.Duration.String()} of whole milliseconds: "0s", "500ms", "5s", "1.5s", "1m30s", "1h0m0s". */
+    static String goDuration(long ms) {
+        if (ms == 0) {
+            return "0s";
+        }
+        String sign = ms < 0 ? "-" : "";
+        long abs = Math.abs(ms);
+        if (abs < 1000) {
+            return sign + abs + "ms";
+        }
+        long hours = abs / 3_600_000;
+        long minutes = abs / 60_000 % 60;
+        long millis = abs % 60_000;
+        String seconds = millis % 1000 == 0 ? String.valueOf(millis / 1000)
+                : java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+        if (hours > 0) {
+            return sign + hours + "h" + minutes + "m" + seconds + "s";
+        }
+        return sign + (minutes > 0 ? minutes + "m" : "") + seconds + "s";
+    }
+
+    /** Go's {@code %g} of a ratio: "0", "0.25", "1". */
+    static String ratio(float r) {
+        return new java.math.BigDecimal(Float.toString(r)).stripTrailingZeros().toPlainString();
+    }
 }

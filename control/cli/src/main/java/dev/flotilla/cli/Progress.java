@@ -25,6 +25,11 @@ final class Progress {
 
     /** Waits for convergence; only errors of tasks created from {@code sinceMs} on are printed. */
     static void await(DaemonClient client, String serviceId, long replicas, long sinceMs) {
+        await(client, serviceId, replicas, sinceMs, System.out);
+    }
+
+    /** As {@link #await(DaemonClient, String, long, long)}, printing to {@code out}. */
+    static void await(DaemonClient client, String serviceId, long replicas, long sinceMs, java.io.PrintStream out) {
         Map<Long, String> reported = new HashMap<>();
         while (true) {
             List<Task> tasks = client.control()
@@ -33,13 +38,13 @@ final class Progress {
             long stopping = tasks.stream().filter(t -> !wanted(t) && t.getStatus().getState().getNumber() <= TaskState.RUNNING_VALUE
                     && t.getStatus().getState().getNumber() >= TaskState.ASSIGNED_VALUE).count();
             reportErrors(tasks.stream().filter(t -> t.getMeta().getCreatedAtMs() >= sinceMs).toList(),
-                    replicas, reported);
+                    replicas, reported, out);
             if (running == replicas && stopping == 0) {
-                System.out.println("overall progress: " + running + " out of " + replicas + " tasks");
+                out.println("overall progress: " + running + " out of " + replicas + " tasks");
                 for (long slot = 1; slot <= replicas; slot++) {
-                    System.out.println(slot + "/" + replicas + ": running   " + BAR);
+                    out.println(slot + "/" + replicas + ": running   " + BAR);
                 }
-                System.out.println("verify: Service converged");
+                out.println("verify: Service converged");
                 return;
             }
             LockSupport.parkNanos(POLL_NANOS);
@@ -47,7 +52,7 @@ final class Progress {
     }
 
     /** Prints a slot's latest error when it differs from the one printed last for that slot. */
-    private static void reportErrors(List<Task> tasks, long replicas, Map<Long, String> reported) {
+    private static void reportErrors(List<Task> tasks, long replicas, Map<Long, String> reported, java.io.PrintStream out) {
         Map<Long, Task> newest = new HashMap<>();
         for (Task t : tasks) {
             if (t.getStatus().getErr().isEmpty()) {
@@ -58,7 +63,7 @@ final class Progress {
         newest.values().stream().sorted(java.util.Comparator.comparingLong(Task::getSlot)).forEach(t -> {
             String err = t.getStatus().getErr();
             if (!err.equals(reported.put(t.getSlot(), err))) {
-                System.out.println(t.getSlot() + "/" + replicas + ": " + err);
+                out.println(t.getSlot() + "/" + replicas + ": " + err);
             }
         });
     }

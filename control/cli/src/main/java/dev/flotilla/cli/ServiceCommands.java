@@ -18,6 +18,8 @@ import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.ServiceSummary;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
+import dev.flotilla.api.v1.UpdateConfig;
+import dev.flotilla.api.v1.UpdateStatus;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
 import java.util.ArrayList;
@@ -40,6 +42,8 @@ final class ServiceCommands {
             ServiceCommands.Ps.class,
             ServiceCommands.Inspect.class,
             ServiceCommands.Scale.class,
+            ServiceUpdate.Update.class,
+            ServiceUpdate.Rollback.class,
             ServiceCommands.Rm.class);
 
     @Command(name = "create", description = "Create a new service")
@@ -75,6 +79,12 @@ final class ServiceCommands {
         @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\"|\"on-failure\"|\"any\") (default \"any\")")
         String restartCondition = "any";
 
+        @Option(names = "--restart-max-attempts", description = "Maximum number of restarts before giving up")
+        String restartMaxAttempts;
+
+        @picocli.CommandLine.Mixin
+        UpdateFlags updateFlags;
+
         @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
         boolean detach;
 
@@ -93,6 +103,9 @@ final class ServiceCommands {
             ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
                     new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
             restart.setDelayMs(restartDelay == null ? 5_000 : Durations.parse(restartDelay, "--restart-delay").toMillis());
+            if (restartMaxAttempts != null) {
+                restart.setMaxAttempts(Flags.unsigned(restartMaxAttempts, "--restart-max-attempts"));
+            }
             for (String e : env) {
                 if (e.isEmpty() || e.startsWith("=")) {
                     throw new IllegalArgumentException("invalid argument \"" + e + "\" for \"-e, --env\" flag: variable name is empty");
@@ -122,6 +135,8 @@ final class ServiceCommands {
                     .addAllNetworkAliases(aliases)
                     .setRestart(restart)
                     .setEndpointMode(mode)
+                    .setUpdate(updateFlags.update(UpdateFlags.defaults()))
+                    .setRollback(updateFlags.rollback(UpdateFlags.defaults()))
                     .build();
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
@@ -237,6 +252,18 @@ final class ServiceCommands {
             System.out.println("RestartPolicy:");
             System.out.println(" Condition:     " + DockerWords.of(spec.getRestart().getCondition()));
             System.out.println(" Delay:         " + java.time.Duration.ofMillis(spec.getRestart().getDelayMs()).toSeconds() + "s");
+            if (s.hasUpdateStatus()) {
+                UpdateStatus u = s.getUpdateStatus();
+                System.out.println("UpdateStatus:");
+                System.out.println(" State:\t\t" + DockerWords.of(u.getState()).replace('-', '_'));
+                System.out.println(" Started:\t" + Human.ago(u.getStartedAtMs(), System.currentTimeMillis()));
+                if (u.getCompletedAtMs() != 0) {
+                    System.out.println(" Completed:\t" + Human.ago(u.getCompletedAtMs(), System.currentTimeMillis()));
+                }
+                System.out.println(" Message:\t" + u.getMessage());
+            }
+            printUpdateConfig("UpdateConfig", spec.getUpdate(), true);
+            printUpdateConfig("RollbackConfig", spec.getRollback(), false);
             System.out.println("ContainerSpec:");
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {
@@ -253,6 +280,19 @@ final class ServiceCommands {
                 }
             }
         }
+    }
+
+    /** Docker's UpdateConfig and RollbackConfig blocks of {@code inspect --pretty}. */
+    private static void printUpdateConfig(String title, UpdateConfig c, boolean update) {
+        System.out.println(title + ":");
+        System.out.println(" Parallelism:\t" + c.getParallelism());
+        if (c.getDelayMs() > 0) {
+            System.out.println(" Delay:\t\t" + Human.goDuration(c.getDelayMs()));
+        }
+        System.out.println(" On failure:\t" + DockerWords.of(c.getFailureAction()));
+        System.out.println(" Monitoring Period: " + Human.goDuration(c.getMonitorMs()));
+        System.out.println(" Max failure ratio: " + Human.ratio(c.getMaxFailureRatio()));
+        System.out.println(" " + (update ? "Update" : "Rollback") + " order:      " + DockerWords.of(c.getOrder()));
     }
 
     @Command(name = "scale", description = "Scale one or multiple replicated services")

@@ -7,6 +7,8 @@ import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.UpdateConfig;
+import dev.flotilla.api.v1.UpdateStatus;
 import dev.flotilla.api.v1.VirtualIp;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +31,15 @@ final class ServiceJson {
         o.set("Spec", spec(s.getSpec(), s));
         if (s.hasPreviousSpec()) {
             o.set("PreviousSpec", spec(s.getPreviousSpec(), s));
+        }
+        if (s.hasUpdateStatus()) {
+            UpdateStatus u = s.getUpdateStatus();
+            ObjectNode status = o.putObject("UpdateStatus").put("State", DockerWords.of(u.getState()).replace('-', '_'));
+            status.put("StartedAt", Instant.ofEpochMilli(u.getStartedAtMs()).toString());
+            if (u.getCompletedAtMs() != 0) {
+                status.put("CompletedAt", Instant.ofEpochMilli(u.getCompletedAtMs()).toString());
+            }
+            status.put("Message", u.getMessage());
         }
         ObjectNode endpoint = o.putObject("Endpoint");
         endpoint.set("Spec", endpointSpec(s.getSpec()));
@@ -72,9 +83,29 @@ final class ServiceJson {
                 .put("Condition", DockerWords.of(spec.getRestart().getCondition()))
                 .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)
                 .put("MaxAttempts", spec.getRestart().getMaxAttempts());
+        if (spec.getContainer().getForceUpdate() != 0) {
+            template.put("ForceUpdate", spec.getContainer().getForceUpdate());
+        }
         o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
+        if (spec.hasUpdate()) {
+            o.set("UpdateConfig", updateConfig(spec.getUpdate()));
+        }
+        if (spec.hasRollback()) {
+            o.set("RollbackConfig", updateConfig(spec.getRollback()));
+        }
         o.set("EndpointSpec", endpointSpec(spec));
         return o;
+    }
+
+    /** Docker's UpdateConfig and RollbackConfig: durations in nanoseconds, words for the enums. */
+    private static ObjectNode updateConfig(UpdateConfig c) {
+        return JSON.createObjectNode()
+                .put("Parallelism", c.getParallelism())
+                .put("Delay", c.getDelayMs() * NANOS_PER_MILLI)
+                .put("FailureAction", DockerWords.of(c.getFailureAction()))
+                .put("Monitor", c.getMonitorMs() * NANOS_PER_MILLI)
+                .put("MaxFailureRatio", c.getMaxFailureRatio())
+                .put("Order", DockerWords.of(c.getOrder()));
     }
 
     private static ObjectNode endpointSpec(ServiceSpec spec) {

@@ -14,9 +14,15 @@ public final class Durations {
 
     /** Go's duration syntax, a sequence such as {@code 1m30s} or {@code 500ms}. */
     public static Duration parse(String text, String flag) {
+        // Go takes a sign, so a negative value reaches the check that names it ("cannot be negative").
+        boolean negative = text.startsWith("-");
+        if (text.substring(negative || text.startsWith("+") ? 1 : 0).equals("0")) {
+            return Duration.ZERO; // Go's one unit-less duration
+        }
         Matcher m = DURATION.matcher(text);
         long nanos = 0;
-        int end = 0;
+        int end = negative || text.startsWith("+") ? 1 : 0;
+        int start = end;
         while (m.find() && m.start() == end) {
             double value = Double.parseDouble(m.group(1));
             long unit = switch (m.group(2)) {
@@ -30,10 +36,10 @@ public final class Durations {
             nanos += (long) (value * unit);
             end = m.end();
         }
-        if (end == 0 || end != text.length()) {
+        if (end == start || end != text.length()) {
             throw new IllegalArgumentException("invalid argument \"" + text + "\" for \"" + flag
                     + "\" flag: time: invalid duration \"" + text + "\"");
         }
-        return Duration.ofNanos(nanos);
+        return Duration.ofNanos(negative ? -nanos : nanos);
     }
 }

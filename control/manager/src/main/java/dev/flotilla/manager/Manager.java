@@ -2,6 +2,8 @@ package dev.flotilla.manager;
 
 import dev.flotilla.cluster.store.ClusterConnection;
 import dev.flotilla.manager.allocator.Allocator;
+import dev.flotilla.manager.orchestrator.Orchestrator;
+import dev.flotilla.manager.orchestrator.Updater;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.raft.v1.StoreTransaction;
@@ -22,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A manager: the Raft member, the store it replicates, and the reconcile loops (allocator,
- * scheduler, orchestrator) that only the leader runs. Store events only mark the manager dirty;
+ * A manager: the Raft member, the store it replicates, and the reconcile loops (updater,
+ * orchestrator, allocator, scheduler) that only the leader runs. Store events only mark the manager dirty;
  * one pass runs per burst of commits.
  */
 public final class Manager implements ClusterConnection, AutoCloseable {
@@ -46,6 +48,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
     private final Allocator allocator = new Allocator();
     private final Scheduler scheduler = new Scheduler();
     private final Orchestrator orchestrator;
+    private final Updater updater = new Updater();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fl-manager");
         t.setDaemon(true);
@@ -127,7 +130,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
             long now = clock.millis();
             // Each stage commits on its own: a conflict in one does not hold back the others,
             // and the commit marks the manager dirty again for the next stage's input.
-            for (Stage stage : List.<Stage>of(orchestrator::reconcile, allocator::allocate, scheduler::schedule)) {
+            for (Stage stage : List.<Stage>of(updater::reconcile, orchestrator::reconcile, allocator::allocate, scheduler::schedule)) {
                 List<StoreAction> actions = stage.run(store.view(), now);
                 if (!actions.isEmpty()) {
                     write(actions);

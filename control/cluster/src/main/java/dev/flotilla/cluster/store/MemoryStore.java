@@ -12,6 +12,7 @@ import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.v1.StoreSnapshot;
 import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.api.v1.Task;
+import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatusUpdate;
 import java.util.HashMap;
 import java.util.List;
@@ -226,7 +227,11 @@ public final class MemoryStore {
                     .setVersion(index)
                     .setUpdatedAtMs(u.getStatus().getTimestampMs())
                     .build();
-            tasks.put(current.getId(), current.toBuilder().setMeta(meta).setStatus(u.getStatus()).build());
+            Task.Builder moved = current.toBuilder().setMeta(meta).setStatus(u.getStatus());
+            if (u.getStatus().getState() == TaskState.RUNNING && current.getRunningAtMs() == 0) {
+                moved.setRunningAtMs(u.getStatus().getTimestampMs());
+            }
+            tasks.put(current.getId(), moved.build());
         }
 
         private static <T> Refusal put(Map<String, T> table, String id, Meta given, ActionKind kind,

@@ -16,7 +16,7 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.Vnis;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
-import dev.flotilla.manager.Orchestrator;
+import dev.flotilla.manager.orchestrator.Orchestrator;
 import java.util.List;
 
 /** The first transaction of a new swarm: its Cluster object (CA, join tokens, settings), its first node, the ingress network. */

@@ -10,7 +10,7 @@ import dev.flotilla.manager.ClusterListener;
 import dev.flotilla.manager.Dispatcher;
 import dev.flotilla.manager.Manager;
 import dev.flotilla.manager.ManagerStatuses;
-import dev.flotilla.manager.Orchestrator;
+import dev.flotilla.manager.orchestrator.Orchestrator;
 import dev.flotilla.manager.raft.RaftNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -33,8 +33,24 @@ public final class PortAllocator {
 
     /** The endpoint ports for {@code spec}'s published ports, every one in ingress mode. */
     public List<PortConfig> allocate(StoreView view, ServiceSpec spec) {
+        return allocate(view, null, spec);
+    }
+
+    /**
+     * The endpoint ports of {@code current} once its spec is {@code next}: a port it keeps (same
+     * target and protocol, published as before or left to the swarm) keeps its number and is not
+     * probed (this node's mesh holds it); a new one is allocated as for a new service.
+     */
+    public List<PortConfig> reallocate(StoreView view, Service current, ServiceSpec next) {
+        return allocate(view, current, next);
+    }
+
+    private List<PortConfig> allocate(StoreView view, Service current, ServiceSpec spec) {
         Set<PublishedPort> taken = new HashSet<>();
         for (Service s : view.services().values()) {
+            if (current != null && s.getId().equals(current.getId())) {
+                continue;
+            }
             for (PortConfig p : s.getEndpointPortsList()) {
                 taken.add(new PublishedPort(p.getPublishedPort(), p.getProtocol()));
                 if (spec.getPortsList().stream().anyMatch(q -> q.getPublishedPort() == p.getPublishedPort()
@@ -44,9 +60,16 @@ public final class PortAllocator {
             }
         }
         List<PortConfig> out = new ArrayList<>();
+        List<PortConfig> held = current == null ? List.of() : new ArrayList<>(current.getEndpointPortsList());
         for (PortConfig p : spec.getPortsList()) {
             PortConfig.Builder b = p.toBuilder().setPublishMode(PortConfig.PublishMode.INGRESS);
-            if (p.getPublishedPort() == 0) {
+            Optional<PortConfig> kept = held.stream().filter(h -> h.getTargetPort() == p.getTargetPort()
+                    && h.getProtocol() == p.getProtocol()
+                    && (p.getPublishedPort() == 0 || p.getPublishedPort() == h.getPublishedPort())).findFirst();
+            if (kept.isPresent()) {
+                held.remove(kept.get());
+                b.setPublishedPort(kept.get().getPublishedPort());
+            } else if (p.getPublishedPort() == 0) {
                 b.setPublishedPort(dynamic(p.getProtocol(), taken));
             } else {
                 Optional<String> busy = probe.check(p.getPublishedPort(), p.getProtocol());

@@ -50,6 +50,9 @@ import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceResponse;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.ServiceSummary;
+import dev.flotilla.api.v1.UpdateServiceRequest;
+import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.manager.orchestrator.Updater;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.manager.Manager;
@@ -285,6 +288,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 Service s = service(m, request.getService());
                 Service scaled = s.toBuilder()
                         .setPreviousSpec(s.getSpec())
+                        .clearPreviousEndpointPorts().addAllPreviousEndpointPorts(s.getEndpointPortsList())
                         .setSpec(s.getSpec().toBuilder().setReplicas(request.getReplicas()))
                         .setMeta(Actions.touched(s.getMeta(), m.now()))
                         .build();
@@ -297,6 +301,68 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     }
                 }
             }
+        });
+    }
+
+    /**
+     * Docker's service update: the spec read at {@code version} replaces the current one (which
+     * becomes the previous spec), or, with {@code rollback}, the two swap. When live tasks differ
+     * from the new spec the update status becomes "updating" and the {@link Updater} replaces
+     * them; a second update of a paused one starts it again.
+     */
+    @Override
+    public void updateService(UpdateServiceRequest request, StreamObserver<ServiceResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Service updated = allocating(() -> {
+                Service s = service(m, request.getService());
+                if (s.getMeta().getVersion() != request.getVersion()) {
+                    throw Errors.invalid("update out of sequence");
+                }
+                long now = m.now();
+                Service.Builder b = s.toBuilder().setMeta(Actions.touched(s.getMeta(), now));
+                UpdateStatus.Builder status;
+                if (request.getRollback()) {
+                    if (!s.hasPreviousSpec()) {
+                        throw Errors.precondition("service " + s.getId() + " does not have a previous spec");
+                    }
+                    b.setSpec(s.getPreviousSpec()).setPreviousSpec(s.getSpec())
+                            .clearEndpointPorts().addAllEndpointPorts(s.getPreviousEndpointPortsList())
+                            .clearPreviousEndpointPorts().addAllPreviousEndpointPorts(s.getEndpointPortsList());
+                    status = UpdateStatus.newBuilder().setState(UpdateStatus.State.ROLLBACK_STARTED)
+                            .setMessage("manually requested rollback");
+                } else {
+                    ServiceSpec next = ServiceSpecs.validate(NetworkResolver.attach(m.view(), request.getSpec()));
+                    if (!next.getName().equals(s.getSpec().getName())) {
+                        throw Errors.invalid("renaming services is not supported");
+                    }
+                    b.setSpec(next).setPreviousSpec(s.getSpec())
+                            .clearEndpointPorts().addAllEndpointPorts(portAllocator.reallocate(m.view(), s, next))
+                            .clearPreviousEndpointPorts().addAllPreviousEndpointPorts(s.getEndpointPortsList());
+                    status = UpdateStatus.newBuilder().setState(UpdateStatus.State.UPDATING)
+                            .setMessage("update in progress");
+                }
+                Service candidate = b.build();
+                if (Updater.needsUpdate(m.view(), candidate)) {
+                    b.setUpdateStatus(status.setStartedAtMs(now));
+                } else {
+                    // Nothing to replace (replicas or labels only): no rollout to report.
+                    b.clearUpdateStatus();
+                }
+                Service written = b.build();
+                try {
+                    m.write(List.of(Actions.update(written)));
+                } catch (StoreConflictException e) {
+                    if (e.conflict() == StoreConflict.STORE_CONFLICT_VERSION) {
+                        throw Errors.invalid("update out of sequence");
+                    }
+                    throw e;
+                }
+                return written;
+            });
+            log.info("Service {} ({}) {}: image {}", updated.getSpec().getName(), updated.getId(),
+                    request.getRollback() ? "rolled back" : "updated", updated.getSpec().getContainer().getImage());
+            return ServiceResponse.newBuilder().setService(m.view().service(updated.getId()).orElse(updated)).build();
         });
     }
 

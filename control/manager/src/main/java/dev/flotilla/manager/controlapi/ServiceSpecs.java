@@ -4,6 +4,7 @@ import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.common.Names;
 import java.util.HashSet;
 import java.util.Locale;
@@ -72,6 +73,42 @@ public final class ServiceSpecs {
         if (r.getDelayMs() < 0) {
             throw new IllegalArgumentException("restart delay cannot be negative");
         }
-        return spec.toBuilder().setRestart(r).build();
+        return spec.toBuilder().setRestart(r)
+                .setUpdate(updateConfig(spec.hasUpdate() ? spec.getUpdate() : DEFAULT_UPDATE, false))
+                .setRollback(updateConfig(spec.hasRollback() ? spec.getRollback() : DEFAULT_UPDATE, true))
+                .build();
+    }
+
+    /**
+     * swarmkit's defaults for updates and rollbacks alike: one slot at a time, no delay, pause on
+     * the first failure seen within 5 s of a new task running, stop the old task first.
+     */
+    public static final UpdateConfig DEFAULT_UPDATE = UpdateConfig.newBuilder()
+            .setParallelism(1)
+            .setDelayMs(0)
+            .setFailureAction(UpdateConfig.FailureAction.PAUSE)
+            .setMonitorMs(5_000)
+            .setMaxFailureRatio(0)
+            .setOrder(UpdateConfig.Order.STOP_FIRST)
+            .build();
+
+    /** swarmkit's checks of an update config, with its words ("TaskSpec: update-delay cannot be negative"). */
+    private static UpdateConfig updateConfig(UpdateConfig c, boolean rollback) {
+        if (c.getDelayMs() < 0) {
+            throw new IllegalArgumentException("TaskSpec: update-delay cannot be negative");
+        }
+        if (c.getMonitorMs() < 0) {
+            throw new IllegalArgumentException("TaskSpec: update-monitor cannot be negative");
+        }
+        if (c.getMaxFailureRatio() < 0 || c.getMaxFailureRatio() > 1 || Float.isNaN(c.getMaxFailureRatio())) {
+            throw new IllegalArgumentException("TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1");
+        }
+        if (c.getFailureAction() == UpdateConfig.FailureAction.UNRECOGNIZED || c.getOrder() == UpdateConfig.Order.UNRECOGNIZED) {
+            throw new IllegalArgumentException("TaskSpec: unknown update failure action or order");
+        }
+        if (rollback && c.getFailureAction() == UpdateConfig.FailureAction.ROLLBACK) {
+            throw new IllegalArgumentException("TaskSpec: rollback-failure-action cannot be rollback: pause or continue");
+        }
+        return c;
     }
 }

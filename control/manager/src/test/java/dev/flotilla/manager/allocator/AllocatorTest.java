@@ -14,7 +14,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.VirtualIp;
 import dev.flotilla.cluster.store.Actions;
-import dev.flotilla.manager.Orchestrator;
+import dev.flotilla.manager.orchestrator.Orchestrator;
 import dev.flotilla.cluster.store.StoreFixtures;
 import dev.flotilla.cluster.store.StoreView;
 import java.util.ArrayList;

@@ -36,6 +36,7 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.UpdateServiceRequest;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
@@ -313,5 +314,47 @@ class ControlServiceTest {
         public Map<String, ManagerStatus> managerStatuses() {
             return Map.of();
         }
+    }
+
+    /** {@code service update} (or {@code --rollback}) of the service as the CLI read it. */
+    private Service update(Service read, ServiceSpec spec, boolean rollback) {
+        return control.updateService(UpdateServiceRequest.newBuilder().setService(read.getSpec().getName())
+                .setVersion(read.getMeta().getVersion()).setSpec(spec).setRollback(rollback).build()).getService();
+    }
+
+    @Test
+    void anUpdateKeepsThePreviousSpecAndIsRefusedWhenReadAtAnOldVersion() {
+        Service created = create(web("web"));
+        ServiceSpec newer = created.getSpec().toBuilder()
+                .setContainer(created.getSpec().getContainer().toBuilder().setImage("nginx:1.26")).build();
+
+        Service updated = update(created, newer, false);
+
+        assertThat(updated.getSpec().getContainer().getImage()).isEqualTo("nginx:1.26");
+        assertThat(updated.getPreviousSpec().getContainer().getImage()).isEqualTo("nginx:1.25");
+        assertThat(updated.getSpec().getUpdate().getMonitorMs()).as("Docker's defaults filled in").isEqualTo(5_000);
+        assertRefused(() -> update(created, newer, false), Status.Code.INVALID_ARGUMENT, "update out of sequence");
+        assertRefused(() -> update(updated, newer.toBuilder().setName("other").build(), false),
+                Status.Code.INVALID_ARGUMENT, "renaming services is not supported");
+        assertRefused(() -> update(updated, newer.toBuilder().setUpdate(newer.getUpdate().toBuilder().setDelayMs(-1)).build(), false),
+                Status.Code.INVALID_ARGUMENT, "TaskSpec: update-delay cannot be negative");
+        assertRefused(() -> update(updated, newer.toBuilder().setRollback(newer.getRollback().toBuilder().setMaxFailureRatio(1.5f)).build(), false),
+                Status.Code.INVALID_ARGUMENT, "TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1");
+        Service unchanged = control.getService(GetServiceRequest.newBuilder().setService("web").build()).getService();
+        assertThat(unchanged.getMeta().getVersion()).as("a refused update writes nothing").isEqualTo(updated.getMeta().getVersion());
+    }
+
+    @Test
+    void aRollbackSwapsTheSpecsAndNeedsAPreviousOne() {
+        Service created = create(web("web"));
+        assertRefused(() -> update(created, ServiceSpec.getDefaultInstance(), true), Status.Code.FAILED_PRECONDITION,
+                "service " + created.getId() + " does not have a previous spec");
+        Service updated = update(created, created.getSpec().toBuilder()
+                .setContainer(created.getSpec().getContainer().toBuilder().setImage("nginx:1.26")).build(), false);
+
+        Service back = update(updated, ServiceSpec.getDefaultInstance(), true);
+
+        assertThat(back.getSpec().getContainer().getImage()).isEqualTo("nginx:1.25");
+        assertThat(back.getPreviousSpec().getContainer().getImage()).as("one level, toggling").isEqualTo("nginx:1.26");
     }
 }

@@ -1,4 +1,4 @@
-package dev.flotilla.manager;
+package dev.flotilla.manager.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,210 @@
+package dev.flotilla.cli;
+
+import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.GetServiceRequest;
+import dev.flotilla.api.v1.ListNetworksRequest;
+import dev.flotilla.api.v1.Network;
+import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.RestartPolicy;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.UpdateServiceRequest;
+import dev.flotilla.common.Durations;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code flotilla service update} and {@code service rollback}: Docker's rolling update and its undo. */
+final class ServiceUpdate {
+
+    private ServiceUpdate() {
+    }
+
+    @Command(name = "update", description = "Update a service")
+    static final class Update extends ClientCommand {
+        @Option(names = "--image", description = "Service image tag")
+        String image;
+
+        @Option(names = "--args", description = "Service command args")
+        String args;
+
+        @Option(names = "--env-add", description = "Add or update an environment variable")
+        List<String> envAdd = new ArrayList<>();
+
+        @Option(names = "--env-rm", description = "Remove an environment variable")
+        List<String> envRm = new ArrayList<>();
+
+        @Option(names = "--replicas", description = "Number of tasks", paramLabel = "N")
+        String replicas;
+
+        @Option(names = "--publish-add", description = "Add or update a published port: PUBLISHED:TARGET[/tcp|/udp]")
+        List<String> publishAdd = new ArrayList<>();
+
+        @Option(names = "--publish-rm", description = "Remove a published port by its target port: TARGET[/tcp|/udp]")
+        List<String> publishRm = new ArrayList<>();
+
+        @Option(names = "--network-add", description = "Add a network")
+        List<String> networkAdd = new ArrayList<>();
+
+        @Option(names = "--network-rm", description = "Remove a network")
+        List<String> networkRm = new ArrayList<>();
+
+        @Option(names = "--hostname", description = "Container hostname")
+        String hostname;
+
+        @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\", \"on-failure\", \"any\")")
+        String restartCondition;
+
+        @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h)")
+        String restartDelay;
+
+        @Option(names = "--restart-max-attempts", description = "Maximum number of restarts before giving up")
+        String restartMaxAttempts;
+
+        @Mixin
+        UpdateFlags updateFlags;
+
+        @Option(names = "--force", description = "Force update even if no changes require it")
+        boolean force;
+
+        @Option(names = "--rollback", description = "Rollback to previous specification")
+        boolean rollback;
+
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Option(names = {"-q", "--quiet"}, description = "Suppress progress output")
+        boolean quiet;
+
+        @Parameters(index = "0", paramLabel = "SERVICE")
+        String service;
+
+        @Override
+        int run(DaemonClient client) {
+            Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
+            UpdateServiceRequest.Builder request = UpdateServiceRequest.newBuilder()
+                    .setService(s.getId()).setVersion(s.getMeta().getVersion());
+            if (rollback) {
+                Set<String> alone = Set.of("--rollback", "--detach", "--quiet");
+                for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+                    if (!alone.contains(o.longestName())) {
+                        throw new IllegalArgumentException("other flags may not be combined with --rollback");
+                    }
+                }
+                request.setRollback(true);
+            } else {
+                request.setSpec(updated(client, s.getSpec()));
+            }
+            Service after = client.control().updateService(request.build()).getService();
+            System.out.println(service);
+            if (detach) {
+                return 0;
+            }
+            return UpdateProgress.await(client, after, rollback, quiet);
+        }
+
+        private ServiceSpec updated(DaemonClient client, ServiceSpec current) {
+            ServiceSpec.Builder b = current.toBuilder();
+            ContainerSpec.Builder c = b.getContainerBuilder();
+            if (image != null) {
+                c.setImage(image);
+            }
+            if (args != null) {
+                c.clearArgs().addAllArgs(ShellWords.split(args));
+            }
+            if (!envAdd.isEmpty() || !envRm.isEmpty()) {
+                List<String> env = new ArrayList<>(c.getEnvList());
+                for (String rm : envRm) {
+                    env.removeIf(e -> e.equals(rm) || e.startsWith(rm + "="));
+                }
+                for (String add : envAdd) {
+                    if (add.isEmpty() || add.startsWith("=")) {
+                        throw new IllegalArgumentException("invalid argument \"" + add + "\" for \"--env-add\" flag: variable name is empty");
+                    }
+                    String key = add.contains("=") ? add.substring(0, add.indexOf('=')) : add;
+                    env.removeIf(e -> e.equals(key) || e.startsWith(key + "="));
+                    env.add(add);
+                }
+                c.clearEnv().addAllEnv(env);
+            }
+            if (hostname != null) {
+                c.setHostname(hostname);
+            }
+            if (force) {
+                c.setForceUpdate(c.getForceUpdate() + 1);
+            }
+            if (replicas != null) {
+                b.setReplicas(Flags.replicas(replicas));
+            }
+            if (!publishAdd.isEmpty() || !publishRm.isEmpty()) {
+                List<PortConfig> ports = new ArrayList<>(b.getPortsList());
+                for (String rm : publishRm) {
+                    PortConfig gone = PortSpec.parse(rm);
+                    ports.removeIf(p -> p.getTargetPort() == gone.getTargetPort() && p.getProtocol() == gone.getProtocol());
+                }
+                for (String add : publishAdd) {
+                    PortConfig p = PortSpec.parse(add);
+                    ports.removeIf(q -> q.getPublishedPort() != 0 && q.getPublishedPort() == p.getPublishedPort()
+                            && q.getProtocol() == p.getProtocol());
+                    ports.add(p);
+                }
+                b.clearPorts().addAllPorts(ports);
+            }
+            if (!networkAdd.isEmpty() || !networkRm.isEmpty()) {
+                List<String> networks = new ArrayList<>(b.getNetworksList());
+                List<Network> known = client.control().listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksList();
+                for (String rm : networkRm) {
+                    String id = known.stream().filter(n -> n.getSpec().getName().equals(rm) || n.getId().startsWith(rm))
+                            .map(Network::getId).findFirst().orElse(rm);
+                    if (!networks.remove(id)) {
+                        throw new IllegalArgumentException("network " + rm + " is not attached to the service");
+                    }
+                    b.clearNetworkAliases().addAllNetworkAliases(current.getNetworkAliasesList().stream()
+                            .filter(a -> !a.getNetwork().equals(id)).toList());
+                }
+                networks.addAll(networkAdd);
+                b.clearNetworks().addAllNetworks(networks);
+            }
+            RestartPolicy.Builder r = b.getRestartBuilder();
+            if (restartCondition != null) {
+                r.setCondition(DockerWords.parse(RestartPolicy.Condition.class, restartCondition).orElseThrow(() ->
+                        new IllegalArgumentException("invalid restart condition \"" + restartCondition + "\"")));
+            }
+            if (restartDelay != null) {
+                r.setDelayMs(Durations.parse(restartDelay, "--restart-delay").toMillis());
+            }
+            if (restartMaxAttempts != null) {
+                r.setMaxAttempts(Flags.unsigned(restartMaxAttempts, "--restart-max-attempts"));
+            }
+            b.setUpdate(updateFlags.update(current.hasUpdate() ? current.getUpdate() : UpdateFlags.defaults()));
+            b.setRollback(updateFlags.rollback(current.hasRollback() ? current.getRollback() : UpdateFlags.defaults()));
+            return b.build();
+        }
+    }
+
+    @Command(name = "rollback", description = "Revert changes to a service's configuration")
+    static final class Rollback extends ClientCommand {
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
+        boolean detach;
+
+        @Option(names = {"-q", "--quiet"}, description = "Suppress progress output")
+        boolean quiet;
+
+        @Parameters(index = "0", paramLabel = "SERVICE")
+        String service;
+
+        @Override
+        int run(DaemonClient client) {
+            Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
+            Service after = client.control().updateService(UpdateServiceRequest.newBuilder()
+                    .setService(s.getId()).setVersion(s.getMeta().getVersion()).setRollback(true).build()).getService();
+            System.out.println(service);
+            return detach ? 0 : UpdateProgress.await(client, after, true, quiet);
+        }
+    }
+}
