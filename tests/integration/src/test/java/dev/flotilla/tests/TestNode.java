@@ -405,17 +405,25 @@ public final class TestNode implements AutoCloseable {
      */
     public Instant runningSince(String idPrefix) {
         String shortId = idPrefix.substring(0, Math.min(12, idPrefix.length()));
+        return loggedAt(" running as container " + shortId, "container " + shortId + " running");
+    }
+
+    /** When this node's daemon logged that task {@code taskId} runs (the moment it reports RUNNING). */
+    public Instant taskRunningSince(String taskId) {
+        return loggedAt("Task " + taskId + " running as container ", "task " + taskId + " running");
+    }
+
+    private Instant loggedAt(String needle, String what) {
         try {
             for (String line : Files.readAllLines(log)) {
-                if (line.contains(" running as container " + shortId)) {
+                if (line.contains(needle)) {
                     return Instant.parse(line.substring(0, line.indexOf(' ')));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        throw new AssertionError("the log of " + name + " says nothing of container " + shortId + " running"
-                + logTailSection());
+        throw new AssertionError("the log of " + name + " says nothing of " + what + logTailSection());
     }
 
     // ---- set-up and clean-up ----------------------------------------------------------------

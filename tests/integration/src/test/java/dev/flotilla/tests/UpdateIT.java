@@ -1,0 +1,214 @@
+package dev.flotilla.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Seed 3.3.3.4 on three nodes with real runc tasks: a rolling update from web:1.10 to web:1.11
+ * one slot at a time with a delay, history rows in `service ps`, a manual rollback, an update to
+ * a missing image that pauses and exits non-zero, a second update that resumes it, an automatic
+ * rollback, start-first never running fewer tasks than replicas, and the refusals of bad flags.
+ * The tests share one service and run in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class UpdateIT {
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+
+    private TestCluster cluster;
+    private TestNode manager;
+    private String serviceId;
+
+    @BeforeAll
+    void startCluster() {
+        cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s");
+        manager = cluster.node(1);
+        for (TestNode n : cluster.nodes()) {
+            n.importWebImage("web:1.10");
+            n.importWebImage("web:1.11");
+        }
+        Cli create = manager.ok("service", "create", "--name", "web", "--replicas", "3", "-p", "8090:80", "web:1.10");
+        serviceId = create.lines().get(0).strip();
+    }
+
+    @AfterAll
+    void closeCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** The current (not history) rows of `service ps web`. */
+    private List<Table.Row> current(Cli ps) {
+        return ps.table().stream().filter(r -> !r.get("NAME").startsWith("\\_")).toList();
+    }
+
+    private List<String> currentImages() {
+        return current(manager.ok("service", "ps", "web")).stream().map(r -> r.get("IMAGE")).toList();
+    }
+
+    @Test
+    @Order(1)
+    void aRollingUpdateReplacesOneSlotAtATimeAndKeepsHistoryRows() {
+        Cli update = manager.ok("service", "update", "--image", "web:1.11", "--update-delay", "3s", "web");
+
+        assertThat(update.lines()).as(manager.context(update))
+                .startsWith("web")
+                .contains("overall progress: 3 out of 3 tasks")
+                .anyMatch(l -> l.matches("verify: Waiting [1-5] seconds to verify that tasks are stable\\.\\.\\."))
+                .endsWith("verify: Service " + serviceId + " converged");
+        Cli ps = manager.ok("service", "ps", "--no-trunc", "web");
+        List<Table.Row> now = current(ps);
+        assertThat(now).as(manager.context(ps)).hasSize(3).allSatisfy(r -> {
+            assertThat(r.get("IMAGE")).isEqualTo("web:1.11");
+            assertThat(r.get("CURRENT STATE")).startsWith("Running");
+        });
+        assertThat(ps.table()).as(manager.context(ps)).filteredOn(r -> r.get("NAME").startsWith("\\_")).hasSize(3)
+                .allSatisfy(r -> {
+                    assertThat(r.get("NAME")).matches("\\\\_ web\\.[123]");
+                    assertThat(r.get("IMAGE")).isEqualTo("web:1.10");
+                    assertThat(r.get("DESIRED STATE")).isEqualTo("Shutdown");
+                    assertThat(r.get("CURRENT STATE")).startsWith("Shutdown");
+                });
+
+        // Parallelism 1 and a 3 s delay: each new task ran at least 3 s after the one before.
+        List<Instant> started = new ArrayList<>();
+        for (Table.Row r : now) {
+            TestNode node = cluster.nodes().stream().filter(n -> n.hostname().equals(r.get("NODE"))).findFirst().orElseThrow();
+            started.add(node.taskRunningSince(r.get("ID")));
+        }
+        started.sort(Comparator.naturalOrder());
+        for (int i = 1; i < started.size(); i++) {
+            assertThat(Duration.between(started.get(i - 1), started.get(i))).as("slot %d after slot %d: %s", i + 1, i, started)
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        }
+
+        Cli pretty = manager.ok("service", "inspect", "--pretty", "web");
+        assertThat(pretty.stdout()).as(manager.context(pretty))
+                .contains("UpdateStatus:\n State:\t\tcompleted\n")
+                .contains(" Message:\tupdate completed\n")
+                .contains("UpdateConfig:\n Parallelism:\t1\n Delay:\t\t3s\n On failure:\tpause\n Monitoring Period: 5s\n")
+                .contains(" Update order:      stop-first\n");
+        assertThat(manager.hello(8090)).matches("[0-9a-f]{12}");
+    }
+
+    @Test
+    @Order(2)
+    void aManualRollbackGoesBackToThePreviousSpec() {
+        Cli rollback = manager.ok("service", "rollback", "web");
+
+        assertThat(rollback.lines()).as(manager.context(rollback))
+                .startsWith("web", "rollback: manually requested rollback")
+                .contains("overall progress: rolling back update: 3 out of 3 tasks")
+                .endsWith("verify: Service " + serviceId + " converged");
+        assertThat(currentImages()).containsOnly("web:1.10").hasSize(3);
+        Cli pretty = manager.ok("service", "inspect", "--pretty", "web");
+        assertThat(pretty.stdout()).as(manager.context(pretty)).contains(" State:\t\trollback_completed\n")
+                .contains(" Message:\trollback completed\n");
+    }
+
+    @Test
+    @Order(3)
+    void anUpdateToAMissingImagePausesExitsNonZeroAndASecondUpdateResumesIt() {
+        Cli broken = manager.cli("service", "update", "--image", "nope:1", "--update-monitor", "1s", "web");
+
+        assertThat(broken.exitCode()).as(manager.context(broken)).isNotZero();
+        assertThat(broken.stderr()).as(manager.context(broken))
+                .containsPattern("service update paused: update paused due to failure or early termination of task [0-9a-z]{25}\n"
+                        + "web\\.[123] on node-[123]: No such image: nope:1");
+        List<String> images = currentImages();
+        assertThat(images).as("the update stopped at the first slot").filteredOn("web:1.10"::equals).hasSize(2);
+        Cli pretty = manager.ok("service", "inspect", "--pretty", "web");
+        assertThat(pretty.stdout()).as(manager.context(pretty)).contains(" State:\t\tpaused\n");
+
+        Cli resumed = manager.ok("service", "update", "--image", "web:1.11", "web");
+
+        assertThat(resumed.lines()).as(manager.context(resumed)).endsWith("verify: Service " + serviceId + " converged");
+        assertThat(currentImages()).containsOnly("web:1.11").hasSize(3);
+    }
+
+    @Test
+    @Order(4)
+    void failureActionRollbackRollsBackByItselfAndSaysSo() {
+        Cli update = manager.cli("service", "update", "--image", "nope:2", "--update-failure-action", "rollback", "web");
+
+        assertThat(update.exitCode()).as(manager.context(update)).isNotZero();
+        assertThat(update.stdout()).as(manager.context(update))
+                .containsPattern("rollback: update rolled back due to failure or early termination of task [0-9a-z]{25}");
+        assertThat(update.stderr()).as(manager.context(update))
+                .containsPattern("service rolled back: update rolled back due to failure or early termination of task "
+                        + "[0-9a-z]{25}\nweb\\.[123] on node-[123]: No such image: nope:2");
+        assertThat(currentImages()).containsOnly("web:1.11").hasSize(3);
+        Cli again = manager.cli("service", "rollback", "web");
+        assertThat(again.exitCode()).as(manager.context(again)).isNotZero();
+        assertThat(again.stderr()).as("an automatic rollback leaves no previous spec")
+                .contains("service " + serviceId + " does not have a previous spec");
+    }
+
+    @Test
+    @Order(5)
+    void startFirstNeverRunsFewerTasksThanReplicas() {
+        List<String> before = current(manager.ok("service", "ps", "--no-trunc", "web")).stream().map(r -> r.get("ID")).toList();
+        manager.ok("service", "update", "--update-order", "start-first", "--force", "-d", "web");
+
+        long fewest = Long.MAX_VALUE;
+        Instant deadline = Instant.now().plus(CONVERGE);
+        while (true) {
+            Cli ps = manager.ok("service", "ps", "web");
+            long running = ps.table().stream().filter(r -> r.get("CURRENT STATE").startsWith("Running")
+                    && r.get("DESIRED STATE").equals("Running")).count();
+            fewest = Math.min(fewest, running);
+            String pretty = manager.ok("service", "inspect", "--pretty", "web").stdout();
+            if (pretty.contains(" State:\t\tcompleted\n")) {
+                break;
+            }
+            assertThat(Instant.now()).as("the forced update completes; last ps:\n" + ps.stdout()).isBefore(deadline);
+        }
+        assertThat(fewest).isGreaterThanOrEqualTo(3);
+        List<Table.Row> after = current(manager.ok("service", "ps", "--no-trunc", "web"));
+        assertThat(after).as("--force replaced every task, with the same image").hasSize(3)
+                .allSatisfy(r -> assertThat(r.get("IMAGE")).isEqualTo("web:1.11"))
+                .extracting(r -> r.get("ID")).doesNotContainAnyElementsOf(before);
+    }
+
+    @Test
+    @Order(6)
+    void badFlagsAreRefusedAndChangeNothing() {
+        String before = manager.ok("service", "inspect", "web").stdout();
+        String[][] cases = {
+                {"TaskSpec: update-delay cannot be negative", "--update-delay", "-1s"},
+                {"TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1", "--update-max-failure-ratio", "2"},
+                {"unrecognized update failure action explode", "--update-failure-action", "explode"},
+                {"unrecognized update order sideways", "--update-order", "sideways"},
+                {"unrecognized rollback failure action rollback", "--rollback-failure-action", "rollback"},
+                {"other flags may not be combined with --rollback", "--rollback", "--image", "web:1.10"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("service", "update"));
+            args.addAll(List.of(c).subList(1, c.length));
+            args.add("web");
+            Cli cli = manager.cli(args.toArray(String[]::new));
+            assertThat(cli.exitCode()).as(manager.context(cli)).isNotZero();
+            assertThat(cli.stderr()).as(manager.context(cli)).contains(c[0]);
+        }
+        Cli unknown = manager.cli("service", "update", "--image", "web:1.10", "nosuch");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.stderr()).contains("service nosuch not found");
+        assertThat(manager.ok("service", "inspect", "web").stdout()).as("nothing was written").isEqualTo(before);
+    }
+}
