@@ -1,18 +1,22 @@
 package dev.flotilla.cli;
 
 import dev.flotilla.api.v1.ListTasksRequest;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 /**
  * Docker's progress block for create and scale: waits until the service has exactly its
  * replicas running, then prints {@code overall progress}, one bar per task and
- * {@code verify: Service converged}. Task errors are printed as they appear; like Docker it keeps
- * waiting (a rejected task is retried by the swarm), so scripts that may fail use {@code -d}.
+ * {@code verify: Service converged}. Task errors are printed as they appear; unlike Docker it
+ * stops waiting, with a non-zero exit, when the service cannot converge.
  */
 final class Progress {
 
@@ -23,32 +27,62 @@ final class Progress {
     private Progress() {
     }
 
-    /** Waits for convergence; only errors of tasks created from {@code sinceMs} on are printed. */
-    static void await(DaemonClient client, String serviceId, long replicas, long sinceMs) {
-        await(client, serviceId, replicas, sinceMs, System.out);
-    }
+    /** How often every slot's task must have been rejected before the CLI stops waiting. */
+    static final int REJECTIONS = 3;
 
-    /** As {@link #await(DaemonClient, String, long, long)}, printing to {@code out}. */
-    static void await(DaemonClient client, String serviceId, long replicas, long sinceMs, java.io.PrintStream out) {
+    /**
+     * Waits for {@code service} to run exactly its replicas and prints the block; only errors of
+     * tasks created from {@code sinceMs} on count. Returns 0 then, or 1 once every slot's task has
+     * been rejected {@link #REJECTIONS} times or the spec's monitor period plus progress deadline
+     * has passed (Docker waits forever, docker/cli#627); the service stays as it is.
+     */
+    static int await(DaemonClient client, Service service, long sinceMs, java.io.PrintStream out) {
+        long replicas = service.getSpec().getReplicas();
+        UpdateConfig c = service.getSpec().getUpdate();
+        long deadlineMs = c.getProgressDeadlineMs() == 0 ? Long.MAX_VALUE : sinceMs + c.getMonitorMs() + c.getProgressDeadlineMs();
+        String name = service.getSpec().getName();
         Map<Long, String> reported = new HashMap<>();
         while (true) {
             List<Task> tasks = client.control()
-                    .listTasks(ListTasksRequest.newBuilder().addServices(serviceId).build()).getTasksList();
+                    .listTasks(ListTasksRequest.newBuilder().addServices(service.getId()).build()).getTasksList();
             long running = tasks.stream().filter(t -> wanted(t) && t.getStatus().getState() == TaskState.RUNNING).count();
             long stopping = tasks.stream().filter(t -> !wanted(t) && t.getStatus().getState().getNumber() <= TaskState.RUNNING_VALUE
                     && t.getStatus().getState().getNumber() >= TaskState.ASSIGNED_VALUE).count();
-            reportErrors(tasks.stream().filter(t -> t.getMeta().getCreatedAtMs() >= sinceMs).toList(),
-                    replicas, reported, out);
+            List<Task> recent = tasks.stream().filter(t -> t.getMeta().getCreatedAtMs() >= sinceMs).toList();
+            reportErrors(recent, replicas, reported, out);
             if (running == replicas && stopping == 0) {
                 out.println("overall progress: " + running + " out of " + replicas + " tasks");
                 for (long slot = 1; slot <= replicas; slot++) {
                     out.println(slot + "/" + replicas + ": running   " + BAR);
                 }
                 out.println("verify: Service converged");
-                return;
+                return 0;
+            }
+            Map<Long, Long> rejected = recent.stream().filter(t -> t.getStatus().getState() == TaskState.REJECTED)
+                    .collect(Collectors.groupingBy(Task::getSlot, Collectors.counting()));
+            boolean hopeless = replicas > 0 && LongStream.rangeClosed(1, replicas)
+                    .allMatch(slot -> rejected.getOrDefault(slot, 0L) >= REJECTIONS);
+            if (hopeless) {
+                System.err.println("service " + name + " did not converge: every task was rejected " + REJECTIONS
+                        + " times" + lastError(recent) + "\nThe service stays; change it with `flotilla service update` "
+                        + "or remove it with `flotilla service rm`.");
+                return 1;
+            }
+            if (System.currentTimeMillis() > deadlineMs) {
+                System.err.println("service " + name + " did not converge within "
+                        + Human.goDuration(c.getMonitorMs() + c.getProgressDeadlineMs()) + ": " + running + " out of "
+                        + replicas + " tasks running" + lastError(recent));
+                return 1;
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /** {@code ; the last error: <err>} of the newest task with one, or nothing. */
+    private static String lastError(List<Task> tasks) {
+        return tasks.stream().filter(t -> !t.getStatus().getErr().isEmpty())
+                .max(java.util.Comparator.comparingLong(t -> t.getStatus().getTimestampMs()))
+                .map(t -> "; the last error: " + t.getStatus().getErr()).orElse("");
     }
 
     /** Prints a slot's latest error when it differs from the one printed last for that slot. */

@@ -1,6 +1,7 @@
 package dev.flotilla.cli;
 
 import dev.flotilla.common.Durations;
+import dev.flotilla.common.ServiceDefaults;
 
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.CreateServiceRequest;
@@ -102,7 +103,7 @@ final class ServiceCommands {
                             new IllegalArgumentException("invalid restart condition \"" + restartCondition + "\"")));
             ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
                     new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
-            restart.setDelayMs(restartDelay == null ? 5_000 : Durations.parse(restartDelay, "--restart-delay").toMillis());
+            restart.setDelayMs(restartDelay == null ? ServiceDefaults.RESTART_DELAY_MS : Durations.parse(restartDelay, "--restart-delay").toMillis());
             if (restartMaxAttempts != null) {
                 restart.setMaxAttempts(Flags.unsigned(restartMaxAttempts, "--restart-max-attempts"));
             }
@@ -140,10 +141,7 @@ final class ServiceCommands {
                     .build();
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
-            if (!detach) {
-                Progress.await(client, s.getId(), count, s.getMeta().getCreatedAtMs());
-            }
-            return 0;
+            return detach ? 0 : Progress.await(client, s, s.getMeta().getCreatedAtMs(), System.out);
         }
     }
 
@@ -314,16 +312,17 @@ final class ServiceCommands {
                 Flags.replicas(target.substring(eq + 1), "invalid replicas value " + target.substring(eq + 1));
                 parsed.add(new String[] {target.substring(0, eq), target.substring(eq + 1)});
             }
+            int failed = 0;
             for (String[] p : parsed) {
                 long replicas = Flags.replicas(p[1], "invalid replicas value " + p[1]);
                 Service s = client.control().scaleService(ScaleServiceRequest.newBuilder()
                         .setService(p[0]).setReplicas(replicas).build()).getService();
                 System.out.println(p[0] + " scaled to " + replicas);
-                if (!detach) {
-                    Progress.await(client, s.getId(), replicas, s.getMeta().getUpdatedAtMs());
+                if (!detach && Progress.await(client, s, s.getMeta().getUpdatedAtMs(), System.out) != 0) {
+                    failed = 1;
                 }
             }
-            return 0;
+            return failed;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.flotilla.cli;
 
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.common.Durations;
+import dev.flotilla.common.ServiceDefaults;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,6 +30,9 @@ final class UpdateFlags {
     @Option(names = "--update-order", paramLabel = "ORDER", description = "Update order (\"start-first\", \"stop-first\") (default \"stop-first\")")
     String updateOrder;
 
+    @Option(names = "--update-progress-deadline", paramLabel = "DURATION", description = "A new task not running within the monitor period plus this fails the update; 0 waits forever (ns|us|ms|s|m|h) (default 10m0s)")
+    String updateProgressDeadline;
+
     @Option(names = "--rollback-parallelism", paramLabel = "N", description = "Maximum number of tasks rolled back simultaneously (0 to roll back all at once) (default 1)")
     String rollbackParallelism;
 
@@ -49,8 +53,13 @@ final class UpdateFlags {
 
     /** {@code base} with the {@code --update-*} flags given applied. */
     UpdateConfig update(UpdateConfig base) {
-        return apply(base, "update", updateParallelism, updateDelay, updateFailureAction, updateMonitor,
+        UpdateConfig c = apply(base, "update", updateParallelism, updateDelay, updateFailureAction, updateMonitor,
                 updateMaxFailureRatio, updateOrder);
+        if (updateProgressDeadline != null) {
+            c = c.toBuilder().setProgressDeadlineMs(
+                    Durations.parse(updateProgressDeadline, "--update-progress-deadline").toMillis()).build();
+        }
+        return c;
     }
 
     /** {@code base} with the {@code --rollback-*} flags given applied. */
@@ -59,10 +68,11 @@ final class UpdateFlags {
                 rollbackMaxFailureRatio, rollbackOrder);
     }
 
-    /** Docker's defaults, as {@code service create} shows them in its help. */
+    /** Docker's defaults, as {@code service create} shows them in its help, and the progress deadline. */
     static UpdateConfig defaults() {
-        return UpdateConfig.newBuilder().setParallelism(1).setMonitorMs(5_000)
-                .setFailureAction(UpdateConfig.FailureAction.PAUSE).setOrder(UpdateConfig.Order.STOP_FIRST).build();
+        return UpdateConfig.newBuilder().setParallelism(ServiceDefaults.PARALLELISM).setMonitorMs(ServiceDefaults.MONITOR_MS)
+                .setFailureAction(UpdateConfig.FailureAction.PAUSE).setOrder(UpdateConfig.Order.STOP_FIRST)
+                .setProgressDeadlineMs(ServiceDefaults.PROGRESS_DEADLINE_MS).build();
     }
 
     private static UpdateConfig apply(UpdateConfig base, String kind, String parallelism, String delay,

@@ -34,8 +34,7 @@ final class UpdateProgress {
         PrintStream out = quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
         if (!after.hasUpdateStatus()) {
             // No task differs from the new spec: only the replica count can have changed.
-            Progress.await(client, after.getId(), after.getSpec().getReplicas(), after.getMeta().getUpdatedAtMs(), out);
-            return 0;
+            return Progress.await(client, after, after.getMeta().getUpdatedAtMs(), out);
         }
         String lastProgress = null;
         long lastWait = -1;

@@ -91,4 +91,20 @@ class ImageIT {
                 .singleElement().satisfies(row -> assertThat(row.get("REPLICAS")).isEqualTo("0/1"));
         node.ok("service", "rm", "broken");
     }
+
+    @Test
+    void createWithAMissingImageStopsWaitingAfterThreeRejectionsAndSaysWhy() {
+        Cli create = node.cli("service", "create", "--name", "hopeless", "--replicas", "2", "--restart-delay", "1s", "nope:1");
+
+        assertThat(create.exitCode()).as(node.context(create)).isEqualTo(1);
+        assertThat(create.stdout()).as(node.context(create)).contains("1/2: No such image: nope:1");
+        assertThat(create.stderr()).as(node.context(create))
+                .startsWith("service hopeless did not converge: every task was rejected 3 times; "
+                        + "the last error: No such image: nope:1\n");
+        Cli ps = node.ok("service", "ps", "hopeless");
+        assertThat(ps.table()).as(node.context(ps)).filteredOn(r -> r.get("CURRENT STATE").startsWith("Rejected"))
+                .extracting(r -> r.get("NAME").replace("\\_ ", "")).filteredOn("hopeless.1"::equals).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(node.ok("service", "ls").stdout()).as("the service stays, as Docker leaves it").contains("hopeless");
+        node.ok("service", "rm", "hopeless");
+    }
 }

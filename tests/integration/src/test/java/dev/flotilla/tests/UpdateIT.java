@@ -188,6 +188,30 @@ class UpdateIT {
 
     @Test
     @Order(6)
+    void aTaskThatCannotRunFailsTheUpdateOnceTheProgressDeadlinePasses() {
+        for (TestNode n : cluster.nodes()) {
+            manager.ok("node", "update", "--availability", "drain", n.hostname());
+        }
+        try {
+            Cli update = manager.cli("service", "update", "--image", "web:1.10", "--update-monitor", "1s",
+                    "--update-progress-deadline", "2s", "web");
+
+            assertThat(update.exitCode()).as(manager.context(update)).isNotZero();
+            assertThat(update.stderr()).as(manager.context(update))
+                    .containsPattern("service update paused: update paused due to failure or early termination of task "
+                            + "[0-9a-z]{25}\nweb\\.[123] on no node: no suitable node \\(node is not available for new tasks\\)");
+        } finally {
+            for (TestNode n : cluster.nodes()) {
+                manager.ok("node", "update", "--availability", "active", n.hostname());
+            }
+        }
+        Cli resumed = manager.ok("service", "update", "--update-progress-deadline", "10m", "web");
+        assertThat(resumed.lines()).as(manager.context(resumed)).endsWith("verify: Service " + serviceId + " converged");
+        assertThat(currentImages()).containsOnly("web:1.10").hasSize(3);
+    }
+
+    @Test
+    @Order(7)
     void badFlagsAreRefusedAndChangeNothing() {
         String before = manager.ok("service", "inspect", "web").stdout();
         String[][] cases = {

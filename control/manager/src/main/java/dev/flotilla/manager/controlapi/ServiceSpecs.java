@@ -6,6 +6,7 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.common.Names;
+import dev.flotilla.common.ServiceDefaults;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -13,9 +14,6 @@ import java.util.regex.Pattern;
 
 /** Validation and defaults of a service spec, with Docker's wording where Docker has one. */
 public final class ServiceSpecs {
-
-    /** swarmkit: the restart delay when none is given. */
-    public static final long DEFAULT_RESTART_DELAY_MS = 5_000;
 
     private static final Pattern ALIAS = Pattern.compile(
             "(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*");
@@ -68,7 +66,7 @@ public final class ServiceSpecs {
             throw new IllegalArgumentException("invalid restart condition " + r.getConditionValue());
         }
         if (!spec.hasRestart()) {
-            r.setDelayMs(DEFAULT_RESTART_DELAY_MS);
+            r.setDelayMs(ServiceDefaults.RESTART_DELAY_MS);
         }
         if (r.getDelayMs() < 0) {
             throw new IllegalArgumentException("restart delay cannot be negative");
@@ -84,12 +82,13 @@ public final class ServiceSpecs {
      * the first failure seen within 5 s of a new task running, stop the old task first.
      */
     public static final UpdateConfig DEFAULT_UPDATE = UpdateConfig.newBuilder()
-            .setParallelism(1)
+            .setParallelism(ServiceDefaults.PARALLELISM)
             .setDelayMs(0)
             .setFailureAction(UpdateConfig.FailureAction.PAUSE)
-            .setMonitorMs(5_000)
+            .setMonitorMs(ServiceDefaults.MONITOR_MS)
             .setMaxFailureRatio(0)
             .setOrder(UpdateConfig.Order.STOP_FIRST)
+            .setProgressDeadlineMs(ServiceDefaults.PROGRESS_DEADLINE_MS)
             .build();
 
     /** swarmkit's checks of an update config, with its words ("TaskSpec: update-delay cannot be negative"). */
@@ -99,6 +98,9 @@ public final class ServiceSpecs {
         }
         if (c.getMonitorMs() < 0) {
             throw new IllegalArgumentException("TaskSpec: update-monitor cannot be negative");
+        }
+        if (c.getProgressDeadlineMs() < 0) {
+            throw new IllegalArgumentException("TaskSpec: update-progress-deadline cannot be negative");
         }
         if (c.getMaxFailureRatio() < 0 || c.getMaxFailureRatio() > 1 || Float.isNaN(c.getMaxFailureRatio())) {
             throw new IllegalArgumentException("TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1");

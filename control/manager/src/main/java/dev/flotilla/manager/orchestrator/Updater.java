@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * each service whose update or rollback is in progress, it replaces the slots whose task differs
  * from the spec, {@code parallelism} at a time, waiting {@code delay} after each new task runs;
  * start-first keeps the old task until its replacement runs. A new task that fails before it has
- * run for {@code monitor} counts against the update, and once failures over updated slots pass
+ * run for {@code monitor}, or has not run within monitor plus the progress deadline, counts against
+ * the update, and once failures over updated slots pass
  * {@code max_failure_ratio} the failure action fires (pause, or roll back). After the last slot it
  * watches one more monitor period, then marks the update completed. Everything it needs lives in
  * the store (the status's start time, each task's creation and running times), so a new leader
@@ -81,7 +82,8 @@ public final class Updater {
                 .toList();
 
         if (config.getFailureAction() != UpdateConfig.FailureAction.CONTINUE) {
-            List<Task> failed = fresh.stream().filter(t -> failedEarly(t, config.getMonitorMs())).toList();
+            List<Task> failed = fresh.stream()
+                    .filter(t -> failedEarly(t, config.getMonitorMs()) || stalled(t, config, nowMs)).toList();
             long updated = tasks.stream()
                     .filter(t -> t.getSlot() <= replicas && (fresh.contains(t) || isLiveDirty(view, service, t)))
                     .map(Task::getSlot).distinct().count();
@@ -150,6 +152,12 @@ public final class Updater {
             return false;
         }
         return t.getRunningAtMs() == 0 || t.getStatus().getTimestampMs() - t.getRunningAtMs() <= monitorMs;
+    }
+
+    /** A new task that has not run within the monitor period plus the progress deadline (Docker waits forever). */
+    private static boolean stalled(Task t, UpdateConfig config, long nowMs) {
+        return config.getProgressDeadlineMs() > 0 && isLive(t) && t.getStatus().getState() != TaskState.RUNNING
+                && nowMs - t.getMeta().getCreatedAtMs() > config.getMonitorMs() + config.getProgressDeadlineMs();
     }
 
     private static Service onFailure(Service service, boolean rollback, UpdateConfig config, Task failed, long nowMs) {

@@ -218,4 +218,30 @@ class UpdaterTest {
         assertThat(Updater.needsUpdate(store.view(), more)).isFalse();
         assertThat(Updater.needsUpdate(store.view(), other)).as("--force").isTrue();
     }
+
+    @Test
+    void aNewTaskThatDoesNotRunWithinMonitorPlusTheDeadlineFailsTheUpdate() {
+        create(2, DEFAULTS.toBuilder().setProgressDeadlineMs(60_000).build());
+        update("web:2", 1_000);
+        pass(1_000);
+        Task stuck = live().stream().filter(t -> t.getSpec().getImage().equals("web:2")).findFirst().orElseThrow();
+
+        pass(66_000);
+        assertThat(service().getUpdateStatus().getState()).as("5 s + 60 s after it was created").isEqualTo(UpdateStatus.State.UPDATING);
+        pass(66_001);
+
+        assertThat(service().getUpdateStatus().getState()).isEqualTo(UpdateStatus.State.PAUSED);
+        assertThat(service().getUpdateStatus().getMessage()).endsWith(stuck.getId());
+    }
+
+    @Test
+    void withoutADeadlineAStuckTaskIsWaitedForAsDockerDoes() {
+        create(1, DEFAULTS);
+        update("web:2", 1_000);
+        pass(1_000);
+
+        pass(3_600_000);
+
+        assertThat(service().getUpdateStatus().getState()).isEqualTo(UpdateStatus.State.UPDATING);
+    }
 }
