@@ -1,7 +1,7 @@
 package dev.flotilla.cli;
 
-import dev.flotilla.common.Durations;
-import dev.flotilla.common.ServiceDefaults;
+
+
 
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.CreateServiceRequest;
@@ -74,14 +74,8 @@ final class ServiceCommands {
         @Option(names = "--endpoint-mode", description = "Endpoint mode (vip or dnsrr) (default \"vip\")")
         String endpointMode = "vip";
 
-        @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h) (default 5s)")
-        String restartDelay;
-
-        @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\"|\"on-failure\"|\"any\") (default \"any\")")
-        String restartCondition = "any";
-
-        @Option(names = "--restart-max-attempts", description = "Maximum number of restarts before giving up")
-        String restartMaxAttempts;
+        @picocli.CommandLine.Mixin
+        RestartFlags restartFlags;
 
         @picocli.CommandLine.Mixin
         UpdateFlags updateFlags;
@@ -98,15 +92,8 @@ final class ServiceCommands {
         @Override
         int run(DaemonClient client) {
             long count = Flags.replicas(replicas);
-            RestartPolicy.Builder restart = RestartPolicy.newBuilder().setCondition(
-                    DockerWords.parse(RestartPolicy.Condition.class, restartCondition).orElseThrow(() ->
-                            new IllegalArgumentException("invalid restart condition \"" + restartCondition + "\"")));
             ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
                     new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
-            restart.setDelayMs(restartDelay == null ? ServiceDefaults.RESTART_DELAY_MS : Durations.parse(restartDelay, "--restart-delay").toMillis());
-            if (restartMaxAttempts != null) {
-                restart.setMaxAttempts(Flags.unsigned(restartMaxAttempts, "--restart-max-attempts"));
-            }
             for (String e : env) {
                 if (e.isEmpty() || e.startsWith("=")) {
                     throw new IllegalArgumentException("invalid argument \"" + e + "\" for \"-e, --env\" flag: variable name is empty");
@@ -134,7 +121,7 @@ final class ServiceCommands {
                     .addAllPorts(ports)
                     .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
                     .addAllNetworkAliases(aliases)
-                    .setRestart(restart)
+                    .setRestart(restartFlags.apply(RestartFlags.defaults()))
                     .setEndpointMode(mode)
                     .setUpdate(updateFlags.update(UpdateFlags.defaults()))
                     .setRollback(updateFlags.rollback(UpdateFlags.defaults()))
@@ -247,9 +234,6 @@ final class ServiceCommands {
             System.out.println("Name:           " + spec.getName());
             System.out.println("Service Mode:   Replicated");
             System.out.println(" Replicas:      " + spec.getReplicas());
-            System.out.println("RestartPolicy:");
-            System.out.println(" Condition:     " + DockerWords.of(spec.getRestart().getCondition()));
-            System.out.println(" Delay:         " + java.time.Duration.ofMillis(spec.getRestart().getDelayMs()).toSeconds() + "s");
             if (s.hasUpdateStatus()) {
                 UpdateStatus u = s.getUpdateStatus();
                 System.out.println("UpdateStatus:");
@@ -259,6 +243,18 @@ final class ServiceCommands {
                     System.out.println(" Completed:\t" + Human.ago(u.getCompletedAtMs(), System.currentTimeMillis()));
                 }
                 System.out.println(" Message:\t" + u.getMessage());
+            }
+            System.out.println("RestartPolicy:");
+            System.out.println(" Condition:     " + DockerWords.of(spec.getRestart().getCondition()));
+            System.out.println(" Delay:         " + Human.goDuration(spec.getRestart().getDelayMs()));
+            if (spec.getRestart().getMaxAttempts() > 0) {
+                System.out.println(" Max attempts:  " + spec.getRestart().getMaxAttempts());
+            }
+            if (spec.getRestart().getWindowMs() > 0) {
+                System.out.println(" Window:        " + Human.goDuration(spec.getRestart().getWindowMs()));
+            }
+            if (spec.getRestart().getMaxDelayMs() > spec.getRestart().getDelayMs()) {
+                System.out.println(" Max delay:     " + Human.goDuration(spec.getRestart().getMaxDelayMs()));
             }
             printUpdateConfig("UpdateConfig", spec.getUpdate(), true);
             printUpdateConfig("RollbackConfig", spec.getRollback(), false);

@@ -82,7 +82,9 @@ final class ServiceJson {
         template.putObject("RestartPolicy")
                 .put("Condition", DockerWords.of(spec.getRestart().getCondition()))
                 .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)
-                .put("MaxAttempts", spec.getRestart().getMaxAttempts());
+                .put("MaxAttempts", spec.getRestart().getMaxAttempts())
+                .put("Window", spec.getRestart().getWindowMs() * NANOS_PER_MILLI)
+                .put("MaxDelay", Math.max(spec.getRestart().getMaxDelayMs(), spec.getRestart().getDelayMs()) * NANOS_PER_MILLI);
         if (spec.getContainer().getForceUpdate() != 0) {
             template.put("ForceUpdate", spec.getContainer().getForceUpdate());
         }

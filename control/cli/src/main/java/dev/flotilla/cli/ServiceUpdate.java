@@ -5,11 +5,11 @@ import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.ListNetworksRequest;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.PortConfig;
-import dev.flotilla.api.v1.RestartPolicy;
+
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateServiceRequest;
-import dev.flotilla.common.Durations;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -57,14 +57,8 @@ final class ServiceUpdate {
         @Option(names = "--hostname", description = "Container hostname")
         String hostname;
 
-        @Option(names = "--restart-condition", description = "Restart when condition is met (\"none\", \"on-failure\", \"any\")")
-        String restartCondition;
-
-        @Option(names = "--restart-delay", description = "Delay between restart attempts (ns|us|ms|s|m|h)")
-        String restartDelay;
-
-        @Option(names = "--restart-max-attempts", description = "Maximum number of restarts before giving up")
-        String restartMaxAttempts;
+        @Mixin
+        RestartFlags restartFlags;
 
         @Mixin
         UpdateFlags updateFlags;
@@ -170,17 +164,7 @@ final class ServiceUpdate {
                 networks.addAll(networkAdd);
                 b.clearNetworks().addAllNetworks(networks);
             }
-            RestartPolicy.Builder r = b.getRestartBuilder();
-            if (restartCondition != null) {
-                r.setCondition(DockerWords.parse(RestartPolicy.Condition.class, restartCondition).orElseThrow(() ->
-                        new IllegalArgumentException("invalid restart condition \"" + restartCondition + "\"")));
-            }
-            if (restartDelay != null) {
-                r.setDelayMs(Durations.parse(restartDelay, "--restart-delay").toMillis());
-            }
-            if (restartMaxAttempts != null) {
-                r.setMaxAttempts(Flags.unsigned(restartMaxAttempts, "--restart-max-attempts"));
-            }
+            b.setRestart(restartFlags.apply(current.getRestart()));
             b.setUpdate(updateFlags.update(current.hasUpdate() ? current.getUpdate() : UpdateFlags.defaults()));
             b.setRollback(updateFlags.rollback(current.hasRollback() ? current.getRollback() : UpdateFlags.defaults()));
             return b.build();

@@ -71,6 +71,12 @@ public final class ServiceSpecs {
         if (r.getDelayMs() < 0) {
             throw new IllegalArgumentException("restart delay cannot be negative");
         }
+        if (r.getWindowMs() < 0) {
+            throw new IllegalArgumentException("restart window cannot be negative");
+        }
+        if (r.getMaxDelayMs() < 0) {
+            throw new IllegalArgumentException("restart max delay cannot be negative");
+        }
         return spec.toBuilder().setRestart(r)
                 .setUpdate(updateConfig(spec.hasUpdate() ? spec.getUpdate() : DEFAULT_UPDATE, false))
                 .setRollback(updateConfig(spec.hasRollback() ? spec.getRollback() : DEFAULT_UPDATE, true))

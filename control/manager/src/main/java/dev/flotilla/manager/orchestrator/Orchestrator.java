@@ -4,6 +4,7 @@ import dev.flotilla.cluster.store.Actions;
 
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
@@ -15,15 +16,23 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * The replicated orchestrator, restart supervisor and task reaper in one pass: it compares each
- * service's slots with its spec and answers the store actions that close the gap. A pure
+ * service's slots with its spec and answers the store actions that close the gap. A slot whose
+ * task ended by itself is restarted as its restart policy says, or left empty when it says no
+ * more (until the spec changes, as in Docker). A pure
  * function of the store and the clock, so it is tested without a cluster.
  */
 public final class Orchestrator {
+
+    /** A task that ran this long before it ended ends a slot's failure streak (Kubernetes' 10 minutes). */
+    static final long HEALTHY_RUN_MS = 600_000;
+    /** Restart times a task carries: enough for any window, bounded for slots that restart forever. */
+    static final int MAX_KEPT_RESTARTS = 1000;
 
     /** swarmkit's default task history: old tasks kept per slot. */
     public static final int DEFAULT_HISTORY_LIMIT = 5;
@@ -77,17 +86,19 @@ public final class Orchestrator {
                 actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
                 continue;
             }
-            // The slot's task died (or never was): retire it and start its successor after the delay.
-            Task dead = inSlot.stream().filter(Orchestrator::wantsRunning).findFirst().orElse(null);
-            long notBefore = 0;
-            if (dead != null) {
-                actions.add(Actions.update(dead.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
-                if (!restartAllowed(service, dead)) {
-                    continue;
+            for (Task t : inSlot) {
+                if (wantsRunning(t)) {
+                    // The slot's task died: retire it.
+                    actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
                 }
-                notBefore = nowMs + service.getSpec().getRestart().getDelayMs();
             }
-            actions.add(Actions.create(newTask(service, slot, notBefore, nowMs)));
+            Task newest = inSlot.stream().max(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs())).orElse(null);
+            if (newest == null || !endedByItself(newest) || Updater.isDirty(view, service, newest)) {
+                // An empty slot, a task stopped on purpose, or one of an older spec: a new task now.
+                actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
+                continue;
+            }
+            restart(service, newest, nowMs).ifPresent(t -> actions.add(Actions.create(t)));
         }
         for (Map.Entry<Long, List<Task>> e : slots.entrySet()) {
             if (e.getKey() > replicas) {
@@ -110,12 +121,54 @@ public final class Orchestrator {
                 || n.getAvailability() == NodeAvailability.DRAIN).orElse(true);
     }
 
-    private static boolean restartAllowed(Service service, Task dead) {
-        return switch (service.getSpec().getRestart().getCondition()) {
+    /** A task that ended without being asked to: exited, failed, or was rejected by its node. */
+    private static boolean endedByItself(Task t) {
+        TaskState s = t.getStatus().getState();
+        return s == TaskState.COMPLETE || s == TaskState.FAILED || s == TaskState.REJECTED;
+    }
+
+    /**
+     * The restart supervisor: the replacement of {@code dead} under the service's restart policy,
+     * or nothing when the policy says no more (its condition, or max attempts within the window).
+     * The slot's restart times and failure streak ride on its newest task, so they are in the
+     * store and survive a new leader; the delay doubles with the streak up to the max delay.
+     */
+    private static Optional<Task> restart(Service service, Task dead, long nowMs) {
+        RestartPolicy policy = service.getSpec().getRestart();
+        boolean allowed = switch (policy.getCondition()) {
             case NONE -> false;
             case ON_FAILURE -> dead.getStatus().getState() != TaskState.COMPLETE;
             default -> true;
         };
+        if (!allowed) {
+            return Optional.empty();
+        }
+        List<Long> restarts = new ArrayList<>();
+        for (long at : dead.getRestartsMsList()) {
+            if (policy.getWindowMs() == 0 || at > nowMs - policy.getWindowMs()) {
+                restarts.add(at);
+            }
+        }
+        if (policy.getMaxAttempts() > 0 && restarts.size() >= policy.getMaxAttempts()) {
+            return Optional.empty();
+        }
+        restarts.add(nowMs);
+        boolean ranWell = dead.getRunningAtMs() > 0 && dead.getStatus().getTimestampMs() - dead.getRunningAtMs() >= HEALTHY_RUN_MS;
+        int streak = ranWell ? 1 : dead.getFailureStreak() + 1;
+        return Optional.of(newTask(service, dead.getSlot(), nowMs + delay(policy, streak), nowMs).toBuilder()
+                .addAllRestartsMs(restarts.subList(Math.max(0, restarts.size() - MAX_KEPT_RESTARTS), restarts.size()))
+                .setFailureStreak(streak)
+                .build());
+    }
+
+    /** The restart delay after the {@code streak}-th consecutive failure: doubled each time, at most the max delay. */
+    static long delay(RestartPolicy policy, int streak) {
+        long max = Math.max(policy.getMaxDelayMs(), policy.getDelayMs());
+        long d = policy.getDelayMs();
+        for (int i = 1; i < streak && d < max; i++) {
+            d *= 2;
+        }
+        return Math.min(d, max);
     }
 
     /** Keeps the newest {@link #historyLimit} finished tasks of a slot. */

@@ -106,4 +106,104 @@ class OrchestratorTest {
         store.commit(orchestrator.reconcile(store.view(), 3000));
         assertThat(store.view().tasks()).isEmpty();
     }
+
+    private Service service(long replicas, RestartPolicy restart) {
+        Service s = service(replicas);
+        return s.toBuilder().setSpec(s.getSpec().toBuilder().setRestart(restart)).build();
+    }
+
+    /** The slot's live task ends in {@code state} at {@code nowMs}; one pass at {@code nowMs}. */
+    private void end(TaskState state, long nowMs) {
+        Task t = liveTasks().get(0);
+        store.commit(List.of(Actions.status(t.getId(), TaskStatus.newBuilder().setState(state).setTimestampMs(nowMs).build())));
+        store.commit(orchestrator.reconcile(store.view(), nowMs));
+    }
+
+    private long tasksInSlot() {
+        return store.view().tasksOfService("svc").size();
+    }
+
+    @Test
+    void restartConditionNoneLeavesTheSlotEmptyOnEveryLaterPass() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder()
+                .setCondition(RestartPolicy.Condition.NONE).setDelayMs(5000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.FAILED, 2000);
+        store.commit(orchestrator.reconcile(store.view(), 3000));
+        store.commit(orchestrator.reconcile(store.view(), 60_000));
+
+        assertThat(liveTasks()).isEmpty();
+        assertThat(tasksInSlot()).isEqualTo(1);
+    }
+
+    @Test
+    void onFailureDoesNotRestartATaskThatCompleted() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder()
+                .setCondition(RestartPolicy.Condition.ON_FAILURE).setDelayMs(5000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.COMPLETE, 2000);
+        store.commit(orchestrator.reconcile(store.view(), 60_000));
+
+        assertThat(liveTasks()).isEmpty();
+    }
+
+    @Test
+    void maxAttemptsCountsRestartsOfTheSlotAndGivesUp() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder()
+                .setMaxAttempts(2).setDelayMs(1000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.FAILED, 2000);
+        end(TaskState.FAILED, 4000);
+        assertThat(liveTasks()).as("two restarts").hasSize(1);
+        end(TaskState.FAILED, 6000);
+        store.commit(orchestrator.reconcile(store.view(), 60_000));
+
+        assertThat(liveTasks()).as("no third restart").isEmpty();
+        assertThat(tasksInSlot()).isEqualTo(3);
+    }
+
+    @Test
+    void restartsOutsideTheWindowDoNotCount() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder()
+                .setMaxAttempts(1).setWindowMs(10_000).setDelayMs(1000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.FAILED, 2000);
+        end(TaskState.FAILED, 30_000);
+
+        assertThat(liveTasks()).as("the first restart was 28 s ago, outside the 10 s window").hasSize(1);
+        end(TaskState.FAILED, 31_000);
+        assertThat(liveTasks()).as("one restart in the last 10 s").isEmpty();
+    }
+
+    @Test
+    void theDelayDoublesAfterEachConsecutiveFailureUpToTheMaxDelay() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder()
+                .setDelayMs(1000).setMaxDelayMs(5000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        List<Long> delays = new java.util.ArrayList<>();
+        long now = 2000;
+        for (int i = 0; i < 5; i++) {
+            end(TaskState.FAILED, now);
+            delays.add(liveTasks().get(0).getNotBeforeMs() - now);
+            now += 10_000;
+        }
+
+        assertThat(delays).containsExactly(1000L, 2000L, 4000L, 5000L, 5000L);
+    }
+
+    @Test
+    void withoutAMaxDelayTheDelayStaysDockersFixedOne() {
+        store.commit(List.of(Actions.create(service(1, RestartPolicy.newBuilder().setDelayMs(1000).build()))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.FAILED, 2000);
+        end(TaskState.FAILED, 3000);
+
+        assertThat(liveTasks().get(0).getNotBeforeMs()).isEqualTo(4000);
+    }
 }

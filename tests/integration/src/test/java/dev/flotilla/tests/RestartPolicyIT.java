@@ -1,0 +1,94 @@
+package dev.flotilla.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The restart policy with real runc tasks that exit: condition none leaves the slot empty, max
+ * attempts gives up after that many restarts with Docker's ERROR, and the max delay doubles the
+ * wait between consecutive failures.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RestartPolicyIT {
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    private TestNode node;
+
+    @BeforeAll
+    void startNode() {
+        node = TestNode.startManagerWithWebImage(getClass().getSimpleName());
+    }
+
+    @AfterAll
+    void closeNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Polls `service ps` for {@code forMs}: the slot must never get more than {@code tasks} tasks. */
+    private void staysAt(String service, int tasks, Duration forTime) {
+        Instant end = Instant.now().plus(forTime);
+        while (Instant.now().isBefore(end)) {
+            Cli ps = node.ok("service", "ps", service);
+            assertThat(ps.table()).as(node.context(ps)).hasSizeLessThanOrEqualTo(tasks);
+        }
+    }
+
+    @Test
+    void conditionNoneLeavesTheSlotEmptyOnceTheTaskEnds() {
+        node.ok("service", "create", "-d", "--name", "once", "--restart-condition", "none", "--restart-delay", "1s",
+                "web", "sh", "-c", "exit 0");
+
+        Cli ps = node.until(SETTLE, "the task of `once` completes", c -> c.ok() && c.table().size() == 1
+                && c.table().get(0).get("CURRENT STATE").startsWith("Complete"), "service", "ps", "once");
+        assertThat(ps.table().get(0).get("DESIRED STATE")).isEqualTo("Shutdown");
+        staysAt("once", 1, Duration.ofSeconds(4));
+        assertThat(node.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("once"))
+                .singleElement().satisfies(r -> assertThat(r.get("REPLICAS")).isEqualTo("0/1"));
+        node.ok("service", "rm", "once");
+    }
+
+    @Test
+    void maxAttemptsGivesUpAndTheDelayDoublesUpToTheMaxDelay() {
+        node.ok("service", "create", "-d", "--name", "crash", "--restart-max-attempts", "2", "--restart-delay", "1s",
+                "--restart-max-delay", "4s", "web", "sh", "-c", "exit 3");
+
+        Cli ps = node.until(SETTLE, "three failed tasks of `crash`", c -> c.ok() && c.table().size() == 3
+                && c.table().stream().allMatch(r -> r.get("CURRENT STATE").startsWith("Failed")),
+                "service", "ps", "--no-trunc", "crash");
+        assertThat(ps.table()).as(node.context(ps)).allSatisfy(r -> {
+            assertThat(r.get("ERROR")).isEqualTo("\"task: non-zero exit (3)\"");
+            assertThat(r.get("DESIRED STATE")).isEqualTo("Shutdown");
+        });
+        staysAt("crash", 3, Duration.ofSeconds(5));
+
+        // The first restart waited 1 s, the second 2 s: each start follows the one before by more.
+        List<Instant> started = new ArrayList<>();
+        for (Table.Row r : ps.table()) {
+            started.add(node.taskRunningSince(r.get("ID")));
+        }
+        started.sort(Comparator.naturalOrder());
+        Duration first = Duration.between(started.get(0), started.get(1));
+        Duration second = Duration.between(started.get(1), started.get(2));
+        assertThat(first).as("starts %s", started).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(second).as("starts %s", started).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isGreaterThan(first);
+
+        Cli pretty = node.ok("service", "inspect", "--pretty", "crash");
+        assertThat(pretty.stdout()).as(node.context(pretty))
+                .contains(" Delay:         1s\n Max attempts:  2\n Max delay:     4s\n");
+        node.ok("service", "rm", "crash");
+    }
+}
