@@ -161,7 +161,7 @@ public final class DiscoveryRecords {
     }
 
     private static String containerName(Task t) {
-        return TaskNames.containerName(t.getServiceName(), t.getSlot(), t.getId());
+        return TaskNames.containerName(t.getServiceName(), t.getSlot(), t.getNodeId(), t.getId());
     }
 
     /** Running tasks per service id, by slot then id. */

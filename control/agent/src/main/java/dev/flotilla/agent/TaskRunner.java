@@ -76,7 +76,7 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     @Override
     public String containerName() {
-        return TaskNames.containerName(task.getServiceName(), task.getSlot(), task.getId());
+        return TaskNames.containerName(task.getServiceName(), task.getSlot(), task.getNodeId(), task.getId());
     }
 
     Task task() {

@@ -1,7 +1,11 @@
 package dev.flotilla.cli;
 
 import dev.flotilla.api.v1.ListTasksRequest;
+import dev.flotilla.api.v1.ListServicesRequest;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.ServiceSummary;
+import dev.flotilla.common.Ids;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
@@ -37,12 +41,13 @@ final class Progress {
      * has passed (Docker waits forever, docker/cli#627); the service stays as it is.
      */
     static int await(DaemonClient client, Service service, long sinceMs, java.io.PrintStream out) {
-        long replicas = service.getSpec().getReplicas();
+        boolean global = service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL;
         UpdateConfig c = service.getSpec().getUpdate();
         long deadlineMs = c.getProgressDeadlineMs() == 0 ? Long.MAX_VALUE : sinceMs + c.getMonitorMs() + c.getProgressDeadlineMs();
         String name = service.getSpec().getName();
         Map<Long, String> reported = new HashMap<>();
         while (true) {
+            long replicas = global ? desired(client, service.getId()) : service.getSpec().getReplicas();
             List<Task> tasks = client.control()
                     .listTasks(ListTasksRequest.newBuilder().addServices(service.getId()).build()).getTasksList();
             long running = tasks.stream().filter(t -> wanted(t) && t.getStatus().getState() == TaskState.RUNNING).count();
@@ -52,8 +57,15 @@ final class Progress {
             reportErrors(recent, replicas, reported, out);
             if (running == replicas && stopping == 0) {
                 out.println("overall progress: " + running + " out of " + replicas + " tasks");
-                for (long slot = 1; slot <= replicas; slot++) {
-                    out.println(slot + "/" + replicas + ": running   " + BAR);
+                if (global) {
+                    // Docker's rows of a global service: one per node, by node id.
+                    tasks.stream().filter(t -> wanted(t) && t.getStatus().getState() == TaskState.RUNNING)
+                            .map(t -> Ids.shortId(t.getNodeId())).sorted()
+                            .forEach(node -> out.println(node + ": running   " + BAR));
+                } else {
+                    for (long slot = 1; slot <= replicas; slot++) {
+                        out.println(slot + "/" + replicas + ": running   " + BAR);
+                    }
                 }
                 out.println("verify: Service converged");
                 return 0;
@@ -76,6 +88,13 @@ final class Progress {
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /** The tasks a service should run now, as the manager counts them (a global service: its eligible nodes). */
+    static long desired(DaemonClient client, String serviceId) {
+        return client.control().listServices(ListServicesRequest.getDefaultInstance()).getServicesList().stream()
+                .filter(s -> s.getService().getId().equals(serviceId)).mapToLong(ServiceSummary::getDesired)
+                .findFirst().orElse(0);
     }
 
     /** {@code ; the last error: <err>} of the newest task with one, or nothing. */

@@ -52,8 +52,11 @@ final class ServiceCommands {
         @Option(names = "--name", description = "Service name")
         String name = "";
 
-        @Option(names = "--replicas", description = "Number of tasks", paramLabel = "N")
-        String replicas = "1";
+        @Option(names = "--replicas", description = "Number of tasks (default 1)", paramLabel = "N")
+        String replicas;
+
+        @Option(names = "--mode", description = "Service mode (\"replicated\", \"global\") (default \"replicated\")")
+        String mode = "replicated";
 
         @Option(names = {"-p", "--publish"}, description = "Publish a port as a node port: PUBLISHED:TARGET[/tcp|/udp]")
         List<String> publish = new ArrayList<>();
@@ -91,7 +94,12 @@ final class ServiceCommands {
 
         @Override
         int run(DaemonClient client) {
-            long count = Flags.replicas(replicas);
+            ServiceSpec.Mode serviceMode = DockerWords.parse(ServiceSpec.Mode.class, mode).orElseThrow(() ->
+                    new IllegalArgumentException("Unknown mode: " + mode + ", only replicated and global supported"));
+            if (serviceMode == ServiceSpec.Mode.GLOBAL && replicas != null) {
+                throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
+            }
+            long count = serviceMode == ServiceSpec.Mode.GLOBAL ? 0 : Flags.replicas(replicas == null ? "1" : replicas);
             ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
                     new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
             for (String e : env) {
@@ -115,6 +123,7 @@ final class ServiceCommands {
             }
             ServiceSpec spec = ServiceSpec.newBuilder()
                     .setName(name)
+                    .setMode(serviceMode)
                     .setReplicas(count)
                     .setContainer(ContainerSpec.newBuilder()
                             .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
@@ -150,7 +159,7 @@ final class ServiceCommands {
             Table t = new Table("ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS");
             for (ServiceSummary s : services) {
                 Service svc = s.getService();
-                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), "replicated",
+                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), DockerWords.of(svc.getSpec().getMode()),
                         s.getRunning() + "/" + s.getDesired(), image(svc.getSpec().getContainer().getImage()),
                         svc.getEndpointPortsList().stream().map(PortSpec::format).collect(Collectors.joining(", ")));
             }
@@ -182,7 +191,7 @@ final class ServiceCommands {
             Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
             String previousSlot = null;
             for (Task t : ordered) {
-                String slot = TaskNames.slotName(t.getServiceName(), t.getSlot());
+                String slot = TaskNames.slotName(t.getServiceName(), t.getSlot(), t.getNodeId());
                 String name = slot.equals(previousSlot) ? " \\_ " + slot : slot;
                 previousSlot = slot;
                 String err = t.getStatus().getErr();
@@ -232,8 +241,12 @@ final class ServiceCommands {
             System.out.println();
             System.out.println("ID:             " + s.getId());
             System.out.println("Name:           " + spec.getName());
-            System.out.println("Service Mode:   Replicated");
-            System.out.println(" Replicas:      " + spec.getReplicas());
+            if (spec.getMode() == ServiceSpec.Mode.GLOBAL) {
+                System.out.println("Service Mode:   Global");
+            } else {
+                System.out.println("Service Mode:   Replicated");
+                System.out.println(" Replicas:      " + spec.getReplicas());
+            }
             if (s.hasUpdateStatus()) {
                 UpdateStatus u = s.getUpdateStatus();
                 System.out.println("UpdateStatus:");
@@ -346,6 +359,7 @@ final class ServiceCommands {
             return tasks.stream().sorted(Comparator
                     .comparing(Task::getServiceName)
                     .thenComparingLong(Task::getSlot)
+                    .thenComparing(t -> t.getSlot() == 0 ? t.getNodeId() : "")
                     .thenComparing(t -> t.getDesiredState().getNumber() > TaskState.RUNNING_VALUE)
                     .thenComparing(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs()).reversed()))
                     .toList();

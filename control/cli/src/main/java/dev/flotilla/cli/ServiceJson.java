@@ -88,7 +88,11 @@ final class ServiceJson {
         if (spec.getContainer().getForceUpdate() != 0) {
             template.put("ForceUpdate", spec.getContainer().getForceUpdate());
         }
-        o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
+        if (spec.getMode() == ServiceSpec.Mode.GLOBAL) {
+            o.putObject("Mode").putObject("Global");
+        } else {
+            o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
+        }
         if (spec.hasUpdate()) {
             o.set("UpdateConfig", updateConfig(spec.getUpdate()));
         }

@@ -133,6 +133,9 @@ final class ServiceUpdate {
                 c.setForceUpdate(c.getForceUpdate() + 1);
             }
             if (replicas != null) {
+                if (current.getMode() != ServiceSpec.Mode.REPLICATED) {
+                    throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
+                }
                 b.setReplicas(Flags.replicas(replicas));
             }
             if (!publishAdd.isEmpty() || !publishRm.isEmpty()) {

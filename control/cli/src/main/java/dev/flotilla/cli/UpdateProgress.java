@@ -4,10 +4,12 @@ import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.ListTasksRequest;
 import dev.flotilla.api.v1.ListTasksResponse;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -48,12 +50,14 @@ final class UpdateProgress {
                 out.println("rollback: " + u.getMessage());
                 rollbackReason = u.getMessage();
             }
-            long replicas = s.getSpec().getReplicas();
+            boolean global = s.getSpec().getMode() == ServiceSpec.Mode.GLOBAL;
+            long replicas = global ? Progress.desired(client, s.getId()) : s.getSpec().getReplicas();
             List<Task> current = r.getTasksList().stream()
                     .filter(t -> t.getMeta().getCreatedAtMs() >= u.getStartedAtMs() && t.getSlot() <= replicas
                             && t.getDesiredState() == TaskState.RUNNING && t.getStatus().getState() == TaskState.RUNNING)
                     .toList();
-            long running = current.stream().map(Task::getSlot).distinct().count();
+            long running = current.stream().map(t -> t.getSlot() == 0 ? t.getNodeId() : String.valueOf(t.getSlot()))
+                    .distinct().count();
             String progress = "overall progress: " + (rollingBack ? "rolling back update: " : "") + running + " out of "
                     + replicas + " tasks";
             if (!progress.equals(lastProgress)) {
@@ -62,8 +66,13 @@ final class UpdateProgress {
             }
             switch (u.getState()) {
                 case COMPLETED, ROLLBACK_COMPLETED -> {
-                    for (long slot = 1; slot <= replicas; slot++) {
-                        out.println(slot + "/" + replicas + ": running   " + BAR);
+                    if (global) {
+                        current.stream().map(t -> Ids.shortId(t.getNodeId())).sorted()
+                                .forEach(node -> out.println(node + ": running   " + BAR));
+                    } else {
+                        for (long slot = 1; slot <= replicas; slot++) {
+                            out.println(slot + "/" + replicas + ": running   " + BAR);
+                        }
                     }
                     out.println("verify: Service " + s.getId() + " converged");
                     if (u.getState() == UpdateStatus.State.ROLLBACK_COMPLETED && !manualRollback) {
@@ -101,7 +110,7 @@ final class UpdateProgress {
         for (Task t : r.getTasksList()) {
             if (!t.getId().isEmpty() && message.endsWith(t.getId())) {
                 String why = t.getStatus().getErr().isEmpty() ? Human.state(t.getStatus().getState()) : t.getStatus().getErr();
-                return "\n" + TaskNames.slotName(t.getServiceName(), t.getSlot()) + " on "
+                return "\n" + TaskNames.slotName(t.getServiceName(), t.getSlot(), t.getNodeId()) + " on "
                         + r.getNodeHostnamesOrDefault(t.getNodeId(), "no node") + ": " + why;
             }
         }

@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Moves PENDING tasks to ASSIGNED: filters nodes (ready, active), then spreads: fewest live
- * tasks of the same service first, then fewest live tasks overall (swarmkit's default).
+ * tasks of the same service first, then fewest live tasks overall (swarmkit's default). A task of
+ * a global service already names its node, which only has to pass the filters.
  */
 public final class Scheduler {
 
@@ -64,7 +65,9 @@ public final class Scheduler {
                 .sorted(Comparator.comparingLong(Task::getSlot))
                 .toList();
         for (Task task : pending) {
-            List<Node> candidates = new ArrayList<>(view.nodes().values());
+            // A global service's task is made for its node: that node or none.
+            List<Node> candidates = task.getNodeId().isEmpty() ? new ArrayList<>(view.nodes().values())
+                    : new ArrayList<>(view.node(task.getNodeId()).stream().toList());
             String refused = "";
             for (Filter f : FILTERS) {
                 int before = candidates.size();

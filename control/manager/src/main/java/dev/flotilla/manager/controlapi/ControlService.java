@@ -52,6 +52,7 @@ import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.ServiceSummary;
 import dev.flotilla.api.v1.UpdateServiceRequest;
 import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.manager.orchestrator.Orchestrator;
 import dev.flotilla.manager.orchestrator.Updater;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.cluster.store.Actions;
@@ -268,8 +269,11 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 long running = view.tasksOfService(s.getId()).stream()
                         .filter(TaskStates::servesTraffic)
                         .count();
+                long desired = s.getSpec().getMode() == ServiceSpec.Mode.GLOBAL
+                        ? view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).count()
+                        : s.getSpec().getReplicas();
                 b.addServices(ServiceSummary.newBuilder()
-                        .setService(s).setRunning(running).setDesired(s.getSpec().getReplicas()));
+                        .setService(s).setRunning(running).setDesired(desired));
             }
             return b.build();
         });
@@ -286,6 +290,9 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             Manager m = manager();
             for (int attempt = 0; ; attempt++) {
                 Service s = service(m, request.getService());
+                if (s.getSpec().getMode() != ServiceSpec.Mode.REPLICATED) {
+                    throw Errors.invalid("scale can only be used with replicated or replicated-job mode");
+                }
                 Service scaled = s.toBuilder()
                         .setPreviousSpec(s.getSpec())
                         .clearPreviousEndpointPorts().addAllPreviousEndpointPorts(s.getEndpointPortsList())
@@ -335,6 +342,9 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     ServiceSpec next = ServiceSpecs.validate(NetworkResolver.attach(m.view(), request.getSpec()));
                     if (!next.getName().equals(s.getSpec().getName())) {
                         throw Errors.invalid("renaming services is not supported");
+                    }
+                    if (next.getMode() != s.getSpec().getMode()) {
+                        throw Errors.invalid("service mode change is not allowed");
                     }
                     b.setSpec(next).setPreviousSpec(s.getSpec())
                             .clearEndpointPorts().addAllEndpointPorts(portAllocator.reallocate(m.view(), s, next))

@@ -30,6 +30,12 @@ public final class ServiceSpecs {
             throw new IllegalArgumentException("invalid name \"" + spec.getName()
                     + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 63 characters");
         }
+        if (spec.getMode() == ServiceSpec.Mode.UNRECOGNIZED) {
+            throw new IllegalArgumentException("invalid service mode " + spec.getModeValue());
+        }
+        if (spec.getMode() == ServiceSpec.Mode.GLOBAL && spec.getReplicas() != 0) {
+            throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
+        }
         if (spec.getContainer().getImage().isEmpty()) {
             throw new IllegalArgumentException("ContainerSpec: image reference must be provided");
         }

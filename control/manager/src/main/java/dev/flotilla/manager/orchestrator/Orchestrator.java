@@ -5,7 +5,9 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.RestartPolicy;
+import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
@@ -17,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -59,56 +62,102 @@ public final class Orchestrator {
     }
 
     private void reconcileService(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
+        if (service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL) {
+            reconcileGlobal(view, service, tasks, nowMs, actions);
+            return;
+        }
         long replicas = service.getSpec().getReplicas();
         Map<Long, List<Task>> slots = new TreeMap<>();
         for (Task t : tasks) {
             slots.computeIfAbsent(t.getSlot(), s -> new ArrayList<>()).add(t);
         }
         for (long slot = 1; slot <= replicas; slot++) {
-            List<Task> inSlot = slots.getOrDefault(slot, List.of());
-            Task live = null;
-            Task lost = null;
-            for (Task t : inSlot) {
-                if (wantsRunning(t) && !TaskStates.isTerminal(t.getStatus().getState())) {
-                    if (onLostNode(view, t)) {
-                        lost = t;
-                    } else {
-                        live = t;
-                    }
-                }
-            }
-            if (live != null) {
-                continue;
-            }
-            if (lost != null) {
-                // Its node is Down or gone: the task cannot report; replace it now, elsewhere.
-                actions.add(Actions.update(lost.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
-                actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
-                continue;
-            }
-            for (Task t : inSlot) {
-                if (wantsRunning(t)) {
-                    // The slot's task died: retire it.
-                    actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
-                }
-            }
-            Task newest = inSlot.stream().max(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs())).orElse(null);
-            if (newest == null || !endedByItself(newest) || Updater.isDirty(view, service, newest)) {
-                // An empty slot, a task stopped on purpose, or one of an older spec: a new task now.
-                actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
-                continue;
-            }
-            restart(service, newest, nowMs).ifPresent(t -> actions.add(Actions.create(t)));
+            long s = slot;
+            reconcileSlot(view, service, slots.getOrDefault(slot, List.of()),
+                    notBefore -> newTask(service, s, notBefore, nowMs), nowMs, actions);
         }
         for (Map.Entry<Long, List<Task>> e : slots.entrySet()) {
             if (e.getKey() > replicas) {
-                for (Task t : e.getValue()) {
-                    if (wantsRunning(t)) {
-                        actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
-                    }
-                }
+                shutDownLive(e.getValue(), actions);
             }
             reapHistory(e.getValue(), actions);
+        }
+    }
+
+    /**
+     * A global service: one task on every Ready, Active node, made for that node; a node that is
+     * drained, Down or removed has its task shut down, and gets a new one when it is back.
+     */
+    private void reconcileGlobal(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
+        Map<String, List<Task>> byNode = tasks.stream().collect(Collectors.groupingBy(Task::getNodeId));
+        for (Node node : view.nodes().values()) {
+            if (eligibleForGlobal(node)) {
+                reconcileSlot(view, service, byNode.getOrDefault(node.getId(), List.of()),
+                        notBefore -> newTask(service, 0, notBefore, nowMs).toBuilder().setNodeId(node.getId()).build(),
+                        nowMs, actions);
+            }
+        }
+        for (Map.Entry<String, List<Task>> e : byNode.entrySet()) {
+            boolean eligible = view.node(e.getKey()).map(Orchestrator::eligibleForGlobal).orElse(false);
+            if (!eligible) {
+                shutDownLive(e.getValue(), actions);
+            }
+            reapHistory(e.getValue(), actions);
+        }
+    }
+
+    /** Whether a global service runs a task on {@code node}. */
+    public static boolean eligibleForGlobal(Node node) {
+        return node.getState() == NodeState.NODE_READY && node.getAvailability() == NodeAvailability.ACTIVE;
+    }
+
+    /**
+     * One slot (a replicated slot, or a node of a global service): nothing while a task runs there;
+     * a task on a lost node is replaced at once; a task that ended by itself is retired and
+     * restarted as the restart policy says; an empty slot, or one whose task was stopped on purpose
+     * or is of an older spec, gets a new task now.
+     */
+    private static void reconcileSlot(StoreView view, Service service, List<Task> inSlot, LongFunction<Task> make,
+            long nowMs, List<StoreAction> actions) {
+        Task live = null;
+        Task lost = null;
+        for (Task t : inSlot) {
+            if (wantsRunning(t) && !TaskStates.isTerminal(t.getStatus().getState())) {
+                if (onLostNode(view, t)) {
+                    lost = t;
+                } else {
+                    live = t;
+                }
+            }
+        }
+        if (live != null) {
+            return;
+        }
+        if (lost != null) {
+            // Its node is Down or gone: the task cannot report; replace it now, elsewhere.
+            actions.add(Actions.update(lost.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+            actions.add(Actions.create(make.apply(0)));
+            return;
+        }
+        for (Task t : inSlot) {
+            if (wantsRunning(t)) {
+                // The slot's task died: retire it.
+                actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+            }
+        }
+        Task newest = inSlot.stream().max(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs())).orElse(null);
+        if (newest == null || !endedByItself(newest) || Updater.isDirty(view, service, newest)) {
+            actions.add(Actions.create(make.apply(0)));
+            return;
+        }
+        restart(service, newest, make, nowMs).ifPresent(t -> actions.add(Actions.create(t)));
+    }
+
+    private static void shutDownLive(List<Task> tasks, List<StoreAction> actions) {
+        for (Task t : tasks) {
+            if (wantsRunning(t)) {
+                actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+            }
         }
     }
 
@@ -133,7 +182,7 @@ public final class Orchestrator {
      * The slot's restart times and failure streak ride on its newest task, so they are in the
      * store and survive a new leader; the delay doubles with the streak up to the max delay.
      */
-    private static Optional<Task> restart(Service service, Task dead, long nowMs) {
+    private static Optional<Task> restart(Service service, Task dead, LongFunction<Task> make, long nowMs) {
         RestartPolicy policy = service.getSpec().getRestart();
         boolean allowed = switch (policy.getCondition()) {
             case NONE -> false;
@@ -155,7 +204,7 @@ public final class Orchestrator {
         restarts.add(nowMs);
         boolean ranWell = dead.getRunningAtMs() > 0 && dead.getStatus().getTimestampMs() - dead.getRunningAtMs() >= HEALTHY_RUN_MS;
         int streak = ranWell ? 1 : dead.getFailureStreak() + 1;
-        return Optional.of(newTask(service, dead.getSlot(), nowMs + delay(policy, streak), nowMs).toBuilder()
+        return Optional.of(make.apply(nowMs + delay(policy, streak)).toBuilder()
                 .addAllRestartsMs(restarts.subList(Math.max(0, restarts.size() - MAX_KEPT_RESTARTS), restarts.size()))
                 .setFailureStreak(streak)
                 .build());

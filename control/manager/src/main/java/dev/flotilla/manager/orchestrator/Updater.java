@@ -1,7 +1,9 @@
 package dev.flotilla.manager.orchestrator;
 
 import dev.flotilla.api.raft.v1.StoreAction;
+import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.UpdateConfig;
@@ -11,7 +13,9 @@ import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -75,8 +79,23 @@ public final class Updater {
     private void update(StoreView view, Service service, boolean rollback, long nowMs, List<StoreAction> actions) {
         UpdateConfig config = rollback ? service.getSpec().getRollback() : service.getSpec().getUpdate();
         long startedMs = service.getUpdateStatus().getStartedAtMs();
-        long replicas = service.getSpec().getReplicas();
         List<Task> tasks = view.tasksOfService(service.getId());
+        // The slots the spec wants, in order: 1..replicas, or the nodes a global service runs on.
+        Map<String, List<Task>> slots = new LinkedHashMap<>();
+        if (service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL) {
+            view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).map(Node::getId).sorted()
+                    .forEach(id -> slots.put(id, new ArrayList<>()));
+        } else {
+            for (long slot = 1; slot <= service.getSpec().getReplicas(); slot++) {
+                slots.put(String.valueOf(slot), new ArrayList<>());
+            }
+        }
+        for (Task t : tasks) {
+            List<Task> inSlot = slots.get(slotKey(t));
+            if (inSlot != null) {
+                inSlot.add(t);
+            }
+        }
         List<Task> fresh = tasks.stream()
                 .filter(t -> t.getMeta().getCreatedAtMs() >= startedMs && !isDirty(view, service, t))
                 .toList();
@@ -84,9 +103,9 @@ public final class Updater {
         if (config.getFailureAction() != UpdateConfig.FailureAction.CONTINUE) {
             List<Task> failed = fresh.stream()
                     .filter(t -> failedEarly(t, config.getMonitorMs()) || stalled(t, config, nowMs)).toList();
-            long updated = tasks.stream()
-                    .filter(t -> t.getSlot() <= replicas && (fresh.contains(t) || isLiveDirty(view, service, t)))
-                    .map(Task::getSlot).distinct().count();
+            long updated = slots.values().stream()
+                    .filter(inSlot -> inSlot.stream().anyMatch(t -> fresh.contains(t) || isLiveDirty(view, service, t)))
+                    .count();
             if (!failed.isEmpty() && failed.size() > config.getMaxFailureRatio() * Math.max(updated, 1)) {
                 Task first = failed.stream().min(Comparator.comparingLong(t -> t.getStatus().getTimestampMs())).orElseThrow();
                 actions.add(Actions.update(onFailure(service, rollback, config, first, nowMs)));
@@ -97,9 +116,7 @@ public final class Updater {
         int inFlight = 0;
         long lastRunningMs = 0;
         List<Task> dirty = new ArrayList<>();
-        for (long slot = 1; slot <= replicas; slot++) {
-            long s = slot;
-            List<Task> inSlot = tasks.stream().filter(t -> t.getSlot() == s).toList();
+        for (List<Task> inSlot : slots.values()) {
             Optional<Task> next = inSlot.stream()
                     .filter(t -> fresh.contains(t) && isLive(t) && !Orchestrator.onLostNode(view, t))
                     .max(Comparator.comparingLong(t -> t.getMeta().getCreatedAtMs()));
@@ -128,7 +145,8 @@ public final class Updater {
         long room = config.getParallelism() == 0 ? Long.MAX_VALUE : config.getParallelism() - inFlight;
         for (int i = 0; i < dirty.size() && i < room; i++) {
             Task old = dirty.get(i);
-            actions.add(Actions.create(Orchestrator.newTask(service, old.getSlot(), 0, nowMs)));
+            Task next = Orchestrator.newTask(service, old.getSlot(), 0, nowMs);
+            actions.add(Actions.create(old.getSlot() == 0 ? next.toBuilder().setNodeId(old.getNodeId()).build() : next));
             if (config.getOrder() == UpdateConfig.Order.STOP_FIRST) {
                 actions.add(Actions.update(old.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
             }
@@ -136,6 +154,11 @@ public final class Updater {
         if (dirty.isEmpty() && inFlight == 0 && nowMs >= lastRunningMs + config.getMonitorMs()) {
             actions.add(Actions.update(completed(service, rollback, nowMs)));
         }
+    }
+
+    /** A replicated task's slot number, or a global task's node id. */
+    private static String slotKey(Task t) {
+        return t.getSlot() == 0 ? t.getNodeId() : String.valueOf(t.getSlot());
     }
 
     private static boolean isLive(Task t) {

@@ -206,4 +206,61 @@ class OrchestratorTest {
 
         assertThat(liveTasks().get(0).getNotBeforeMs()).isEqualTo(4000);
     }
+
+    private void node(String id, NodeState state, dev.flotilla.api.v1.NodeAvailability availability) {
+        Node n = Node.newBuilder().setId(id).setState(state).setAvailability(availability).build();
+        if (store.view().node(id).isPresent()) {
+            Node old = store.view().node(id).orElseThrow();
+            store.commit(List.of(Actions.update(n.toBuilder().setMeta(old.getMeta()).build())));
+        } else {
+            store.commit(List.of(Actions.create(n)));
+        }
+    }
+
+    private List<String> liveNodes() {
+        return liveTasks().stream().map(Task::getNodeId).sorted().toList();
+    }
+
+    @Test
+    void aGlobalServiceRunsOneTaskOnEveryReadyActiveNodeAndFollowsThem() {
+        node("n1", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n2", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n3", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.DRAIN);
+        Service s = service(0);
+        store.commit(List.of(Actions.create(s.toBuilder().setSpec(s.getSpec().toBuilder().setMode(ServiceSpec.Mode.GLOBAL)).build())));
+
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        assertThat(liveNodes()).containsExactly("n1", "n2");
+        assertThat(liveTasks()).allSatisfy(t -> assertThat(t.getSlot()).isZero());
+        assertThat(orchestrator.reconcile(store.view(), 1000)).as("nothing more to do").isEmpty();
+
+        node("n4", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n3", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+        assertThat(liveNodes()).as("a joined node and an undrained one").containsExactly("n1", "n2", "n3", "n4");
+
+        node("n2", NodeState.NODE_DOWN, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n4", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.DRAIN);
+        store.commit(orchestrator.reconcile(store.view(), 3000));
+        assertThat(liveNodes()).as("a Down node and a drained one").containsExactly("n1", "n3");
+
+        node("n2", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        store.commit(orchestrator.reconcile(store.view(), 4000));
+        assertThat(liveNodes()).as("back").containsExactly("n1", "n2", "n3");
+    }
+
+    @Test
+    void aGlobalTaskThatFailsIsRestartedOnItsNodeAfterTheDelay() {
+        node("n1", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        Service s = service(0);
+        store.commit(List.of(Actions.create(s.toBuilder().setSpec(s.getSpec().toBuilder().setMode(ServiceSpec.Mode.GLOBAL)).build())));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+
+        end(TaskState.FAILED, 2000);
+
+        assertThat(liveTasks()).singleElement().satisfies(t -> {
+            assertThat(t.getNodeId()).isEqualTo("n1");
+            assertThat(t.getNotBeforeMs()).isEqualTo(7000);
+        });
+    }
 }

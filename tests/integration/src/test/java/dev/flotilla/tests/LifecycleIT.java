@@ -18,16 +18,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Seed 3.3.3.4 on three nodes with real runc tasks: a rolling update from web:1.10 to web:1.11
- * one slot at a time with a delay, history rows in `service ps`, a manual rollback, an update to
- * a missing image that pauses and exits non-zero, a second update that resumes it, an automatic
- * rollback, start-first never running fewer tasks than replicas, and the refusals of bad flags.
- * The tests share one service and run in order.
+ * Seeds 3.3.3.4 and 3.3.3.2 on three nodes with real runc tasks: a rolling update from web:1.10
+ * to web:1.11 one slot at a time with a delay, history rows in `service ps`, a manual rollback,
+ * an update to a missing image that pauses and exits non-zero, a second update that resumes it,
+ * an automatic rollback, start-first never running fewer tasks than replicas, the progress
+ * deadline, the refusals of bad flags; then a global service following its nodes. The tests share
+ * one cluster and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class UpdateIT {
+class LifecycleIT {
     private static final Duration CONVERGE = Duration.ofSeconds(90);
 
     private TestCluster cluster;
@@ -234,5 +235,48 @@ class UpdateIT {
         assertThat(unknown.exitCode()).isNotZero();
         assertThat(unknown.stderr()).contains("service nosuch not found");
         assertThat(manager.ok("service", "inspect", "web").stdout()).as("nothing was written").isEqualTo(before);
+    }
+
+    @Test
+    @Order(8)
+    void aGlobalServiceRunsOneTaskPerNodeAndFollowsDrainAndDown() {
+        Cli create = manager.ok("service", "create", "--name", "agent", "--mode", "global", "web:1.10");
+        String id = create.lines().get(0).strip();
+        assertThat(create.lines()).as(manager.context(create)).contains("overall progress: 3 out of 3 tasks")
+                .filteredOn(l -> l.matches("[0-9a-z]{12}: running   \\[=+>\\]")).hasSize(3);
+        assertThat(manager.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("agent"))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.get("MODE")).isEqualTo("global");
+                    assertThat(r.get("REPLICAS")).isEqualTo("3/3");
+                });
+        Cli ps = manager.ok("service", "ps", "agent");
+        List<String> nodeIds = manager.ok("node", "ls", "-q").lines().stream().map(String::strip).sorted().toList();
+        assertThat(ps.table()).as(manager.context(ps)).extracting(r -> r.get("NAME"))
+                .containsExactlyInAnyOrderElementsOf(nodeIds.stream().map(n -> "agent." + n).toList());
+
+        TestNode third = cluster.node(3);
+        manager.ok("node", "update", "--availability", "drain", third.hostname());
+        manager.until(CONVERGE, "agent at 2/2 with node-3 drained", c -> c.ok() && c.table().stream()
+                .anyMatch(r -> r.get("NAME").equals("agent") && r.get("REPLICAS").equals("2/2")), "service", "ls");
+        manager.ok("node", "update", "--availability", "active", third.hostname());
+        manager.until(CONVERGE, "agent back at 3/3", c -> c.ok() && c.table().stream()
+                .anyMatch(r -> r.get("NAME").equals("agent") && r.get("REPLICAS").equals("3/3")), "service", "ls");
+
+        Cli scale = manager.cli("service", "scale", "agent=5");
+        assertThat(scale.exitCode()).isNotZero();
+        assertThat(scale.stderr()).contains("scale can only be used with replicated or replicated-job mode");
+        Cli replicas = manager.cli("service", "update", "--replicas", "2", "agent");
+        assertThat(replicas.exitCode()).isNotZero();
+        assertThat(replicas.stderr()).contains("replicas can only be used with replicated or replicated-job mode");
+
+        Cli update = manager.ok("service", "update", "--image", "web:1.11", "--update-parallelism", "0",
+                "--update-monitor", "1s", "agent");
+        assertThat(update.lines()).as(manager.context(update)).endsWith("verify: Service " + id + " converged");
+        assertThat(current(manager.ok("service", "ps", "agent"))).hasSize(3)
+                .allSatisfy(r -> assertThat(r.get("IMAGE")).isEqualTo("web:1.11"));
+
+        third.killDaemon();
+        manager.until(CONVERGE, "agent at 2/2 with node-3 Down", c -> c.ok() && c.table().stream()
+                .anyMatch(r -> r.get("NAME").equals("agent") && r.get("REPLICAS").equals("2/2")), "service", "ls");
     }
 }
