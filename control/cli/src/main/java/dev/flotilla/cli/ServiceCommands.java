@@ -146,10 +146,15 @@ final class ServiceCommands {
         @Option(names = {"-q", "--quiet"}, description = "Only display IDs")
         boolean quiet;
 
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided: name=NAME, id=ID, mode=replicated|global")
+        List<String> filters = new ArrayList<>();
+
         @Override
         int run(DaemonClient client) {
+            Filters f = Filters.parse(filters, java.util.Set.of("name", "id", "mode"));
             List<ServiceSummary> services = client.control().listServices(ListServicesRequest.getDefaultInstance())
                     .getServicesList().stream()
+                    .filter(s -> f.service(s.getService()))
                     .sorted(Comparator.comparing((ServiceSummary s) -> s.getService().getSpec().getName()))
                     .toList();
             if (quiet) {
@@ -176,13 +181,18 @@ final class ServiceCommands {
         @Option(names = {"-q", "--quiet"}, description = "Only display task IDs")
         boolean quiet;
 
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided: desired-state=running|shutdown|accepted, node=NODE, name=NAME, id=ID")
+        List<String> filters = new ArrayList<>();
+
         @Parameters(arity = "1..*", paramLabel = "SERVICE")
         List<String> services;
 
         @Override
         int run(DaemonClient client) {
+            Filters f = Filters.parse(filters, java.util.Set.of("desired-state", "node", "name", "id"));
             ListTasksResponse r = client.control().listTasks(ListTasksRequest.newBuilder().addAllServices(services).build());
-            List<Task> ordered = TaskRows.order(r.getTasksList());
+            List<Task> ordered = TaskRows.order(r.getTasksList().stream()
+                    .filter(t -> f.task(t, r.getNodeHostnamesMap())).toList());
             if (quiet) {
                 ordered.forEach(t -> System.out.println(t.getId()));
                 return 0;

@@ -254,6 +254,16 @@ class LifecycleIT {
         assertThat(ps.table()).as(manager.context(ps)).extracting(r -> r.get("NAME"))
                 .containsExactlyInAnyOrderElementsOf(nodeIds.stream().map(n -> "agent." + n).toList());
 
+        assertThat(manager.ok("service", "ls", "-f", "mode=global").table()).extracting(r -> r.get("NAME"))
+                .containsExactly("agent");
+        Cli filtered = manager.ok("service", "ps", "-f", "desired-state=running", "-f", "node=node-2", "web", "agent");
+        assertThat(filtered.table()).as(manager.context(filtered)).isNotEmpty()
+                .allSatisfy(r -> {
+                    assertThat(r.get("NODE")).isEqualTo("node-2");
+                    assertThat(r.get("DESIRED STATE")).isEqualTo("Running");
+                })
+                .anySatisfy(r -> assertThat(r.get("NAME")).startsWith("agent."));
+
         TestNode third = cluster.node(3);
         manager.ok("node", "update", "--availability", "drain", third.hostname());
         manager.until(CONVERGE, "agent at 2/2 with node-3 drained", c -> c.ok() && c.table().stream()
