@@ -217,7 +217,7 @@ public final class Agent implements AutoCloseable {
     public void close() {
         loop.shutdownNow();
         List<TaskRunner> all = new ArrayList<>(runners.values());
-        all.forEach(r -> workers.execute(r::shutdown));
+        all.forEach(r -> workers.execute(() -> r.shutdown(false)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TaskRunner.STOP_GRACE.getSeconds() + 5);
         workers.shutdown();
         try {

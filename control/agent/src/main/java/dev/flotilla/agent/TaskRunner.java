@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -36,6 +37,13 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     /** Docker's default stop grace period. */
     static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /**
+     * How long a running task that is asked to stop keeps running before its stop signal. The
+     * change that asks for the stop also takes it out of the routing mesh, the VIP pools and DNS on
+     * every node as it reaches their sessions (milliseconds); until then those nodes may still send
+     * it new connections, so it keeps serving them for this long first (moby/moby#30321).
+     */
+    static final Duration DRAIN = Duration.ofSeconds(2);
     /** How long `rm -f` waits for the killed task's clean-up. */
     static final Duration REMOVAL_TIMEOUT = Duration.ofSeconds(15);
 
@@ -52,6 +60,8 @@ final class TaskRunner implements Runnable, TaskHandle {
     // Set by shutdown() from the agent's thread, read by the worker between steps.
     private volatile boolean stopRequested;
     private volatile boolean started;
+    // Set by the health monitor's thread once it found the task unhealthy (and reported it failed).
+    private volatile boolean unhealthy;
     // Set by the worker before prepare; null until then (no container to stop or remove).
     private volatile Controller controller;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -137,14 +147,37 @@ final class TaskRunner implements Runnable, TaskHandle {
         }
         started = true;
         if (stopRequested) {
-            container.shutdown(STOP_GRACE);
+            container.shutdown(stopSignal(), stopGrace());
         }
-        reporter.report(task.getId(), TaskStatus.newBuilder()
-                .setState(TaskState.RUNNING).setMessage("started").setContainerId(containerId)
-                .setTimestampMs(System.currentTimeMillis()).build());
-        log.info("Task {} running as container {} ({})", task.getId(), Ids.shortId(containerId), containerName());
+        HealthMonitor health = null;
+        if (HealthMonitor.enabled(task.getSpec().getHealthcheck())) {
+            // STARTING until the first healthy check: only then does it get traffic.
+            health = new HealthMonitor(task.getSpec().getHealthcheck(), container, new HealthMonitor.Listener() {
+                public void healthy() {
+                    if (!stopRequested) {
+                        reportRunning();
+                    }
+                }
+
+                public void unhealthy() {
+                    onUnhealthy();
+                }
+            });
+            Thread checks = new Thread(health, "fl-health-" + Ids.shortId(task.getId()));
+            checks.setDaemon(true);
+            checks.start();
+            log.info("Task {} started as container {} ({}); running once healthy", task.getId(),
+                    Ids.shortId(containerId), containerName());
+        } else {
+            reportRunning();
+        }
         int exit = container.waitExit();
-        if (stopRequested) {
+        if (health != null) {
+            health.stop();
+        }
+        if (unhealthy) {
+            log.info("Task {} container killed as unhealthy", task.getId());
+        } else if (stopRequested) {
             report(TaskState.SHUTDOWN, "shutdown", "");
         } else if (exit == 0) {
             report(TaskState.COMPLETE, "finished", "");
@@ -154,18 +187,56 @@ final class TaskRunner implements Runnable, TaskHandle {
         log.info("Task {} container exited with {}", task.getId(), exit);
     }
 
+    private void reportRunning() {
+        reporter.report(task.getId(), TaskStatus.newBuilder()
+                .setState(TaskState.RUNNING).setMessage("started").setContainerId(containerId)
+                .setTimestampMs(System.currentTimeMillis()).build());
+        log.info("Task {} running as container {} ({})", task.getId(), Ids.shortId(containerId), containerName());
+    }
+
     /**
-     * Asks the task to stop: its container gets SIGTERM, then SIGKILL after the grace period.
-     * Only the first call acts; the agent asks on every pass until the task is gone.
+     * Docker's verdict on an unhealthy task: reported failed first (so every node takes it out of
+     * its pools), then killed; the orchestrator replaces it.
+     */
+    private void onUnhealthy() {
+        if (stopRequested) {
+            return;
+        }
+        unhealthy = true;
+        report(TaskState.FAILED, "unhealthy", "task: non-zero exit (137): dockerexec: unhealthy container", 137);
+        log.warn("Task {} is unhealthy: killing container {}", task.getId(), Ids.shortId(containerId));
+        try {
+            controller.terminate();
+        } catch (RuntimeException e) {
+            log.debug("Task {}: kill of unhealthy container {}: {}", task.getId(), containerId, e.getMessage());
+        }
+    }
+
+    /**
+     * Asks the task to stop: a running one keeps serving for {@link #DRAIN} while every node takes
+     * it out of its pools, then gets its stop signal (SIGTERM unless {@code --stop-signal}), then
+     * SIGKILL after its grace period (10 s unless {@code --stop-grace-period}). Only the first call
+     * acts; the agent asks on every pass until the task is gone. Blocks its (worker) thread.
      */
     void shutdown() {
+        shutdown(true);
+    }
+
+    /**
+     * As {@link #shutdown()}; without {@code drain} the signal goes at once (the daemon stops: the
+     * other nodes learn of it from its missed heartbeats, not from a change they could act on).
+     */
+    void shutdown(boolean drain) {
         if (!stopping.compareAndSet(false, true)) {
             return;
         }
         stopRequested = true;
         if (started) {
+            if (drain) {
+                LockSupport.parkNanos(DRAIN.toNanos());
+            }
             try {
-                controller.shutdown(STOP_GRACE);
+                controller.shutdown(stopSignal(), stopGrace());
             } catch (RuntimeException e) {
                 log.debug("Task {}: stop of container {}: {}", task.getId(), containerId, e.getMessage());
             }
@@ -217,6 +288,14 @@ final class TaskRunner implements Runnable, TaskHandle {
             out.add(new SandboxNetwork.Attachment(a.getNetworkId(), address.address(), address.prefixLength()));
         }
         return out;
+    }
+
+    private String stopSignal() {
+        return task.getSpec().getStopSignal().isEmpty() ? "TERM" : task.getSpec().getStopSignal();
+    }
+
+    private Duration stopGrace() {
+        return task.getSpec().hasStopGracePeriodMs() ? Duration.ofMillis(task.getSpec().getStopGracePeriodMs()) : STOP_GRACE;
     }
 
     private ContainerSpec spec(String netns) {

@@ -3,6 +3,7 @@ package dev.flotilla.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
@@ -140,7 +141,22 @@ class TaskRunnerTest {
         assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(executor.container(r.containerId()).orElseThrow().calls())
                 .containsExactly("prepare", "start", "wait", "shutdown", "remove");
+        assertThat(executor.container(r.containerId()).orElseThrow().stopSignal()).as("Docker's default").isEqualTo("TERM");
+        assertThat(executor.container(r.containerId()).orElseThrow().stopGrace()).isEqualTo(Duration.ofSeconds(10));
         assertThat(sandboxes.removed).contains(task.getId());
+    }
+
+    @Test
+    void theStopSignalAndGracePeriodOfTheSpecReachTheContainer() throws Exception {
+        Task task = task("busybox");
+        task = task.toBuilder().setSpec(task.getSpec().toBuilder().setStopSignal("SIGQUIT").setStopGracePeriodMs(3_000)).build();
+        TaskRunner r = started(task);
+
+        r.shutdown();
+
+        reports.await(task.getId(), TaskState.SHUTDOWN);
+        assertThat(executor.container(r.containerId()).orElseThrow().stopSignal()).isEqualTo("SIGQUIT");
+        assertThat(executor.container(r.containerId()).orElseThrow().stopGrace()).isEqualTo(Duration.ofSeconds(3));
     }
 
     @Test
@@ -156,6 +172,55 @@ class TaskRunnerTest {
         assertThat(executor.container(r.containerId()).orElseThrow().calls()).contains("terminate").endsWith("remove");
         reports.await(task.getId(), TaskState.SHUTDOWN);
         assertThat(sandboxes.removed).contains(task.getId());
+    }
+
+    private static Task checked(Task task, HealthConfig.Builder health) {
+        return task.toBuilder().setSpec(task.getSpec().toBuilder().setHealthcheck(health)).build();
+    }
+
+    @Test
+    void aTaskWithAHealthCheckIsStartingUntilItsFirstHealthyCheck() {
+        executor.probeExit(1);
+        Task task = checked(task("busybox"), HealthConfig.newBuilder().addTest("CMD-SHELL").addTest("test -f /ok")
+                .setIntervalMs(10).setRetries(3).setStartPeriodMs(3_600_000));
+        TaskRunner r = started(task);
+
+        executor.awaitCalls(r.containerId(), calls -> calls.stream().filter("probe"::equals).count() >= 5, WAIT,
+                "five failed checks in the start period");
+        assertThat(reports.latest(task.getId()).getState()).as("failures in the start period do not count")
+                .isEqualTo(TaskState.STARTING);
+
+        executor.probeExit(0);
+
+        reports.await(task.getId(), TaskState.RUNNING);
+        assertThat(reports.latest(task.getId()).getState()).isEqualTo(TaskState.RUNNING);
+    }
+
+    @Test
+    void retriesFailedChecksInARowReportTheTaskFailedThenKillIt() throws Exception {
+        executor.probeExit(1);
+        Task task = checked(task("busybox"), HealthConfig.newBuilder().addTest("CMD").addTest("false")
+                .setIntervalMs(10).setRetries(2));
+        TaskRunner r = started(task);
+
+        TaskStatus failed = reports.await(task.getId(), TaskState.FAILED);
+
+        assertThat(failed.getErr()).isEqualTo("task: non-zero exit (137): dockerexec: unhealthy container");
+        assertThat(failed.getExitCode()).isEqualTo(137);
+        assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(executor.container(r.containerId()).orElseThrow().calls()).contains("terminate").endsWith("remove");
+        assertThat(reports.latest(task.getId()).getState()).as("one verdict, not a second report on exit")
+                .isEqualTo(TaskState.FAILED);
+    }
+
+    @Test
+    void checkCommandsRunAsDockerRunsThem() {
+        assertThat(HealthMonitor.argv(HealthConfig.newBuilder().addTest("CMD-SHELL").addTest("curl -f localhost").build()))
+                .containsExactly("/bin/sh", "-c", "curl -f localhost");
+        assertThat(HealthMonitor.argv(HealthConfig.newBuilder().addTest("CMD").addTest("curl").addTest("-f").build()))
+                .containsExactly("curl", "-f");
+        assertThat(HealthMonitor.enabled(HealthConfig.newBuilder().addTest("NONE").build())).isFalse();
+        assertThat(HealthMonitor.enabled(HealthConfig.getDefaultInstance())).isFalse();
     }
 
     /** The task status writes the reporter makes, newest last. */

@@ -5,6 +5,7 @@ package dev.flotilla.cli;
 
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.CreateServiceRequest;
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.ListServicesRequest;
 import dev.flotilla.api.v1.ListTasksRequest;
@@ -81,6 +82,15 @@ final class ServiceCommands {
         RestartFlags restartFlags;
 
         @picocli.CommandLine.Mixin
+        HealthFlags healthFlags;
+
+        @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "Signal to stop the container (default SIGTERM)")
+        String stopSignal;
+
+        @Option(names = "--stop-grace-period", paramLabel = "DURATION", description = "Time to wait before force killing a container (ns|us|ms|s|m|h) (default 10s)")
+        String stopGracePeriod;
+
+        @picocli.CommandLine.Mixin
         UpdateFlags updateFlags;
 
         @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
@@ -121,12 +131,18 @@ final class ServiceCommands {
                     aliases.add(NetworkAlias.newBuilder().setNetwork(n.name()).setAlias(alias).build());
                 }
             }
+            ContainerSpec.Builder container = ContainerSpec.newBuilder()
+                    .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname);
+            StopFlags.apply(container, stopSignal, stopGracePeriod);
+            HealthConfig health = healthFlags.apply(HealthConfig.getDefaultInstance());
+            if (!health.equals(HealthConfig.getDefaultInstance())) {
+                container.setHealthcheck(health);
+            }
             ServiceSpec spec = ServiceSpec.newBuilder()
                     .setName(name)
                     .setMode(serviceMode)
                     .setReplicas(count)
-                    .setContainer(ContainerSpec.newBuilder()
-                            .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname))
+                    .setContainer(container)
                     .addAllPorts(ports)
                     .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
                     .addAllNetworkAliases(aliases)

@@ -3,6 +3,7 @@ package dev.flotilla.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.Service;
@@ -67,6 +68,29 @@ final class ServiceJson {
         }
         if (!spec.getContainer().getHostname().isEmpty()) {
             container.put("Hostname", spec.getContainer().getHostname());
+        }
+        if (spec.getContainer().hasHealthcheck()) {
+            HealthConfig h = spec.getContainer().getHealthcheck();
+            ObjectNode health = container.putObject("Healthcheck");
+            health.set("Test", JSON.valueToTree(h.getTestList()));
+            if (h.getIntervalMs() > 0) {
+                health.put("Interval", h.getIntervalMs() * NANOS_PER_MILLI);
+            }
+            if (h.getTimeoutMs() > 0) {
+                health.put("Timeout", h.getTimeoutMs() * NANOS_PER_MILLI);
+            }
+            if (h.getRetries() > 0) {
+                health.put("Retries", h.getRetries());
+            }
+            if (h.getStartPeriodMs() > 0) {
+                health.put("StartPeriod", h.getStartPeriodMs() * NANOS_PER_MILLI);
+            }
+        }
+        if (!spec.getContainer().getStopSignal().isEmpty()) {
+            container.put("StopSignal", spec.getContainer().getStopSignal());
+        }
+        if (spec.getContainer().hasStopGracePeriodMs()) {
+            container.put("StopGracePeriod", spec.getContainer().getStopGracePeriodMs() * NANOS_PER_MILLI);
         }
         if (spec.getNetworksCount() > 0) {
             ArrayNode networks = template.putArray("Networks");

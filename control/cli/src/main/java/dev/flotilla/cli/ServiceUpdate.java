@@ -1,6 +1,7 @@
 package dev.flotilla.cli;
 
 import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.ListNetworksRequest;
 import dev.flotilla.api.v1.Network;
@@ -59,6 +60,15 @@ final class ServiceUpdate {
 
         @Mixin
         RestartFlags restartFlags;
+
+        @Mixin
+        HealthFlags healthFlags;
+
+        @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "Signal to stop the container")
+        String stopSignal;
+
+        @Option(names = "--stop-grace-period", paramLabel = "DURATION", description = "Time to wait before force killing a container (ns|us|ms|s|m|h)")
+        String stopGracePeriod;
 
         @Mixin
         UpdateFlags updateFlags;
@@ -128,6 +138,11 @@ final class ServiceUpdate {
             }
             if (hostname != null) {
                 c.setHostname(hostname);
+            }
+            StopFlags.apply(c, stopSignal, stopGracePeriod);
+            HealthConfig health = healthFlags.apply(c.getHealthcheck());
+            if (!health.equals(c.getHealthcheck())) {
+                c.setHealthcheck(health);
             }
             if (force) {
                 c.setForceUpdate(c.getForceUpdate() + 1);

@@ -1,6 +1,7 @@
 package dev.flotilla.executor;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One task container's life on this node, in swarmkit's order: {@link #prepare}, {@link #start},
@@ -29,8 +30,17 @@ public interface Controller {
     /** Blocks until the started container's process ended, and returns its exit code (137 when SIGKILLed). */
     int waitExit();
 
-    /** SIGTERM, then SIGKILL if it still runs after {@code grace}; returns once it ended. Fine if it is not running. */
-    void shutdown(Duration grace);
+    /**
+     * {@code signal} (a name such as {@code TERM} or {@code SIGQUIT}, or a number), then SIGKILL if
+     * it still runs after {@code grace}; returns once it ended. Fine if it is not running.
+     */
+    void shutdown(String signal, Duration grace);
+
+    /**
+     * Runs {@code argv} in the running container (a health check) and returns its exit code, or
+     * -1 if it ran longer than {@code timeout} (it is then killed) or could not run at all.
+     */
+    int probe(List<String> argv, Duration timeout);
 
     /** SIGKILL now, as {@code rm -f} does. Fine if it already ended. */
     void terminate();

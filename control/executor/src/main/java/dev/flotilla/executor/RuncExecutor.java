@@ -1,6 +1,7 @@
 package dev.flotilla.executor;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /** The {@link Executor} of a real node: each task's container is a runc container of {@link RuncRuntime}. */
@@ -42,8 +43,13 @@ public final class RuncExecutor implements Executor {
         }
 
         @Override
-        public void shutdown(Duration grace) {
-            runtime.stop(spec.id(), grace);
+        public void shutdown(String signal, Duration grace) {
+            runtime.stop(spec.id(), signal, grace);
+        }
+
+        @Override
+        public int probe(List<String> argv, Duration timeout) {
+            return runtime.probe(spec.id(), argv, timeout);
         }
 
         @Override

@@ -195,15 +195,26 @@ public final class RuncRuntime {
 
     /** SIGTERM, then SIGKILL if it still runs after {@code grace}; returns once it ended. Fine if it is not running. */
     public void stop(String id, Duration grace) {
+        stop(id, "TERM", grace);
+    }
+
+    /**
+     * {@code signal} (as {@link #kill} takes it), then SIGKILL if it still runs after {@code grace};
+     * returns once it ended. Fine if it is not running.
+     */
+    public void stop(String id, String signal, Duration grace) {
         Bundle bundle = existing(id);
-        if (!runc.kill(id, "TERM")) {
+        if (signal == null || !SIGNAL.matcher(signal).matches()) {
+            throw new IllegalArgumentException("invalid signal \"" + signal + "\": expected a name like KILL or SIGTERM, or a number");
+        }
+        if (!runc.kill(id, signal)) {
             return;
         }
         if (awaitEnd(bundle, grace)) {
-            log.info("Container {} stopped on SIGTERM", id);
+            log.info("Container {} stopped on {}", id, signal);
             return;
         }
-        log.info("Container {} still runs {} ms after SIGTERM; sending SIGKILL", id, grace.toMillis());
+        log.info("Container {} still runs {} ms after {}; sending SIGKILL", id, grace.toMillis(), signal);
         runc.kill(id, "KILL");
         if (!awaitEnd(bundle, KILL_TIMEOUT)) {
             throw new ContainerRuntimeException("container " + id + " still runs " + KILL_TIMEOUT.toSeconds()
@@ -266,6 +277,19 @@ public final class RuncRuntime {
                     + byPrefix.stream().map(s -> s.container().shortId()).collect(Collectors.joining(", ")));
         }
         return byPrefix.stream().findFirst();
+    }
+
+    /**
+     * Runs {@code cmd} in the running container with {@code runc exec}, nothing on stdin, and returns
+     * its exit code; -1 if it ran past {@code timeout} (killed then) or could not start.
+     */
+    public int probe(String id, List<String> cmd, Duration timeout) {
+        try {
+            return Commands.run(timeout, execArgv(id, cmd)).exitCode();
+        } catch (CommandException | java.io.UncheckedIOException e) {
+            log.debug("Health check of container {} did not finish: {}", id, e.getMessage());
+            return -1;
+        }
     }
 
     /** The argv of {@code runc exec ID cmd...}; run with inherited stdio, its output and exit code are cmd's. */

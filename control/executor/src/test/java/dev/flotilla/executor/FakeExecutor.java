@@ -31,6 +31,13 @@ public final class FakeExecutor implements Executor {
     private final Map<String, FakeController> controllers = new LinkedHashMap<>();
     private final Map<String, String> missingImages = new HashMap<>();
     private CountDownLatch shutdownGate;
+    private volatile int probeExit;
+
+    /** From now on, every container's health check exits with {@code code} (0, healthy, until then). */
+    public FakeExecutor probeExit(int code) {
+        probeExit = code;
+        return this;
+    }
 
     /** From now on, preparing a container of {@code image} fails as runc's does: {@code No such image: <image>}. */
     public synchronized FakeExecutor withoutImage(String image) {
@@ -125,6 +132,8 @@ public final class FakeExecutor implements Executor {
         private final List<String> calls = new ArrayList<>();
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private volatile boolean started;
+        private volatile String stopSignal;
+        private volatile Duration stopGrace;
 
         private FakeController(ContainerSpec spec) {
             this.spec = spec;
@@ -132,6 +141,22 @@ public final class FakeExecutor implements Executor {
 
         public ContainerSpec spec() {
             return spec;
+        }
+
+        @Override
+        public int probe(List<String> argv, Duration timeout) {
+            record(this, "probe");
+            return probeExit;
+        }
+
+        /** The signal the last shutdown asked for, or null before one. */
+        public String stopSignal() {
+            return stopSignal;
+        }
+
+        /** The grace period the last shutdown gave, or null before one. */
+        public Duration stopGrace() {
+            return stopGrace;
         }
 
         /** The calls so far, in order: prepare, start, wait, shutdown, terminate, remove. */
@@ -168,7 +193,9 @@ public final class FakeExecutor implements Executor {
         }
 
         @Override
-        public void shutdown(Duration grace) {
+        public void shutdown(String signal, Duration grace) {
+            stopSignal = signal;
+            stopGrace = grace;
             record(this, "shutdown");
             CountDownLatch gate = shutdownGate();
             if (gate != null) {

@@ -7,7 +7,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -239,6 +242,60 @@ class LifecycleIT {
 
     @Test
     @Order(8)
+    void noRequestFailsWhileTasksAreReplacedOrScaledAway() throws Exception {
+        manager.ok("network", "create", "-d", "overlay", "front");
+        manager.ok("service", "create", "--name", "api", "--replicas", "3", "--network", "front", "-p", "8091:80",
+                "--update-monitor", "1s", "web:1.10");
+        manager.ok("service", "create", "--name", "client", "--network", "front", "web:1.10", "sleep", "100000");
+        Table.Row clientTask = manager.ok("service", "ps", "client").table().get(0);
+        TestNode clientNode = cluster.nodes().stream().filter(n -> n.hostname().equals(clientTask.get("NODE")))
+                .findFirst().orElseThrow();
+        String container = clientNode.ok("ps").table().stream().map(r -> r.get("NAMES"))
+                .filter(n -> n.startsWith("client.")).findFirst().orElseThrow();
+        TestNode meshClient = cluster.node(2);
+
+        // Through the VIP: a new connection per request from a task on the network, until /tmp/stop
+        // appears in the client (made by a second exec once the changes are done).
+        CompletableFuture<Cli> viaVip = CompletableFuture.supplyAsync(() -> clientNode.cli("exec", container, "sh", "-c",
+                "ok=0; bad=0; while [ ! -f /tmp/stop ]; do "
+                        + "if timeout 5 wget -q -O /dev/null http://api/; then ok=$((ok+1)); else bad=$((bad+1)); fi; done; "
+                        + "echo \"$ok $bad\""));
+        // Through the routing mesh of another node: curl, a new connection each, until the changes are done.
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger meshOk = new AtomicInteger();
+        List<String> meshFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Void> viaMesh = CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                Cli curl = meshClient.curl("http://127.0.0.1:8091/");
+                if (curl.ok() && curl.stdout().contains("Hello")) {
+                    meshOk.incrementAndGet();
+                } else {
+                    meshFailures.add(curl.toString());
+                }
+            }
+        });
+        try {
+            manager.ok("service", "update", "--image", "web:1.11", "api");
+            manager.ok("service", "update", "--update-order", "start-first", "--force", "api");
+            manager.ok("service", "scale", "api=1");
+        } finally {
+            stop.set(true);
+            clientNode.ok("exec", container, "touch", "/tmp/stop");
+        }
+        viaMesh.get(60, TimeUnit.SECONDS);
+        Cli vip = viaVip.get(90, TimeUnit.SECONDS);
+
+        assertThat(meshFailures).as("requests through the mesh of node-2 that failed (%d answered)", meshOk.get()).isEmpty();
+        assertThat(meshOk.get()).isPositive();
+        assertThat(vip.exitCode()).as(clientNode.context(vip)).isZero();
+        String[] counts = vip.stdout().strip().split(" ");
+        assertThat(Integer.parseInt(counts[1])).as("requests through the VIP that failed, of %s", vip.stdout().strip()).isZero();
+        assertThat(Integer.parseInt(counts[0])).isPositive();
+        manager.ok("service", "rm", "api", "client");
+    }
+
+    @Test
+    @Order(9)
     void aGlobalServiceRunsOneTaskPerNodeAndFollowsDrainAndDown() {
         Cli create = manager.ok("service", "create", "--name", "agent", "--mode", "global", "web:1.10");
         String id = create.lines().get(0).strip();

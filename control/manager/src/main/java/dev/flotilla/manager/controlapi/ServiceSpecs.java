@@ -1,5 +1,6 @@
 package dev.flotilla.manager.controlapi;
 
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RestartPolicy;
@@ -14,6 +15,9 @@ import java.util.regex.Pattern;
 
 /** Validation and defaults of a service spec, with Docker's wording where Docker has one. */
 public final class ServiceSpecs {
+
+    /** A signal as runc takes it: a name (SIGTERM, TERM, SIGRTMIN+3) or a number from 1 to 64. */
+    private static final Pattern STOP_SIGNAL = Pattern.compile("(SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?|[1-9]|[1-5][0-9]|6[0-4]");
 
     private static final Pattern ALIAS = Pattern.compile(
             "(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*");
@@ -36,6 +40,14 @@ public final class ServiceSpecs {
         if (spec.getMode() == ServiceSpec.Mode.GLOBAL && spec.getReplicas() != 0) {
             throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
         }
+        String signal = spec.getContainer().getStopSignal();
+        if (!signal.isEmpty() && !STOP_SIGNAL.matcher(signal).matches()) {
+            throw new IllegalArgumentException("Invalid signal: " + signal);
+        }
+        if (spec.getContainer().getStopGracePeriodMs() < 0) {
+            throw new IllegalArgumentException("stop grace period cannot be negative");
+        }
+        healthcheck(spec.getContainer().getHealthcheck());
         if (spec.getContainer().getImage().isEmpty()) {
             throw new IllegalArgumentException("ContainerSpec: image reference must be provided");
         }
@@ -102,6 +114,25 @@ public final class ServiceSpecs {
             .setOrder(UpdateConfig.Order.STOP_FIRST)
             .setProgressDeadlineMs(ServiceDefaults.PROGRESS_DEADLINE_MS)
             .build();
+
+    /** Docker's checks of a health check: durations of at least 1 ms when given, a known test type. */
+    private static void healthcheck(HealthConfig h) {
+        if (h.getIntervalMs() < 0 || h.getIntervalMs() > 0 && h.getIntervalMs() < 1) {
+            throw new IllegalArgumentException("Interval in Healthcheck cannot be less than 1ms");
+        }
+        if (h.getTimeoutMs() < 0) {
+            throw new IllegalArgumentException("Timeout in Healthcheck cannot be less than 1ms");
+        }
+        if (h.getStartPeriodMs() < 0) {
+            throw new IllegalArgumentException("StartPeriod in Healthcheck cannot be less than 1ms");
+        }
+        if (h.getTestCount() > 0 && !Set.of("NONE", "CMD", "CMD-SHELL").contains(h.getTest(0))) {
+            throw new IllegalArgumentException("unknown Healthcheck type " + h.getTest(0) + ": CMD, CMD-SHELL or NONE");
+        }
+        if (h.getTestCount() == 1 && !h.getTest(0).equals("NONE")) {
+            throw new IllegalArgumentException("Healthcheck " + h.getTest(0) + " needs a command");
+        }
+    }
 
     /** swarmkit's checks of an update config, with its words ("TaskSpec: update-delay cannot be negative"). */
     private static UpdateConfig updateConfig(UpdateConfig c, boolean rollback) {

@@ -15,13 +15,14 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The restart policy with real runc tasks that exit: condition none leaves the slot empty, max
- * attempts gives up after that many restarts with Docker's ERROR, and the max delay doubles the
- * wait between consecutive failures.
+ * What a task's node does with it, with real runc tasks: the restart policy (condition none
+ * leaves the slot empty, max attempts gives up after that many restarts with Docker's ERROR, the
+ * max delay doubles the wait between consecutive failures) and the health check (a task is
+ * Starting, out of the mesh, until healthy; an unhealthy one is failed, killed and replaced).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class RestartPolicyIT {
+class TaskPoliciesIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
     private TestNode node;
@@ -90,5 +91,39 @@ class RestartPolicyIT {
         assertThat(pretty.stdout()).as(node.context(pretty))
                 .contains(" Delay:         1s\n Max attempts:  2\n Max delay:     4s\n");
         node.ok("service", "rm", "crash");
+    }
+
+    @Test
+    void aHealthCheckKeepsATaskOutOfTheMeshUntilHealthyAndAnUnhealthyOneIsReplaced() {
+        Cli tooFast = node.cli("service", "create", "--name", "fast", "--health-cmd", "true", "--health-interval", "0.5ms", "web");
+        assertThat(tooFast.exitCode()).isNotZero();
+        assertThat(tooFast.stderr()).contains("Interval in Healthcheck cannot be less than 1ms");
+
+        node.ok("service", "create", "-d", "--name", "checked", "-p", "8085:80", "--health-cmd", "test -f /tmp/ok",
+                "--health-interval", "300ms", "--health-retries", "2", "--health-start-period", "2m", "web");
+        Cli starting = node.until(SETTLE, "the task of `checked` Starting", c -> c.ok() && c.table().size() == 1
+                && c.table().get(0).get("CURRENT STATE").startsWith("Starting"), "service", "ps", "--no-trunc", "checked");
+        String firstTask = starting.table().get(0).get("ID");
+        assertThat(node.curl("http://127.0.0.1:8085/").stdout()).as("a starting task gets no traffic").doesNotContain("Hello");
+
+        Cli ps = node.until(SETTLE, "the container of `checked` up", c -> c.ok()
+                && c.table().stream().anyMatch(r -> r.get("NAMES").startsWith("checked.")), "ps");
+        String container = ps.table().stream().map(r -> r.get("NAMES"))
+                .filter(n -> n.startsWith("checked.")).findFirst().orElseThrow();
+        node.ok("exec", container, "touch", "/tmp/ok");
+        node.until(SETTLE, "`checked` Running once healthy", c -> c.ok() && !c.table().isEmpty()
+                && c.table().get(0).get("CURRENT STATE").startsWith("Running"),
+                "service", "ps", "checked");
+        node.await(SETTLE, () -> node.curl("http://127.0.0.1:8085/").stdout().contains("Hello"),
+                () -> "the healthy task answers through the mesh");
+
+        node.ok("exec", container, "rm", "/tmp/ok");
+        Cli failed = node.until(SETTLE, "the unhealthy task failed and a new one started", c -> c.ok()
+                && c.table().stream().anyMatch(r -> r.get("ID").equals(firstTask) && r.get("CURRENT STATE").startsWith("Failed"))
+                && c.table().stream().anyMatch(r -> !r.get("ID").equals(firstTask) && r.get("DESIRED STATE").equals("Running")),
+                "service", "ps", "--no-trunc", "checked");
+        assertThat(failed.table()).as(node.context(failed)).filteredOn(r -> r.get("ID").equals(firstTask)).singleElement()
+                .satisfies(r -> assertThat(r.get("ERROR")).isEqualTo("\"task: non-zero exit (137): dockerexec: unhealthy container\""));
+        node.ok("service", "rm", "checked");
     }
 }
