@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The crash soak: CrashRecoveryIT with many more SIGKILLs than the test command's 10. While the
+# The crash soak: CrashRecoveryIT with many more SIGKILLs than the test command's 6. While the
 # swarm writes (image imports, scaling, Raft entries), a daemon of a two-node swarm is killed at a
 # random moment N times (every fifth kill is the manager's); after each kill every state file
 # parses, no temporary file is left once it is back, and the node rejoins with its tasks running.

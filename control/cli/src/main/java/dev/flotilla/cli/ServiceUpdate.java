@@ -14,6 +14,7 @@ import dev.flotilla.api.v1.UpdateServiceRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.OptionSpec;
@@ -90,9 +91,6 @@ final class ServiceUpdate {
 
         @Override
         int run(DaemonClient client) {
-            Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
-            UpdateServiceRequest.Builder request = UpdateServiceRequest.newBuilder()
-                    .setService(s.getId()).setVersion(s.getMeta().getVersion());
             if (rollback) {
                 Set<String> alone = Set.of("--rollback", "--detach", "--quiet");
                 for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
@@ -100,16 +98,8 @@ final class ServiceUpdate {
                         throw new IllegalArgumentException("other flags may not be combined with --rollback");
                     }
                 }
-                request.setRollback(true);
-            } else {
-                request.setSpec(updated(client, s.getSpec()));
             }
-            Service after = client.control().updateService(request.build()).getService();
-            System.out.println(service);
-            if (detach) {
-                return 0;
-            }
-            return UpdateProgress.await(client, after, rollback, quiet);
+            return submit(client, service, rollback, s -> updated(client, s.getSpec()), detach, quiet);
         }
 
         private ServiceSpec updated(DaemonClient client, ServiceSpec current) {
@@ -202,11 +192,25 @@ final class ServiceUpdate {
 
         @Override
         int run(DaemonClient client) {
-            Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
-            Service after = client.control().updateService(UpdateServiceRequest.newBuilder()
-                    .setService(s.getId()).setVersion(s.getMeta().getVersion()).setRollback(true).build()).getService();
-            System.out.println(service);
-            return detach ? 0 : UpdateProgress.await(client, after, true, quiet);
+            return submit(client, service, true, null, detach, quiet);
         }
+    }
+
+    /**
+     * Reads the service, sends the spec {@code change} makes of it (or the rollback) at the version
+     * read, so a concurrent change is refused rather than overwritten; prints the service as given,
+     * then follows the rollout unless {@code detach}. Returns the exit code.
+     */
+    private static int submit(DaemonClient client, String service, boolean rollback, Function<Service, ServiceSpec> change,
+            boolean detach, boolean quiet) {
+        Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
+        UpdateServiceRequest.Builder request = UpdateServiceRequest.newBuilder()
+                .setService(s.getId()).setVersion(s.getMeta().getVersion()).setRollback(rollback);
+        if (!rollback) {
+            request.setSpec(change.apply(s));
+        }
+        Service after = client.control().updateService(request.build()).getService();
+        System.out.println(service);
+        return detach ? 0 : UpdateProgress.await(client, after, rollback, quiet);
     }
 }
