@@ -129,12 +129,12 @@ public final class Agent implements AutoCloseable {
             for (Task t : view.tasksOnNode(nodeId)) {
                 TaskRunner r = runners.get(t.getId());
                 if (r != null) {
-                    if (t.getDesiredState().getNumber() > TaskState.RUNNING_VALUE) {
+                    if (!TaskStates.wantsToRun(t)) {
                         workers.execute(r::shutdown);
                     }
                     continue;
                 }
-                if (t.getDesiredState() != TaskState.RUNNING || TaskStates.isTerminal(t.getStatus().getState())) {
+                if (!TaskStates.wantsToRun(t) || TaskStates.isTerminal(t.getStatus().getState())) {
                     continue;
                 }
                 if (t.getStatus().getState() == TaskState.ASSIGNED) {

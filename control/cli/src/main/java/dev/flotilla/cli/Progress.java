@@ -41,6 +41,9 @@ final class Progress {
      * has passed (Docker waits forever, docker/cli#627); the service stays as it is.
      */
     static int await(DaemonClient client, Service service, long sinceMs, java.io.PrintStream out) {
+        if (service.hasJobStatus()) {
+            return JobProgress.await(client, service, out);
+        }
         boolean global = service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL;
         UpdateConfig c = service.getSpec().getUpdate();
         long deadlineMs = c.getProgressDeadlineMs() == 0 ? Long.MAX_VALUE : sinceMs + c.getMonitorMs() + c.getProgressDeadlineMs();

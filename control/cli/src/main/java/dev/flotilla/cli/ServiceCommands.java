@@ -56,8 +56,11 @@ final class ServiceCommands {
         @Option(names = "--replicas", description = "Number of tasks (default 1)", paramLabel = "N")
         String replicas;
 
-        @Option(names = "--mode", description = "Service mode (\"replicated\", \"global\") (default \"replicated\")")
+        @Option(names = "--mode", description = "Service mode (\"replicated\", \"global\", \"replicated-job\", \"global-job\") (default \"replicated\")")
         String mode = "replicated";
+
+        @Option(names = "--max-concurrent", paramLabel = "N", description = "Number of job tasks to run concurrently (default equal to --replicas)")
+        String maxConcurrent;
 
         @Option(names = {"-p", "--publish"}, description = "Publish a port as a node port: PUBLISHED:TARGET[/tcp|/udp]")
         List<String> publish = new ArrayList<>();
@@ -105,11 +108,21 @@ final class ServiceCommands {
         @Override
         int run(DaemonClient client) {
             ServiceSpec.Mode serviceMode = DockerWords.parse(ServiceSpec.Mode.class, mode).orElseThrow(() ->
-                    new IllegalArgumentException("Unknown mode: " + mode + ", only replicated and global supported"));
-            if (serviceMode == ServiceSpec.Mode.GLOBAL && replicas != null) {
+                    new IllegalArgumentException("unknown mode: " + mode + ", only replicated and global supported"));
+            boolean global = serviceMode == ServiceSpec.Mode.GLOBAL || serviceMode == ServiceSpec.Mode.GLOBAL_JOB;
+            boolean job = serviceMode == ServiceSpec.Mode.REPLICATED_JOB || serviceMode == ServiceSpec.Mode.GLOBAL_JOB;
+            if (maxConcurrent != null && serviceMode != ServiceSpec.Mode.REPLICATED_JOB) {
+                throw new IllegalArgumentException("max-concurrent can only be used with replicated-job mode");
+            }
+            if (global && replicas != null) {
                 throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
             }
-            long count = serviceMode == ServiceSpec.Mode.GLOBAL ? 0 : Flags.replicas(replicas == null ? "1" : replicas);
+            if (job && updateFlags.any()) {
+                throw new IllegalArgumentException("update and rollback configuration is not supported for jobs");
+            }
+            long count = global ? 0 : Flags.replicas(replicas == null ? "1" : replicas);
+            long concurrent = maxConcurrent != null ? Flags.unsigned(maxConcurrent, "--max-concurrent")
+                    : serviceMode == ServiceSpec.Mode.REPLICATED_JOB ? count : 0;
             ServiceSpec.EndpointMode mode = DockerWords.parse(ServiceSpec.EndpointMode.class, endpointMode).orElseThrow(() ->
                     new IllegalArgumentException("invalid endpoint mode \"" + endpointMode + "\": vip or dnsrr"));
             for (String e : env) {
@@ -138,19 +151,21 @@ final class ServiceCommands {
             if (!health.equals(HealthConfig.getDefaultInstance())) {
                 container.setHealthcheck(health);
             }
-            ServiceSpec spec = ServiceSpec.newBuilder()
+            ServiceSpec.Builder spec = ServiceSpec.newBuilder()
                     .setName(name)
                     .setMode(serviceMode)
                     .setReplicas(count)
+                    .setMaxConcurrent(concurrent)
                     .setContainer(container)
                     .addAllPorts(ports)
                     .addAllNetworks(attachments.stream().map(NetworkOption::name).toList())
                     .addAllNetworkAliases(aliases)
                     .setRestart(restartFlags.apply(RestartFlags.defaults()))
-                    .setEndpointMode(mode)
-                    .setUpdate(updateFlags.update(UpdateFlags.defaults()))
-                    .setRollback(updateFlags.rollback(UpdateFlags.defaults()))
-                    .build();
+                    .setEndpointMode(mode);
+            if (!job) {
+                spec.setUpdate(updateFlags.update(UpdateFlags.defaults()))
+                        .setRollback(updateFlags.rollback(UpdateFlags.defaults()));
+            }
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
             return detach ? 0 : Progress.await(client, s, s.getMeta().getCreatedAtMs(), System.out);
@@ -162,7 +177,7 @@ final class ServiceCommands {
         @Option(names = {"-q", "--quiet"}, description = "Only display IDs")
         boolean quiet;
 
-        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided: name=NAME, id=ID, mode=replicated|global")
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided: name=NAME, id=ID, mode=replicated|global|replicated-job|global-job")
         List<String> filters = new ArrayList<>();
 
         @Override
@@ -180,13 +195,23 @@ final class ServiceCommands {
             Table t = new Table("ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS");
             for (ServiceSummary s : services) {
                 Service svc = s.getService();
-                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), DockerWords.of(svc.getSpec().getMode()),
-                        s.getRunning() + "/" + s.getDesired(), image(svc.getSpec().getContainer().getImage()),
+                t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), DockerWords.of(svc.getSpec().getMode()).replace('-', ' '),
+                        replicas(s), image(svc.getSpec().getContainer().getImage()),
                         svc.getEndpointPortsList().stream().map(PortSpec::format).collect(Collectors.joining(", ")));
             }
             t.print(System.out);
             return 0;
         }
+    }
+
+    /** Docker's REPLICAS: {@code 3/3}; a job's with its completions, {@code 1/1 (3/5 completed)}. */
+    static String replicas(ServiceSummary s) {
+        String base = s.getRunning() + "/" + s.getDesired();
+        return switch (s.getService().getSpec().getMode()) {
+            case REPLICATED_JOB -> base + " (" + s.getCompleted() + "/" + s.getService().getSpec().getReplicas() + " completed)";
+            case GLOBAL_JOB -> base + " (" + s.getCompleted() + "/" + (s.getDesired() + s.getCompleted()) + " completed)";
+            default -> base;
+        };
     }
 
     @Command(name = "ps", description = "List the tasks of one or more services")
@@ -269,6 +294,12 @@ final class ServiceCommands {
             System.out.println("Name:           " + spec.getName());
             if (spec.getMode() == ServiceSpec.Mode.GLOBAL) {
                 System.out.println("Service Mode:   Global");
+            } else if (spec.getMode() == ServiceSpec.Mode.GLOBAL_JOB) {
+                System.out.println("Service Mode:   Global job");
+            } else if (spec.getMode() == ServiceSpec.Mode.REPLICATED_JOB) {
+                System.out.println("Service Mode:   Replicated job");
+                System.out.println(" Max Concurrent: " + spec.getMaxConcurrent());
+                System.out.println(" Completions:   " + spec.getReplicas());
             } else {
                 System.out.println("Service Mode:   Replicated");
                 System.out.println(" Replicas:      " + spec.getReplicas());
@@ -295,8 +326,10 @@ final class ServiceCommands {
             if (spec.getRestart().getMaxDelayMs() > spec.getRestart().getDelayMs()) {
                 System.out.println(" Max delay:     " + Human.goDuration(spec.getRestart().getMaxDelayMs()));
             }
-            printUpdateConfig("UpdateConfig", spec.getUpdate(), true);
-            printUpdateConfig("RollbackConfig", spec.getRollback(), false);
+            if (spec.hasUpdate()) {
+                printUpdateConfig("UpdateConfig", spec.getUpdate(), true);
+                printUpdateConfig("RollbackConfig", spec.getRollback(), false);
+            }
             System.out.println("ContainerSpec:");
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {

@@ -42,6 +42,10 @@ final class ServiceJson {
             }
             status.put("Message", u.getMessage());
         }
+        if (s.hasJobStatus()) {
+            o.putObject("JobStatus").put("LastExecution", Instant.ofEpochMilli(s.getJobStatus().getLastExecutionMs()).toString())
+                    .putObject("JobIteration").put("Index", s.getJobStatus().getIteration());
+        }
         ObjectNode endpoint = o.putObject("Endpoint");
         endpoint.set("Spec", endpointSpec(s.getSpec()));
         endpoint.set("Ports", ports(s.getEndpointPortsList()));
@@ -114,6 +118,11 @@ final class ServiceJson {
         }
         if (spec.getMode() == ServiceSpec.Mode.GLOBAL) {
             o.putObject("Mode").putObject("Global");
+        } else if (spec.getMode() == ServiceSpec.Mode.GLOBAL_JOB) {
+            o.putObject("Mode").putObject("GlobalJob");
+        } else if (spec.getMode() == ServiceSpec.Mode.REPLICATED_JOB) {
+            o.putObject("Mode").putObject("ReplicatedJob").put("MaxConcurrent", spec.getMaxConcurrent())
+                    .put("TotalCompletions", spec.getReplicas());
         } else {
             o.putObject("Mode").putObject("Replicated").put("Replicas", spec.getReplicas());
         }

@@ -138,7 +138,7 @@ final class ServiceUpdate {
                 c.setForceUpdate(c.getForceUpdate() + 1);
             }
             if (replicas != null) {
-                if (current.getMode() != ServiceSpec.Mode.REPLICATED) {
+                if (current.getMode() != ServiceSpec.Mode.REPLICATED && current.getMode() != ServiceSpec.Mode.REPLICATED_JOB) {
                     throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
                 }
                 b.setReplicas(Flags.replicas(replicas));
@@ -173,6 +173,12 @@ final class ServiceUpdate {
                 b.clearNetworks().addAllNetworks(networks);
             }
             b.setRestart(restartFlags.apply(current.getRestart()));
+            if (current.getMode() == ServiceSpec.Mode.REPLICATED_JOB || current.getMode() == ServiceSpec.Mode.GLOBAL_JOB) {
+                if (updateFlags.any()) {
+                    throw new IllegalArgumentException("update and rollback configuration is not supported for jobs");
+                }
+                return b.build();
+            }
             b.setUpdate(updateFlags.update(current.hasUpdate() ? current.getUpdate() : UpdateFlags.defaults()));
             b.setRollback(updateFlags.rollback(current.hasRollback() ? current.getRollback() : UpdateFlags.defaults()));
             return b.build();
@@ -211,6 +217,11 @@ final class ServiceUpdate {
         }
         Service after = client.control().updateService(request.build()).getService();
         System.out.println(service);
-        return detach ? 0 : UpdateProgress.await(client, after, rollback, quiet);
+        if (detach) {
+            return 0;
+        }
+        // A job has no rollout: the change ran it again, and its progress is the new iteration's.
+        return after.hasJobStatus() ? JobProgress.await(client, after, quiet ? new java.io.PrintStream(java.io.OutputStream.nullOutputStream()) : System.out)
+                : UpdateProgress.await(client, after, rollback, quiet);
     }
 }

@@ -51,6 +51,13 @@ final class UpdateFlags {
     @Option(names = "--rollback-order", paramLabel = "ORDER", description = "Rollback order (\"start-first\", \"stop-first\") (default \"stop-first\")")
     String rollbackOrder;
 
+    /** Whether any {@code --update-*} or {@code --rollback-*} flag was given (a job takes none). */
+    boolean any() {
+        return java.util.stream.Stream.of(updateParallelism, updateDelay, updateFailureAction, updateMonitor,
+                updateMaxFailureRatio, updateOrder, updateProgressDeadline, rollbackParallelism, rollbackDelay,
+                rollbackFailureAction, rollbackMonitor, rollbackMaxFailureRatio, rollbackOrder).anyMatch(v -> v != null);
+    }
+
     /** {@code base} with the {@code --update-*} flags given applied. */
     UpdateConfig update(UpdateConfig base) {
         UpdateConfig c = apply(base, "update", updateParallelism, updateDelay, updateFailureAction, updateMonitor,

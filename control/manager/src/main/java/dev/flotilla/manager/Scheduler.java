@@ -61,7 +61,7 @@ public final class Scheduler {
             }
         }
         List<Task> pending = view.tasks().values().stream()
-                .filter(t -> t.getStatus().getState() == TaskState.PENDING && t.getDesiredState() == TaskState.RUNNING)
+                .filter(t -> t.getStatus().getState() == TaskState.PENDING && TaskStates.wantsToRun(t))
                 .sorted(Comparator.comparingLong(Task::getSlot))
                 .toList();
         for (Task task : pending) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  * to web:1.11 one slot at a time with a delay, history rows in `service ps`, a manual rollback,
  * an update to a missing image that pauses and exits non-zero, a second update that resumes it,
  * an automatic rollback, start-first never running fewer tasks than replicas, the progress
- * deadline, the refusals of bad flags; then a global service following its nodes. The tests share
+ * deadline, the refusals of bad flags; then a global service following its nodes, and a global job
+ * completing once on each. The tests share
  * one cluster and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -341,6 +342,16 @@ class LifecycleIT {
         assertThat(update.lines()).as(manager.context(update)).endsWith("verify: Service " + id + " converged");
         assertThat(current(manager.ok("service", "ps", "agent"))).hasSize(3)
                 .allSatisfy(r -> assertThat(r.get("IMAGE")).isEqualTo("web:1.11"));
+
+        Cli job = manager.ok("service", "create", "--name", "sweep", "--mode", "global-job", "web:1.10", "sh", "-c", "exit 0");
+        assertThat(job.lines()).as(manager.context(job)).contains("job progress: 3 out of 3 complete").endsWith("job complete");
+        assertThat(manager.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("sweep")).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.get("MODE")).isEqualTo("global job");
+                    assertThat(r.get("REPLICAS")).isEqualTo("0/0 (3/3 completed)");
+                });
+        assertThat(manager.ok("service", "ps", "sweep").table()).extracting(r -> r.get("NAME"))
+                .containsExactlyInAnyOrderElementsOf(nodeIds.stream().map(n -> "sweep." + n).toList());
 
         third.killDaemon();
         manager.until(CONVERGE, "agent at 2/2 with node-3 Down", c -> c.ok() && c.table().stream()

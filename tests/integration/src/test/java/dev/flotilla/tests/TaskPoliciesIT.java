@@ -126,4 +126,46 @@ class TaskPoliciesIT {
                 .satisfies(r -> assertThat(r.get("ERROR")).isEqualTo("\"task: non-zero exit (137): dockerexec: unhealthy container\""));
         node.ok("service", "rm", "checked");
     }
+
+    @Test
+    void aReplicatedJobRunsEachCompletionOnceAndUpdateForceRunsItAgain() {
+        Cli create = node.ok("service", "create", "--name", "batch", "--mode", "replicated-job", "--replicas", "5",
+                "--max-concurrent", "2", "web", "sh", "-c", "sleep 0.5");
+        assertThat(create.lines()).as(node.context(create)).contains("job progress: 5 out of 5 complete")
+                .endsWith("job complete");
+        assertThat(node.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("batch")).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.get("MODE")).isEqualTo("replicated job");
+                    assertThat(r.get("REPLICAS")).isEqualTo("0/2 (5/5 completed)");
+                });
+        Cli ps = node.ok("service", "ps", "batch");
+        assertThat(ps.table()).as(node.context(ps)).hasSize(5).allSatisfy(r -> {
+            assertThat(r.get("DESIRED STATE")).isEqualTo("Complete");
+            assertThat(r.get("CURRENT STATE")).startsWith("Complete");
+        }).extracting(r -> r.get("NAME")).containsExactlyInAnyOrder("batch.1", "batch.2", "batch.3", "batch.4", "batch.5");
+
+        Cli again = node.ok("service", "update", "--force", "batch");
+        assertThat(again.lines()).as(node.context(again)).endsWith("job complete");
+        Cli rerun = node.ok("service", "ps", "batch");
+        assertThat(rerun.table()).as("five new completions, the first five as history rows").hasSize(10)
+                .filteredOn(r -> r.get("NAME").startsWith("\\_")).hasSize(5);
+
+        Cli flags = node.cli("service", "update", "--update-parallelism", "2", "batch");
+        assertThat(flags.exitCode()).isNotZero();
+        assertThat(flags.stderr()).contains("update and rollback configuration is not supported for jobs");
+        Cli concurrent = node.cli("service", "create", "--max-concurrent", "2", "web");
+        assertThat(concurrent.exitCode()).isNotZero();
+        assertThat(concurrent.stderr()).contains("max-concurrent can only be used with replicated-job mode");
+    }
+
+    @Test
+    void aJobWhoseFailedTaskIsNotRestartedEndsWithAVerdict() {
+        Cli create = node.cli("service", "create", "--name", "doomed", "--mode", "replicated-job",
+                "--restart-condition", "none", "web", "sh", "-c", "exit 3");
+        assertThat(create.exitCode()).as(node.context(create)).isEqualTo(1);
+        assertThat(create.stderr()).contains("job doomed cannot complete: slot 1 failed and its restart policy gave up on it: "
+                + "task: non-zero exit (3)");
+        assertThat(node.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("doomed")).singleElement()
+                .satisfies(r -> assertThat(r.get("REPLICAS")).isEqualTo("0/1 (0/1 completed)"));
+    }
 }

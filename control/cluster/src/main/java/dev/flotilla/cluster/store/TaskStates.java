@@ -28,11 +28,19 @@ public final class TaskStates {
     }
 
     /**
+     * Whether {@code task} is meant to run: desired RUNNING, or, for a job's task, COMPLETE (it
+     * runs until it exits). Past that it is being stopped or removed.
+     */
+    public static boolean wantsToRun(Task task) {
+        return task.getDesiredState().getNumber() <= TaskState.COMPLETE_VALUE;
+    }
+
+    /**
      * Whether {@code task} serves traffic: it runs and is meant to. Only such tasks are DNS answers,
      * VIP and routing-mesh backends, and the RUNNING count of {@code service ls}; a task being
-     * stopped (desired state past RUNNING) leaves them before its container ends.
+     * stopped (desired state past RUNNING, or COMPLETE for a job) leaves them before its container ends.
      */
     public static boolean servesTraffic(Task task) {
-        return task.getDesiredState() == TaskState.RUNNING && task.getStatus().getState() == TaskState.RUNNING;
+        return wantsToRun(task) && task.getStatus().getState() == TaskState.RUNNING;
     }
 }

@@ -66,7 +66,7 @@ public final class Allocator {
             }
         }
         for (Task task : view.tasks().values()) {
-            if (task.getStatus().getState() != TaskState.NEW || task.getDesiredState() != TaskState.RUNNING) {
+            if (task.getStatus().getState() != TaskState.NEW || !TaskStates.wantsToRun(task)) {
                 continue;
             }
             Task.Builder b = task.toBuilder().clearNetworks();

@@ -13,6 +13,8 @@ import dev.flotilla.manager.ManagerStatuses;
 import java.util.Map;
 import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.InitSwarmRequest;
+import dev.flotilla.api.v1.JobStatus;
+import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.InitSwarmResponse;
 import dev.flotilla.api.v1.JoinTokenRequest;
 import dev.flotilla.api.v1.JoinTokenResponse;
@@ -244,14 +246,16 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 if (current.services().values().stream().anyMatch(s -> s.getSpec().getName().equals(valid.getName()))) {
                     throw Errors.conflict("service " + valid.getName() + " already exists");
                 }
-                Service fresh = Service.newBuilder()
+                Service.Builder fresh = Service.newBuilder()
                         .setId(id)
                         .setMeta(Actions.meta(m.now()))
                         .setSpec(valid)
-                        .addAllEndpointPorts(portAllocator.allocate(current, valid))
-                        .build();
-                m.write(List.of(Actions.create(fresh)));
-                return fresh;
+                        .addAllEndpointPorts(portAllocator.allocate(current, valid));
+                if (Orchestrator.isJob(valid)) {
+                    fresh.setJobStatus(JobStatus.newBuilder().setLastExecutionMs(m.now()));
+                }
+                m.write(List.of(Actions.create(fresh.build())));
+                return fresh.build();
             });
             log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
                     valid.getReplicas(), valid.getContainer().getImage());
@@ -266,17 +270,39 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             StoreView view = manager().view();
             ListServicesResponse.Builder b = ListServicesResponse.newBuilder();
             for (Service s : view.services().values()) {
-                long running = view.tasksOfService(s.getId()).stream()
-                        .filter(TaskStates::servesTraffic)
-                        .count();
-                long desired = s.getSpec().getMode() == ServiceSpec.Mode.GLOBAL
-                        ? view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).count()
-                        : s.getSpec().getReplicas();
-                b.addServices(ServiceSummary.newBuilder()
-                        .setService(s).setRunning(running).setDesired(desired));
+                b.addServices(summary(view, s));
             }
             return b.build();
         });
+    }
+
+    /**
+     * A service's REPLICAS as swarmkit counts them: running tasks over desired ones (replicas,
+     * eligible nodes, a replicated job's max concurrent, a global job's tasks not complete yet),
+     * and a job's completions; only the job's current iteration counts.
+     */
+    static ServiceSummary summary(StoreView view, Service s) {
+        List<Task> tasks = view.tasksOfService(s.getId()).stream()
+                .filter(t -> !Orchestrator.isJob(s.getSpec()) || t.getJobIteration() == s.getJobStatus().getIteration())
+                .toList();
+        long running = tasks.stream().filter(TaskStates::servesTraffic).count();
+        long completed = tasks.stream().filter(t -> t.getStatus().getState() == TaskState.COMPLETE).count();
+        long desired = switch (s.getSpec().getMode()) {
+            case GLOBAL -> view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).count();
+            case REPLICATED_JOB -> s.getSpec().getMaxConcurrent();
+            case GLOBAL_JOB -> tasks.stream().filter(t -> t.getDesiredState() == TaskState.COMPLETE
+                    && t.getStatus().getState() != TaskState.COMPLETE).count();
+            default -> s.getSpec().getReplicas();
+        };
+        return ServiceSummary.newBuilder().setService(s).setRunning(running).setDesired(desired)
+                .setCompleted(Orchestrator.isJob(s.getSpec()) ? completed : 0).build();
+    }
+
+    /** A job changed in any way runs again: its next iteration. */
+    private static void nextIteration(Service.Builder b, long nowMs) {
+        if (b.hasJobStatus()) {
+            b.setJobStatus(JobStatus.newBuilder().setIteration(b.getJobStatus().getIteration() + 1).setLastExecutionMs(nowMs));
+        }
     }
 
     @Override
@@ -290,15 +316,17 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             Manager m = manager();
             for (int attempt = 0; ; attempt++) {
                 Service s = service(m, request.getService());
-                if (s.getSpec().getMode() != ServiceSpec.Mode.REPLICATED) {
+                ServiceSpec.Mode mode = s.getSpec().getMode();
+                if (mode != ServiceSpec.Mode.REPLICATED && mode != ServiceSpec.Mode.REPLICATED_JOB) {
                     throw Errors.invalid("scale can only be used with replicated or replicated-job mode");
                 }
-                Service scaled = s.toBuilder()
+                Service.Builder b = s.toBuilder()
                         .setPreviousSpec(s.getSpec())
                         .clearPreviousEndpointPorts().addAllPreviousEndpointPorts(s.getEndpointPortsList())
                         .setSpec(s.getSpec().toBuilder().setReplicas(request.getReplicas()))
-                        .setMeta(Actions.touched(s.getMeta(), m.now()))
-                        .build();
+                        .setMeta(Actions.touched(s.getMeta(), m.now()));
+                nextIteration(b, m.now());
+                Service scaled = b.build();
                 try {
                     m.write(List.of(Actions.update(scaled)));
                     return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
@@ -353,7 +381,11 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                             .setMessage("update in progress");
                 }
                 Service candidate = b.build();
-                if (Updater.needsUpdate(m.view(), candidate)) {
+                if (candidate.hasJobStatus()) {
+                    // A job has no rollout: the change runs it again.
+                    nextIteration(b, now);
+                    b.clearUpdateStatus();
+                } else if (Updater.needsUpdate(m.view(), candidate)) {
                     b.setUpdateStatus(status.setStartedAtMs(now));
                 } else {
                     // Nothing to replace (replicas or labels only): no rollout to report.

@@ -37,8 +37,16 @@ public final class ServiceSpecs {
         if (spec.getMode() == ServiceSpec.Mode.UNRECOGNIZED) {
             throw new IllegalArgumentException("invalid service mode " + spec.getModeValue());
         }
-        if (spec.getMode() == ServiceSpec.Mode.GLOBAL && spec.getReplicas() != 0) {
+        boolean global = spec.getMode() == ServiceSpec.Mode.GLOBAL || spec.getMode() == ServiceSpec.Mode.GLOBAL_JOB;
+        boolean job = spec.getMode() == ServiceSpec.Mode.REPLICATED_JOB || spec.getMode() == ServiceSpec.Mode.GLOBAL_JOB;
+        if (global && spec.getReplicas() != 0) {
             throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
+        }
+        if (spec.getMode() != ServiceSpec.Mode.REPLICATED_JOB && spec.getMaxConcurrent() != 0) {
+            throw new IllegalArgumentException("max-concurrent can only be used with replicated-job mode");
+        }
+        if (job && (spec.hasUpdate() || spec.hasRollback())) {
+            throw new IllegalArgumentException("Jobs may not have an update config");
         }
         String signal = spec.getContainer().getStopSignal();
         if (!signal.isEmpty() && !STOP_SIGNAL.matcher(signal).matches()) {
@@ -94,6 +102,9 @@ public final class ServiceSpecs {
         }
         if (r.getMaxDelayMs() < 0) {
             throw new IllegalArgumentException("restart max delay cannot be negative");
+        }
+        if (job) {
+            return spec.toBuilder().setRestart(r).build();
         }
         return spec.toBuilder().setRestart(r)
                 .setUpdate(updateConfig(spec.hasUpdate() ? spec.getUpdate() : DEFAULT_UPDATE, false))

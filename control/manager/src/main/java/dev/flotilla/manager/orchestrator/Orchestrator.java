@@ -62,10 +62,15 @@ public final class Orchestrator {
     }
 
     private void reconcileService(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
-        if (service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL) {
-            reconcileGlobal(view, service, tasks, nowMs, actions);
-            return;
+        switch (service.getSpec().getMode()) {
+            case GLOBAL -> reconcileGlobal(view, service, tasks, nowMs, actions);
+            case REPLICATED_JOB -> reconcileReplicatedJob(view, service, tasks, nowMs, actions);
+            case GLOBAL_JOB -> reconcileGlobalJob(view, service, tasks, nowMs, actions);
+            default -> reconcileReplicated(view, service, tasks, nowMs, actions);
         }
+    }
+
+    private void reconcileReplicated(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
         long replicas = service.getSpec().getReplicas();
         Map<Long, List<Task>> slots = new TreeMap<>();
         for (Task t : tasks) {
@@ -104,6 +109,124 @@ public final class Orchestrator {
             }
             reapHistory(e.getValue(), actions);
         }
+    }
+
+    /**
+     * A replicated job (swarmkit's {@code jobs/replicated}): slots 1..replicas each end with one
+     * complete task, at most max-concurrent running at once. A failed task is restarted as the
+     * restart policy says (condition any counts as on-failure: a completed task is never run
+     * again); a slot the policy gives up on stays failed and frees its place for the next slot.
+     * Tasks of earlier iterations are stopped and kept as history.
+     */
+    private void reconcileReplicatedJob(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
+        long iteration = service.getJobStatus().getIteration();
+        Map<Long, List<Task>> slots = new TreeMap<>();
+        for (Task t : tasks) {
+            if (t.getJobIteration() == iteration) {
+                slots.computeIfAbsent(t.getSlot(), s -> new ArrayList<>()).add(t);
+            } else {
+                shutDownLive(List.of(t), actions);
+            }
+        }
+        long total = service.getSpec().getReplicas();
+        long active = 0;
+        long settled = 0;
+        for (Map.Entry<Long, List<Task>> e : slots.entrySet()) {
+            long slot = e.getKey();
+            if (slot > total) {
+                shutDownLive(e.getValue(), actions);
+                continue;
+            }
+            if (reconcileJobSlot(view, service, e.getValue(), notBefore -> newTask(service, slot, notBefore, nowMs), nowMs, actions)) {
+                active++;
+            } else {
+                settled++;
+            }
+        }
+        long concurrent = service.getSpec().getMaxConcurrent() == 0 ? total : service.getSpec().getMaxConcurrent();
+        long fresh = Math.min(concurrent - active, total - active - settled);
+        for (long slot = 1; slot <= total && fresh > 0; slot++) {
+            if (!slots.containsKey(slot)) {
+                actions.add(Actions.create(newTask(service, slot, 0, nowMs)));
+                fresh--;
+            }
+        }
+        reapJobHistory(tasks, actions);
+    }
+
+    /**
+     * A global job: one complete task on every Ready, Active node, nodes that join later too; a
+     * node that becomes ineligible has its running task stopped.
+     */
+    private void reconcileGlobalJob(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
+        long iteration = service.getJobStatus().getIteration();
+        Map<String, List<Task>> byNode = new TreeMap<>();
+        for (Task t : tasks) {
+            if (t.getJobIteration() == iteration) {
+                byNode.computeIfAbsent(t.getNodeId(), n -> new ArrayList<>()).add(t);
+            } else {
+                shutDownLive(List.of(t), actions);
+            }
+        }
+        for (Node node : view.nodes().values()) {
+            if (!eligibleForGlobal(node)) {
+                continue;
+            }
+            LongFunction<Task> make = notBefore -> newTask(service, 0, notBefore, nowMs).toBuilder().setNodeId(node.getId()).build();
+            List<Task> onNode = byNode.getOrDefault(node.getId(), List.of());
+            if (onNode.isEmpty()) {
+                actions.add(Actions.create(make.apply(0)));
+            } else {
+                reconcileJobSlot(view, service, onNode, make, nowMs, actions);
+            }
+        }
+        for (Map.Entry<String, List<Task>> e : byNode.entrySet()) {
+            if (!view.node(e.getKey()).map(Orchestrator::eligibleForGlobal).orElse(false)) {
+                shutDownLive(e.getValue(), actions);
+            }
+        }
+        reapJobHistory(tasks, actions);
+    }
+
+    /**
+     * One slot of a job; true while it is active (a task runs or will), false once settled: a
+     * task completed, or the restart policy gave up on it. A completed task keeps its desired
+     * state COMPLETE, as Docker shows it.
+     */
+    private static boolean reconcileJobSlot(StoreView view, Service service, List<Task> inSlot, LongFunction<Task> make,
+            long nowMs, List<StoreAction> actions) {
+        if (inSlot.stream().anyMatch(t -> t.getStatus().getState() == TaskState.COMPLETE)) {
+            return false;
+        }
+        for (Task t : inSlot) {
+            if (wantsRunning(t) && !TaskStates.isTerminal(t.getStatus().getState())) {
+                if (!onLostNode(view, t)) {
+                    return true;
+                }
+                actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+                actions.add(Actions.create(make.apply(0)));
+                return true;
+            }
+        }
+        for (Task t : inSlot) {
+            if (wantsRunning(t)) {
+                actions.add(Actions.update(t.toBuilder().setDesiredState(TaskState.SHUTDOWN).build()));
+            }
+        }
+        Task newest = inSlot.stream().max(Comparator.comparingLong((Task t) -> t.getMeta().getCreatedAtMs())).orElseThrow();
+        if (!endedByItself(newest)) {
+            actions.add(Actions.create(make.apply(0)));
+            return true;
+        }
+        Optional<Task> again = restart(service, newest, make, nowMs);
+        again.ifPresent(t -> actions.add(Actions.create(t)));
+        return again.isPresent();
+    }
+
+    /** A job's history, earlier iterations' tasks included, kept per slot (a global job's: per node). */
+    private void reapJobHistory(List<Task> tasks, List<StoreAction> actions) {
+        tasks.stream().collect(Collectors.groupingBy(t -> t.getSlot() == 0 ? t.getNodeId() : Long.toString(t.getSlot())))
+                .values().forEach(slot -> reapHistory(slot, actions));
     }
 
     /** Whether a global service runs a task on {@code node}. */
@@ -187,7 +310,8 @@ public final class Orchestrator {
         boolean allowed = switch (policy.getCondition()) {
             case NONE -> false;
             case ON_FAILURE -> dead.getStatus().getState() != TaskState.COMPLETE;
-            default -> true;
+            // A job's completed task is done: any counts as on-failure there (swarmkit's rule).
+            default -> !isJob(service.getSpec()) || dead.getStatus().getState() != TaskState.COMPLETE;
         };
         if (!allowed) {
             return Optional.empty();
@@ -245,10 +369,18 @@ public final class Orchestrator {
     }
 
     static boolean wantsRunning(Task t) {
-        return t.getDesiredState().getNumber() <= TaskState.RUNNING_VALUE;
+        return TaskStates.wantsToRun(t);
     }
 
+    /** Whether {@code spec} is a replicated or global job's. */
+    public static boolean isJob(ServiceSpec spec) {
+        ServiceSpec.Mode mode = spec.getMode();
+        return mode == ServiceSpec.Mode.REPLICATED_JOB || mode == ServiceSpec.Mode.GLOBAL_JOB;
+    }
+
+    /** A new task of {@code service} in {@code slot}; a job's runs to completion, for the job's current iteration. */
     public static Task newTask(Service service, long slot, long notBeforeMs, long nowMs) {
+        boolean job = isJob(service.getSpec());
         return Task.newBuilder()
                 .setId(Ids.newId())
                 .setMeta(Actions.meta(nowMs))
@@ -256,7 +388,8 @@ public final class Orchestrator {
                 .setServiceName(service.getSpec().getName())
                 .setSlot(slot)
                 .setSpec(service.getSpec().getContainer())
-                .setDesiredState(TaskState.RUNNING)
+                .setDesiredState(job ? TaskState.COMPLETE : TaskState.RUNNING)
+                .setJobIteration(job ? service.getJobStatus().getIteration() : 0)
                 .setStatus(Actions.status(TaskState.NEW, "created", nowMs))
                 .addAllPorts(service.getEndpointPortsList())
                 .setRestart(service.getSpec().getRestart())

@@ -263,4 +263,99 @@ class OrchestratorTest {
             assertThat(t.getNotBeforeMs()).isEqualTo(7000);
         });
     }
+
+    private Service job(ServiceSpec.Mode mode, long completions, long concurrent) {
+        Service s = service(completions);
+        return s.toBuilder().setJobStatus(dev.flotilla.api.v1.JobStatus.getDefaultInstance())
+                .setSpec(s.getSpec().toBuilder().setMode(mode).setMaxConcurrent(concurrent)).build();
+    }
+
+    /** The job's tasks that run or will (desired COMPLETE, not there yet). */
+    private List<Task> activeJobTasks() {
+        return store.view().tasksOfService("svc").stream()
+                .filter(t -> t.getDesiredState() == TaskState.COMPLETE && t.getStatus().getState() != TaskState.COMPLETE)
+                .toList();
+    }
+
+    private void endJobTask(Task t, TaskState state, long nowMs) {
+        store.commit(List.of(Actions.status(t.getId(), TaskStatus.newBuilder().setState(state).setTimestampMs(nowMs).build())));
+    }
+
+    private long completed() {
+        return store.view().tasksOfService("svc").stream().filter(t -> t.getStatus().getState() == TaskState.COMPLETE).count();
+    }
+
+    @Test
+    void aReplicatedJobRunsItsCompletionsAtMostMaxConcurrentAtATimeAndNeverRestartsACompletedTask() {
+        store.commit(List.of(Actions.create(job(ServiceSpec.Mode.REPLICATED_JOB, 5, 2))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        assertThat(activeJobTasks()).extracting(Task::getSlot).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(activeJobTasks()).allSatisfy(t -> assertThat(t.getDesiredState()).isEqualTo(TaskState.COMPLETE));
+        assertThat(orchestrator.reconcile(store.view(), 1000)).as("two at a time").isEmpty();
+
+        for (long now = 2000; completed() < 5; now += 1000) {
+            assertThat(activeJobTasks()).hasSizeLessThanOrEqualTo(2);
+            endJobTask(activeJobTasks().get(0), TaskState.COMPLETE, now);
+            store.commit(orchestrator.reconcile(store.view(), now));
+        }
+        assertThat(store.view().tasksOfService("svc")).extracting(Task::getSlot)
+                .containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        assertThat(store.view().tasksOfService("svc")).as("completed tasks keep desired COMPLETE")
+                .allSatisfy(t -> assertThat(t.getDesiredState()).isEqualTo(TaskState.COMPLETE));
+        assertThat(orchestrator.reconcile(store.view(), 60_000)).as("done: restart any never reruns them").isEmpty();
+    }
+
+    @Test
+    void aFailedJobTaskIsRestartedInItsSlotAndOneTheRestartPolicyGivesUpOnFreesItsPlace() {
+        Service j = job(ServiceSpec.Mode.REPLICATED_JOB, 2, 1);
+        store.commit(List.of(Actions.create(j.toBuilder().setSpec(j.getSpec().toBuilder().setRestart(RestartPolicy.newBuilder()
+                .setCondition(RestartPolicy.Condition.ON_FAILURE).setDelayMs(1000).setMaxAttempts(1))).build())));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        Task first = activeJobTasks().get(0);
+
+        endJobTask(first, TaskState.FAILED, 2000);
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+        assertThat(activeJobTasks()).singleElement().satisfies(t -> {
+            assertThat(t.getSlot()).isEqualTo(first.getSlot());
+            assertThat(t.getNotBeforeMs()).isEqualTo(3000);
+        });
+
+        endJobTask(activeJobTasks().get(0), TaskState.FAILED, 4000);
+        store.commit(orchestrator.reconcile(store.view(), 4000));
+        assertThat(activeJobTasks()).as("slot 1 given up on; slot 2 runs").singleElement()
+                .satisfies(t -> assertThat(t.getSlot()).isEqualTo(2L));
+    }
+
+    @Test
+    void aNewIterationStopsTheOldOnesTasksAndRunsEveryCompletionAgain() {
+        store.commit(List.of(Actions.create(job(ServiceSpec.Mode.REPLICATED_JOB, 2, 2))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        Task running = activeJobTasks().get(0);
+        endJobTask(activeJobTasks().get(1), TaskState.COMPLETE, 1500);
+        Service s = store.view().service("svc").orElseThrow();
+        store.commit(List.of(Actions.update(s.toBuilder()
+                .setJobStatus(dev.flotilla.api.v1.JobStatus.newBuilder().setIteration(1)).build())));
+
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+        assertThat(store.view().task(running.getId()).orElseThrow().getDesiredState()).isEqualTo(TaskState.SHUTDOWN);
+        assertThat(activeJobTasks()).hasSize(2).allSatisfy(t -> assertThat(t.getJobIteration()).isEqualTo(1));
+    }
+
+    @Test
+    void aGlobalJobRunsOnceOnEveryEligibleNodeAndOnNodesThatJoinLater() {
+        node("n1", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n2", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.DRAIN);
+        store.commit(List.of(Actions.create(job(ServiceSpec.Mode.GLOBAL_JOB, 0, 0))));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        assertThat(activeJobTasks()).extracting(Task::getNodeId).containsExactly("n1");
+
+        endJobTask(activeJobTasks().get(0), TaskState.COMPLETE, 2000);
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+        assertThat(activeJobTasks()).as("n1 done").isEmpty();
+
+        node("n3", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        store.commit(orchestrator.reconcile(store.view(), 3000));
+        assertThat(activeJobTasks()).extracting(Task::getNodeId).containsExactly("n3");
+        assertThat(completed()).isEqualTo(1);
+    }
 }
