@@ -7,6 +7,8 @@ packages=(
   openjdk-17-jdk-headless maven libstdc++6
   # runtime: runc tasks, links and namespaces, nft rulesets, sysctl, overlay mounts, busybox images
   runc iproute2 nftables procps util-linux mount busybox-static
+  # task logs: multilog (daemontools) stamps and rotates each container's stdout and stderr
+  daemontools
   # tests: libpcap for pcap4j (the VTEP's kernel interop captures), ethtool, curl and dig clients,
   # a dnsmasq upstream, gcc -static (a UDP fixture), awk in bin/demo, strace (fsyncs of state files)
   libpcap0.8 ethtool curl bind9-dnsutils dnsmasq-base gcc libc6-dev mawk strace

@@ -37,6 +37,7 @@ public final class Agent implements AutoCloseable {
 
     /** A pass also runs this often, so a restart delay that ends is noticed without an event. */
     static final long TICK_MS = 250;
+    static final long LOG_SWEEP_MS = 10_000;
 
     private final String nodeId;
     private final ClusterConnection cluster;
@@ -64,6 +65,8 @@ public final class Agent implements AutoCloseable {
     // Containers this daemon started. A task past ASSIGNED whose container is not one of them
     // was started by a previous daemon, whose containers were removed when this one started.
     private final Set<String> ownContainers = ConcurrentHashMap.newKeySet();
+    // Read and written on the loop only.
+    private long lastLogSweep;
 
     /**
      * @param overlay this node's VTEP programming; the agent closes it when it closes
@@ -153,8 +156,28 @@ public final class Agent implements AutoCloseable {
                     workers.execute(r::shutdown);
                 }
             }
+            retainLogs(view, now);
         } catch (RuntimeException e) {
             log.warn("Agent pass failed", e);
+        }
+    }
+
+    /**
+     * A task's logs live as long as the task is in the store (its history row): every
+     * {@link #LOG_SWEEP_MS} the logs of containers no task here names any more are deleted.
+     */
+    private void retainLogs(StoreView view, long now) {
+        if (now - lastLogSweep < LOG_SWEEP_MS) {
+            return;
+        }
+        lastLogSweep = now;
+        Set<String> keep = new java.util.HashSet<>();
+        view.tasksOnNode(nodeId).forEach(t -> keep.add(t.getStatus().getContainerId()));
+        runners.values().forEach(r -> keep.add(r.containerId()));
+        try {
+            executor.retainLogs(keep);
+        } catch (RuntimeException e) {
+            log.warn("Could not clean up task logs: {}", e.getMessage());
         }
     }
 

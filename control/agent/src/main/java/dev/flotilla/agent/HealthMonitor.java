@@ -2,6 +2,7 @@ package dev.flotilla.agent;
 
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.executor.Controller;
+import dev.flotilla.executor.ImageConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -43,6 +44,35 @@ final class HealthMonitor implements Runnable {
         this.startPeriod = Duration.ofMillis(config.getStartPeriodMs());
         this.container = container;
         this.listener = listener;
+    }
+
+    /**
+     * The check a task runs: its service's, each field it leaves unset (an empty test, a zero
+     * duration or retries) taken from the image's HEALTHCHECK, as dockerd merges them; a service's
+     * {@code --no-healthcheck} (test {@code NONE}) disables the image's.
+     */
+    static HealthConfig effective(HealthConfig service, java.util.Optional<ImageConfig.Healthcheck> image) {
+        if (image.isEmpty()) {
+            return service;
+        }
+        ImageConfig.Healthcheck i = image.get();
+        HealthConfig.Builder b = service.toBuilder();
+        if (b.getTestCount() == 0) {
+            b.addAllTest(i.test());
+        }
+        if (b.getIntervalMs() == 0) {
+            b.setIntervalMs(i.intervalMs());
+        }
+        if (b.getTimeoutMs() == 0) {
+            b.setTimeoutMs(i.timeoutMs());
+        }
+        if (b.getStartPeriodMs() == 0) {
+            b.setStartPeriodMs(i.startPeriodMs());
+        }
+        if (b.getRetries() == 0) {
+            b.setRetries(i.retries());
+        }
+        return b.build();
     }
 
     /** Whether {@code config} asks for a check: a test that is neither empty nor {@code NONE}. */

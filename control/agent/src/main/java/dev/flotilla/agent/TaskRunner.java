@@ -1,5 +1,6 @@
 package dev.flotilla.agent;
 
+import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
@@ -150,9 +151,10 @@ final class TaskRunner implements Runnable, TaskHandle {
             container.shutdown(stopSignal(), stopGrace());
         }
         HealthMonitor health = null;
-        if (HealthMonitor.enabled(task.getSpec().getHealthcheck())) {
+        HealthConfig check = HealthMonitor.effective(task.getSpec().getHealthcheck(), container.imageHealthcheck());
+        if (HealthMonitor.enabled(check)) {
             // STARTING until the first healthy check: only then does it get traffic.
-            health = new HealthMonitor(task.getSpec().getHealthcheck(), container, new HealthMonitor.Listener() {
+            health = new HealthMonitor(check, container, new HealthMonitor.Listener() {
                 public void healthy() {
                     if (!stopRequested) {
                         reportRunning();

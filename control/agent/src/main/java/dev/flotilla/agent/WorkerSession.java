@@ -3,6 +3,13 @@ package dev.flotilla.agent;
 import dev.flotilla.api.v1.DispatcherGrpc;
 import dev.flotilla.api.v1.HeartbeatRequest;
 import dev.flotilla.api.v1.LeaveRequest;
+import dev.flotilla.api.v1.LogMessage;
+import dev.flotilla.api.v1.LogSubscription;
+import dev.flotilla.api.v1.PublishLogsMessage;
+import dev.flotilla.api.v1.PublishLogsResponse;
+import dev.flotilla.cluster.logs.LogReader;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.flotilla.api.v1.SessionMessage;
 import dev.flotilla.api.v1.SessionRequest;
 import dev.flotilla.api.raft.v1.StoreAction;
@@ -59,6 +66,10 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
     private volatile boolean closed;
     private volatile boolean refused;
     private final java.util.concurrent.CompletableFuture<Void> opened = new java.util.concurrent.CompletableFuture<>();
+    private volatile LogReader logReader;
+    private volatile String nodeId = "";
+    /** The log subscriptions this node publishes, by id: each one's cancel handle. */
+    private final Map<String, Runnable> logReads = new ConcurrentHashMap<>();
 
     public WorkerSession(NodeCertificate identity, SessionRequest description, List<String> managers) {
         this(target -> NettyChannelBuilder.forTarget(target)
@@ -187,6 +198,10 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
 
             @Override
             public void onNext(SessionMessage m) {
+                if (m.hasLogSubscription()) {
+                    serveLogs(m.getLogSubscription());
+                    return;
+                }
                 store.restore(m.getAssignments(), m.getIndex());
                 if (first) {
                     // Open only once the view holds the assignments: an agent switched to an empty view stops its tasks.
@@ -281,9 +296,76 @@ public final class WorkerSession implements ClusterConnection, AutoCloseable {
         return t.toString();
     }
 
+    /** Serves the session's log subscriptions with {@code reader}, for this node {@code nodeId}. */
+    public void serveLogs(String nodeId, LogReader reader) {
+        this.nodeId = nodeId;
+        this.logReader = reader;
+    }
+
+    /**
+     * A log subscription from the leader: this node's lines for it go up one PublishLogs stream,
+     * which is closed once they are all sent (or with an error line if they cannot be read).
+     */
+    private void serveLogs(LogSubscription sub) {
+        if (sub.getCancel()) {
+            Runnable cancel = logReads.remove(sub.getId());
+            if (cancel != null) {
+                cancel.run();
+            }
+            return;
+        }
+        LogReader reader = logReader;
+        ManagedChannel ch = channel;
+        if (reader == null || ch == null) {
+            return;
+        }
+        String id = sub.getId();
+        StreamObserver<PublishLogsMessage> up = DispatcherGrpc.newStub(ch).publishLogs(new StreamObserver<>() {
+            @Override
+            public void onNext(PublishLogsResponse r) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                Runnable cancel = logReads.remove(id);
+                if (cancel != null) {
+                    cancel.run();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        up.onNext(PublishLogsMessage.newBuilder().setSubscriptionId(id).build());
+        Runnable cancel = reader.read(nodeId, sub.getSourcesList(), sub.getOptions(), new StreamObserver<>() {
+            @Override
+            public void onNext(LogMessage m) {
+                up.onNext(PublishLogsMessage.newBuilder().setSubscriptionId(id).addMessages(m).build());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                logReads.remove(id);
+                up.onNext(PublishLogsMessage.newBuilder().setSubscriptionId(id).addMessages(LogMessage.newBuilder()
+                        .setNodeId(nodeId).setError(describe(t))).build());
+                up.onCompleted();
+            }
+
+            @Override
+            public void onCompleted() {
+                logReads.remove(id);
+                up.onCompleted();
+            }
+        });
+        logReads.put(id, cancel);
+    }
+
     @Override
     public void close() {
         closed = true;
+        logReads.values().forEach(Runnable::run);
+        logReads.clear();
         loop.shutdownNow();
         ManagedChannel ch = channel;
         channel = null;

@@ -26,6 +26,7 @@ final class CommandTree {
             EngineCommands.Image.class,
             EngineCommands.Ps.class,
             EngineCommands.Exec.class,
+            LogCommands.ContainerLogs.class,
             EngineCommands.Rm.class,
             EngineCommands.Info.class);
 

@@ -1,5 +1,6 @@
 package dev.flotilla.cli;
 
+import dev.flotilla.api.v1.LogsGrpc;
 import dev.flotilla.api.v1.ControlGrpc;
 import dev.flotilla.api.v1.EngineGrpc;
 import io.grpc.ManagedChannel;
@@ -55,6 +56,11 @@ final class DaemonClient implements AutoCloseable {
 
     EngineGrpc.EngineBlockingStub engine() {
         return EngineGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** For `service logs`, which may follow for as long as the user wants: no deadline. */
+    LogsGrpc.LogsStub logs() {
+        return LogsGrpc.newStub(channel);
     }
 
     /** For `exec`, which streams and runs as long as its command does: no deadline, as Docker's. */

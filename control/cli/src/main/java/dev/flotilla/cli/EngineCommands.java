@@ -41,7 +41,7 @@ final class EngineCommands {
 
     @Command(name = "import", description = "Import a rootfs tarball or directory as an image")
     static final class ImageImport extends ClientCommand {
-        @Option(names = {"-c", "--change"}, description = "Apply a Dockerfile instruction to the image: CMD or ENV")
+        @Option(names = {"-c", "--change"}, description = "Apply a Dockerfile instruction to the image: CMD, ENV or HEALTHCHECK")
         List<String> changes = new ArrayList<>();
 
         @Parameters(index = "0", paramLabel = "NAME[:TAG]")

@@ -42,6 +42,7 @@ final class ServiceCommands {
             ServiceCommands.Create.class,
             ServiceCommands.Ls.class,
             ServiceCommands.Ps.class,
+            LogCommands.ServiceLogs.class,
             ServiceCommands.Inspect.class,
             ServiceCommands.Scale.class,
             ServiceUpdate.Update.class,

@@ -1,5 +1,7 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.agent.LocalLogs;
+import dev.flotilla.manager.logs.LogsService;
 import dev.flotilla.common.Version;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.agent.Agent;
@@ -64,6 +66,7 @@ public final class Daemon {
     private final DaemonConfig config;
     private final ImageStore images;
     private final RuncRuntime runtime;
+    private final LocalLogs logs;
     private final SandboxNetwork network;
     private final EventLoopGroup meshLoops;
     private final MultiThreadIoEventLoopGroup vxlanLoops;
@@ -95,8 +98,9 @@ public final class Daemon {
                         ? ResolvConf.upstreams(ResolvConf.HOST_RESOLV_CONF)
                         : config.dnsUpstreams());
         this.discovery = new ServiceDiscovery(dns, new SandboxDnsListeners(dns, dnsLoops));
+        this.logs = new LocalLogs(runtime.logs());
         this.swarm = new LocalSwarm(config.dataRoot(), new NodeDescription(Hostnames.local(), Version.VERSION),
-                this::startAgent, this::stopAgent);
+                this::startAgent, this::stopAgent, logs);
     }
 
     /** Runs until SIGTERM; returns the process exit code. */
@@ -163,7 +167,8 @@ public final class Daemon {
                 .bossEventLoopGroup(apiLoops)
                 .workerEventLoopGroup(apiLoops)
                 .addService(new ControlService(swarm, probe))
-                .addService(new EngineService(config, images, runtime, swarm, agent::get))
+                .addService(new LogsService(swarm, logs))
+                .addService(new EngineService(config, images, runtime, swarm, agent::get, logs))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
@@ -227,6 +232,7 @@ public final class Daemon {
         meshLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         vxlanLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         swarm.close();
+        logs.close();
         if (server != null) {
             server.shutdownNow();
             try {

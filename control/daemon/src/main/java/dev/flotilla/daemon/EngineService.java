@@ -1,5 +1,10 @@
 package dev.flotilla.daemon;
 
+import dev.flotilla.api.v1.ContainerLogsRequest;
+import dev.flotilla.api.v1.LogMessage;
+import dev.flotilla.api.v1.LogSource;
+import dev.flotilla.cluster.logs.LogReader;
+import java.util.List;
 import dev.flotilla.common.Version;
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.cluster.rpc.Errors;
@@ -39,9 +44,11 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
     private final RuncRuntime runtime;
     private final ControlService.Swarm swarm;
     private final Supplier<Agent> agent;
+    private final LogReader logs;
 
     public EngineService(DaemonConfig config, ImageStore images, RuncRuntime runtime, ControlService.Swarm swarm,
-            Supplier<Agent> agent) {
+            Supplier<Agent> agent, LogReader logs) {
+        this.logs = logs;
         this.config = config;
         this.images = images;
         this.runtime = runtime;
@@ -65,7 +72,10 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
     @Override
     public void importImage(ImportImageRequest request, StreamObserver<ImageSummary> out) {
         Errors.answer(out, () -> {
-            ImageConfig imageConfig = new ImageConfig(request.getCmdList(), request.getEnvList(), null);
+            dev.flotilla.api.v1.HealthConfig h = request.getHealthcheck();
+            ImageConfig.Healthcheck check = request.hasHealthcheck() ? new ImageConfig.Healthcheck(h.getTestList(),
+                    h.getIntervalMs(), h.getTimeoutMs(), h.getStartPeriodMs(), h.getRetries()) : null;
+            ImageConfig imageConfig = new ImageConfig(request.getCmdList(), request.getEnvList(), null, check);
             return summary(images.importImage(request.getReference(), Path.of(request.getPath()), imageConfig));
         });
     }
@@ -131,6 +141,20 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
             }
             return runtime.execArgv(c.id(), start.getCommandList());
         });
+    }
+
+    @Override
+    public void containerLogs(ContainerLogsRequest request, StreamObserver<LogMessage> out) {
+        ContainerState c;
+        try {
+            c = find(request.getContainer());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        Runnable cancel = logs.read(swarm.nodeId(), List.of(LogSource.newBuilder().setContainerId(c.id())
+                .setTaskId(c.container().labels().getOrDefault("flotilla.task.id", "")).build()), request.getOptions(), out);
+        ((io.grpc.stub.ServerCallStreamObserver<LogMessage>) out).setOnCancelHandler(cancel);
     }
 
     /** By full id, name, or unique id prefix, as Docker resolves containers. */

@@ -42,6 +42,11 @@ public interface Controller {
      */
     int probe(List<String> argv, Duration timeout);
 
+    /** The HEALTHCHECK of the container's image, once {@link #prepare}d; empty if it has none. */
+    default java.util.Optional<ImageConfig.Healthcheck> imageHealthcheck() {
+        return java.util.Optional.empty();
+    }
+
     /** SIGKILL now, as {@code rm -f} does. Fine if it already ended. */
     void terminate();
 

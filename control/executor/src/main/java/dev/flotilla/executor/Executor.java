@@ -9,4 +9,8 @@ public interface Executor {
 
     /** The controller of the container {@code spec} describes; nothing exists on the node before its {@link Controller#prepare()}. */
     Controller controller(ContainerSpec spec);
+
+    /** Forgets the logs of every container not in {@code containerIds} (tasks the store no longer has). */
+    default void retainLogs(java.util.Set<String> containerIds) {
+    }
 }

@@ -18,6 +18,11 @@ public final class RuncExecutor implements Executor {
         return new RuncController(runtime, spec);
     }
 
+    @Override
+    public void retainLogs(java.util.Set<String> containerIds) {
+        runtime.logs().retain(containerIds);
+    }
+
     private static final class RuncController implements Controller {
         private final RuncRuntime runtime;
         private final ContainerSpec spec;
@@ -50,6 +55,11 @@ public final class RuncExecutor implements Executor {
         @Override
         public int probe(List<String> argv, Duration timeout) {
             return runtime.probe(spec.id(), argv, timeout);
+        }
+
+        @Override
+        public java.util.Optional<ImageConfig.Healthcheck> imageHealthcheck() {
+            return runtime.imageConfig(spec.image()).map(ImageConfig::healthcheck);
         }
 
         @Override

@@ -51,6 +51,7 @@ public final class RuncRuntime {
     private final ImageStore images;
     private final Runc runc;
     private final RootfsProvisioner rootfs;
+    private final ContainerLogs logs;
 
     /** A runtime over {@code stateRoot} (usually {@code <data-root>/containers}) with runc's default root. */
     public RuncRuntime(Path stateRoot, ImageStore images, String runcBinary) {
@@ -68,6 +69,17 @@ public final class RuncRuntime {
             throw new UncheckedIOException("cannot create the container state root " + this.stateRoot, e);
         }
         this.rootfs = new RootfsProvisioner(this.stateRoot, images.scratchDir());
+        this.logs = new ContainerLogs(this.stateRoot.resolve("logs"));
+    }
+
+    /** How the image {@code reference} on this node says to run it; empty if it is not here. */
+    public Optional<ImageConfig> imageConfig(String reference) {
+        return images.find(reference).map(Image::config);
+    }
+
+    /** The containers' stdout and stderr, also of removed ones until {@link ContainerLogs#retain} forgets them. */
+    public ContainerLogs logs() {
+        return logs;
     }
 
     /**
@@ -126,7 +138,8 @@ public final class RuncRuntime {
         }
         ProcessHandle shim;
         try {
-            shim = Shim.launch(bundle, runc.argv(List.of("run", "--bundle", bundle.dir().toString(),
+            logs.prepare(id);
+            shim = Shim.launch(bundle, logs.streamDir(id, false), logs.streamDir(id, true), runc.argv(List.of("run", "--bundle", bundle.dir().toString(),
                     "--pid-file", bundle.pidFile().toString(), id)));
         } catch (IOException e) {
             throw new ContainerRuntimeException("cannot start container " + name + ": " + e.getMessage(), e);
@@ -307,10 +320,6 @@ public final class RuncRuntime {
         return List.copyOf(runc.argv(List.of("exec", Container.requireValidId(id))));
     }
 
-    /** The file holding the container's stdout and stderr. */
-    public Path logPath(String id) {
-        return Bundle.of(stateRoot, id).log();
-    }
 
     RootfsProvisioner.Mode rootfsMode() {
         return rootfs.mode();
@@ -371,8 +380,15 @@ public final class RuncRuntime {
                 timeout, new CompletableFuture<>());
     }
 
-    private static String logTail(Bundle bundle) {
-        String tail = bundle.logTail(LOG_TAIL_BYTES);
+    /** The shim's own errors and the container's (runc's) last stderr lines, for an error message. */
+    private String logTail(Bundle bundle) {
+        StringBuilder err = new StringBuilder(bundle.logTail(LOG_TAIL_BYTES));
+        for (ContainerLogs.Line line : logs.read(bundle.id(), 0, 10)) {
+            if (line.stderr()) {
+                err.append('\n').append(new String(line.text(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        String tail = err.toString().strip();
         return tail.isEmpty() ? "" : ": " + tail;
     }
 

@@ -71,13 +71,20 @@ class RuncRuntimeTest {
 
     @Test
     void runsACommandToItsExitCodeAndLogsItsOutput() throws Exception {
-        Container container = run("sh", "-c", "echo hi; echo oops >&2; exit 3");
+        Container container = run("sh", "-c", "echo hi; echo oops >&2; echo there; exit 3");
 
         assertThat(runtime.exitFuture(container).get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(3);
-        assertThat(Files.readString(runtime.logPath(container.id()))).contains("hi\n", "oops\n");
+        List<String> lines = runtime.logs().read(container.id(), 0, -1).stream()
+                .map(l -> (l.stderr() ? "err " : "out ") + new String(l.text(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+        // Each stream has its own pipe and stamps: in order within a stream, not across them (as Docker's).
+        assertThat(lines).containsExactlyInAnyOrder("out hi", "err oops", "out there");
+        assertThat(lines.stream().filter(l -> l.startsWith("out")).toList()).containsExactly("out hi", "out there");
+        assertThat(runtime.logs().read(container.id(), 0, 1)).as("--tail 1").hasSize(1);
         ContainerState state = runtime.find(container.id()).orElseThrow();
         assertThat(state.status()).isEqualTo(ContainerStatus.STOPPED);
         assertThat(state.exitCode()).hasValue(3);
+        runtime.remove(container.id());
+        assertThat(runtime.logs().exists(container.id())).as("logs outlive the container").isTrue();
     }
 
     @Test
@@ -136,8 +143,9 @@ class RuncRuntimeTest {
         runtime.start(container);
 
         assertThat(runtime.exitFuture(container).get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(7);
-        assertThat(Files.readString(runtime.logPath(container.id())))
-                .contains("image task " + ProcessConfig.DEFAULT_PATH);
+        assertThat(runtime.logs().read(container.id(), 0, -1))
+                .extracting(l -> new String(l.text(), java.nio.charset.StandardCharsets.UTF_8))
+                .containsExactly("image task " + ProcessConfig.DEFAULT_PATH);
     }
 
     @Test

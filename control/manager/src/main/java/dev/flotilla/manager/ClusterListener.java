@@ -42,11 +42,15 @@ public final class ClusterListener implements AutoCloseable {
         this.server = server;
     }
 
-    public static ClusterListener start(int port, NodeCertificate identity, Manager manager, Dispatcher dispatcher) {
+    /** @param extra more services for nodes (mutual TLS, callers checked as for the others) */
+    public static ClusterListener start(int port, NodeCertificate identity, Manager manager, Dispatcher dispatcher,
+            java.util.List<io.grpc.BindableService> extra) {
         String clusterId = identity.identity().clusterId();
         NodeAuthInterceptor auth = new NodeAuthInterceptor(clusterId, id -> manager.view().node(id).isPresent());
         try {
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(port))
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(port));
+            extra.forEach(service -> builder.addService(ServerInterceptors.intercept(service, auth)));
+            Server server = builder
                     .sslContext(identity.serverContext())
                     .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)

@@ -7,6 +7,9 @@ import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.DispatcherGrpc;
 import dev.flotilla.api.v1.HeartbeatRequest;
+import dev.flotilla.api.v1.LogSubscription;
+import dev.flotilla.api.v1.PublishLogsMessage;
+import dev.flotilla.api.v1.PublishLogsResponse;
 import dev.flotilla.api.v1.HeartbeatResponse;
 import dev.flotilla.api.v1.LeaveRequest;
 import dev.flotilla.api.v1.LeaveResponse;
@@ -93,6 +96,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     });
     // Only touched on the loop thread.
     private boolean leading;
+    private final LogBroker logs = new LogBroker(this::sendLogSubscription);
 
     public Dispatcher(Manager manager, String selfNodeId) {
         this(manager, selfNodeId, System::nanoTime);
@@ -147,9 +151,28 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         if (earlier != null) {
             earlier.end(Status.ABORTED.withDescription("a newer session of this node replaced this one"));
         }
-        s.out.setOnCancelHandler(() -> sessions.remove(peer.nodeId(), s));
+        s.out.setOnCancelHandler(() -> {
+            if (sessions.remove(peer.nodeId(), s)) {
+                logs.nodeGone(peer.nodeId());
+            }
+        });
         log.info("Node {} ({}) opened its session", peer.nodeId(), request.getHostname());
         loop.execute(() -> s.push(manager.view()));
+    }
+
+    /** Workers' logs, through their sessions with this leader. */
+    public LogBroker logs() {
+        return logs;
+    }
+
+    private boolean sendLogSubscription(String nodeId, LogSubscription sub) {
+        Session s = sessions.get(nodeId);
+        return s != null && s.send(SessionMessage.newBuilder().setLogSubscription(sub).build());
+    }
+
+    @Override
+    public StreamObserver<PublishLogsMessage> publishLogs(StreamObserver<PublishLogsResponse> out) {
+        return logs.publisher(NodeAuthInterceptor.PEER.get().nodeId(), out);
     }
 
     @Override
@@ -439,6 +462,21 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             }
         }
 
+        /** Sends one message down the session; false if it is closed. */
+        synchronized boolean send(SessionMessage m) {
+            if (ended || out.isCancelled()) {
+                return false;
+            }
+            try {
+                out.onNext(m);
+                return true;
+            } catch (RuntimeException e) {
+                log.debug("Session of node {} closed while sending: {}", nodeId, e.toString());
+                ended = true;
+                return false;
+            }
+        }
+
         synchronized void end(Status status) {
             if (ended) {
                 return;
@@ -461,6 +499,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         loop.shutdownNow();
         membership.shutdownNow();
         sessions.values().forEach(s -> s.end(Status.UNAVAILABLE.withDescription("the manager is shutting down")));
+        sessions.keySet().forEach(logs::nodeGone);
         sessions.clear();
     }
 }

@@ -297,6 +297,50 @@ class LifecycleIT {
 
     @Test
     @Order(9)
+    void serviceLogsGatherEveryTasksLinesFromAllThreeNodesWithTailAndFollow() {
+        manager.ok("service", "create", "--name", "talk", "--mode", "global", "web:1.10", "sh", "-c",
+                "echo oops >&2; for i in 1 2 3 4 5; do echo \"line $i\"; done; i=0; while sleep 1; do i=$((i+1)); echo \"tick $i\"; done");
+        java.util.Set<String> hostnames = java.util.Set.of("node-1", "node-2", "node-3");
+        String prefix = "talk\\.[a-z0-9]+\\.[a-z0-9]{12}@(node-[123])    \\| ";
+        Cli logs = manager.until(CONVERGE, "line 5 of every task in `service logs`", c -> c.ok()
+                && c.lines().stream().filter(l -> l.matches(prefix + "line 5")).count() == 3, "service", "logs", "talk");
+        java.util.Map<String, List<String>> byTask = new java.util.TreeMap<>();
+        for (String line : logs.lines()) {
+            assertThat(line).as(manager.context(logs)).matches(prefix + "(line [1-5]|tick [0-9]+)");
+            byTask.computeIfAbsent(line.substring(0, line.indexOf(' ')), k -> new ArrayList<>()).add(line.substring(line.indexOf("| ") + 2));
+        }
+        assertThat(byTask).as("one task per node").hasSize(3);
+        assertThat(byTask.keySet()).extracting(k -> k.substring(k.indexOf('@') + 1)).containsExactlyInAnyOrderElementsOf(hostnames);
+        assertThat(byTask.values()).as("each task's lines in order").allSatisfy(lines ->
+                assertThat(lines.subList(0, 5)).containsExactly("line 1", "line 2", "line 3", "line 4", "line 5"));
+        assertThat(logs.stderr().lines().filter(l -> l.matches(prefix + "oops")).count()).as("stderr lines on stderr").isEqualTo(3);
+
+        Cli tail = manager.ok("service", "logs", "--tail", "1", "--no-task-ids", "talk");
+        assertThat(tail.lines()).as(manager.context(tail)).hasSize(3)
+                .allSatisfy(l -> assertThat(l).matches("talk\\.[a-z0-9]+@node-[123]    \\| tick [0-9]+"));
+        assertThat(tail.stderr()).doesNotContain("oops");
+        Cli raw = manager.ok("service", "logs", "--raw", "-t", "--tail", "1", "talk");
+        assertThat(raw.lines()).hasSize(3).allSatisfy(l -> assertThat(l).matches("20[0-9-]{8}T[0-9:]{8}(\\.[0-9]+)?Z tick [0-9]+"));
+
+        // Follow for a bounded time: `timeout` ends the CLI as Ctrl-C would.
+        Cli follow = Processes.run(Duration.ofSeconds(30), "timeout", "6", Processes.flotilla().toString(), "-H", manager.host(),
+                "service", "logs", "-f", "--tail", "0", "talk");
+        assertThat(follow.lines()).as("new ticks from every node, nothing older\n" + follow)
+                .allSatisfy(l -> assertThat(l).matches(prefix + "tick [0-9]+"))
+                .extracting(l -> l.substring(l.indexOf('@') + 1, l.indexOf(' '))).containsAll(hostnames);
+
+        Cli unknown = manager.cli("service", "logs", "nope");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.stderr()).contains("no such task or service: nope");
+        Cli container = cluster.node(2).ok("ps");
+        String name = container.table().stream().map(r -> r.get("NAMES")).filter(n -> n.startsWith("talk.")).findFirst().orElseThrow();
+        Cli local = cluster.node(2).ok("logs", "--tail", "2", name);
+        assertThat(local.lines()).as(cluster.node(2).context(local)).hasSize(2).allSatisfy(l -> assertThat(l).matches("tick [0-9]+"));
+        manager.ok("service", "rm", "talk");
+    }
+
+    @Test
+    @Order(10)
     void aGlobalServiceRunsOneTaskPerNodeAndFollowsDrainAndDown() {
         Cli create = manager.ok("service", "create", "--name", "agent", "--mode", "global", "web:1.10");
         String id = create.lines().get(0).strip();

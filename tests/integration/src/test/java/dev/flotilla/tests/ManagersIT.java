@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Three managers (seed 3.3.2: `swarm join-token manager`): both joiners become Raft members,
- * every manager answers cluster commands, and when the leader dies the other two elect a new one,
+ * every manager answers cluster commands (a follower gathers `service logs` from the others), and when the leader dies the other two elect a new one,
  * show the old one Unreachable and move its task.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -73,6 +73,21 @@ class ManagersIT {
                 && c.table().stream().filter(r -> r.get("CURRENT STATE").startsWith("Running")).count() == 3,
                 "service", "ps", "web");
         assertThat(ps.table()).extracting(r -> r.get("NODE")).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+    }
+
+    @Test
+    @Order(2)
+    void aFollowerGathersServiceLogsFromEveryManager() {
+        cluster.node(1).ok("service", "create", "--name", "hello", "--mode", "global", "web", "sh", "-c",
+                "echo \"hi from $(hostname)\"; exec sleep 1000");
+        // node-3 is a follower: node-1's and node-2's lines come from those managers over mutual TLS.
+        Cli logs = cluster.node(3).until(CONVERGE, "a line from each of the three managers", c -> c.ok()
+                && c.lines().size() == 3, "service", "logs", "--no-task-ids", "hello");
+        assertThat(logs.lines()).as(cluster.node(3).context(logs)).extracting(l -> l.substring(0, l.indexOf(' ')))
+                .allSatisfy(p -> assertThat(p).matches("hello\\.[a-z0-9]+@node-[123]"))
+                .extracting(p -> p.substring(p.indexOf('@') + 1)).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+        assertThat(logs.lines()).allSatisfy(l -> assertThat(l).matches(".*    \\| hi from [0-9a-f]{12}"));
+        cluster.node(1).ok("service", "rm", "hello");
     }
 
     @Test

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * What a task's node does with it, with real runc tasks: the restart policy (condition none
  * leaves the slot empty, max attempts gives up after that many restarts with Docker's ERROR, the
  * max delay doubles the wait between consecutive failures) and the health check (a task is
- * Starting, out of the mesh, until healthy; an unhealthy one is failed, killed and replaced).
+ * Starting, out of the mesh, until healthy; an unhealthy one is failed, killed and replaced; the
+ * image's HEALTHCHECK unless --no-healthcheck), and jobs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -125,6 +126,24 @@ class TaskPoliciesIT {
         assertThat(failed.table()).as(node.context(failed)).filteredOn(r -> r.get("ID").equals(firstTask)).singleElement()
                 .satisfies(r -> assertThat(r.get("ERROR")).isEqualTo("\"task: non-zero exit (137): dockerexec: unhealthy container\""));
         node.ok("service", "rm", "checked");
+    }
+
+    @Test
+    void theImagesHealthcheckGatesATaskUnlessTheServiceTurnsItOff() {
+        node.ok("image", "import", "checked:1", node.webroot().toString(), "--change", TestNode.webCmdChange(),
+                "--change", "HEALTHCHECK --interval=300ms --retries=2 CMD test -f /tmp/ready");
+        node.ok("service", "create", "-d", "--name", "imgcheck", "checked:1", "sh", "-c",
+                "sleep 4; touch /tmp/ready; exec sleep 1000");
+        node.until(SETTLE, "the task Starting while the image's check fails", c -> c.ok() && !c.table().isEmpty()
+                && c.table().get(0).get("CURRENT STATE").startsWith("Starting"), "service", "ps", "imgcheck");
+        node.until(SETTLE, "Running once /tmp/ready exists", c -> c.ok() && !c.table().isEmpty()
+                && c.table().get(0).get("CURRENT STATE").startsWith("Running"), "service", "ps", "imgcheck");
+
+        node.ok("service", "create", "-d", "--name", "unchecked", "--no-healthcheck", "checked:1", "sh", "-c", "exec sleep 1000");
+        Cli ps = node.until(SETTLE, "Running with the check off", c -> c.ok() && !c.table().isEmpty()
+                && c.table().get(0).get("CURRENT STATE").startsWith("Running"), "service", "ps", "unchecked");
+        assertThat(ps.table()).hasSize(1);
+        node.ok("service", "rm", "imgcheck", "unchecked");
     }
 
     @Test

@@ -1,5 +1,12 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.logs.LogReader;
+import dev.flotilla.cluster.ca.CertificateAuthority;
+import dev.flotilla.cluster.ca.NodeCertificate;
+import dev.flotilla.manager.LogBroker;
+import dev.flotilla.manager.logs.LogsService;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.api.v1.InitSwarmResponse;
 import dev.flotilla.api.v1.JoinSwarmRequest;
@@ -29,7 +36,7 @@ import java.util.function.BiConsumer;
  * {@link Membership#change}, so they happen one at a time, and answers the API's questions from
  * {@link Membership} without waiting for a change to end.
  */
-public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
+public final class LocalSwarm implements ControlService.Swarm, LogsService.Node, AutoCloseable {
 
     private final Membership membership;
     private final RoleWatch roleWatch;
@@ -44,11 +51,13 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
      * @param onMember called when this node enters a swarm (init, join, or restart into one) with
      *                 its view of the cluster: the replicated store, or a worker's session
      * @param onLeave  called when it leaves, before its Raft member or session stops: stop its tasks
+     * @param logs     this node's task logs, served to the managers
      */
-    public LocalSwarm(Path dataRoot, NodeDescription self, BiConsumer<ClusterConnection, String> onMember, Runnable onLeave) {
+    public LocalSwarm(Path dataRoot, NodeDescription self, BiConsumer<ClusterConnection, String> onMember, Runnable onLeave,
+            LogReader logs) {
         MembershipFiles files = new MembershipFiles(dataRoot);
         this.roleWatch = new RoleWatch(this::state, this::promote, this::demote);
-        this.membership = new Membership(files, self, new AgentLink(onMember, roleWatch::seen));
+        this.membership = new Membership(files, self, new AgentLink(onMember, roleWatch::seen), logs);
         Teardown teardown = new Teardown(membership, files, onLeave);
         this.rejoin = new Rejoin(membership, files);
         this.init = new SwarmInit(membership, files, self, teardown);
@@ -137,6 +146,22 @@ public final class LocalSwarm implements ControlService.Swarm, AutoCloseable {
     @Override
     public Map<String, ManagerStatus> managerStatuses() {
         return membership.manager().map(ManagerStack::statuses).orElse(Map.of());
+    }
+
+    @Override
+    public Optional<LogBroker> broker() {
+        return membership.manager().filter(m -> m.manager().isLeader()).map(m -> m.dispatcher().logs());
+    }
+
+    @Override
+    public ManagedChannel peer(String target) {
+        NodeCertificate id = membership.identity().orElseThrow(() -> Errors.precondition(Errors.NOT_A_MANAGER));
+        try {
+            return NettyChannelBuilder.forTarget(target).sslContext(id.clientContext())
+                    .overrideAuthority(CertificateAuthority.OU_MANAGER).build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw Errors.internal("cannot use this node's certificate: " + e.getMessage());
+        }
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.logs.LogReader;
+import dev.flotilla.manager.logs.NodeLogsService;
+import java.util.Optional;
 import dev.flotilla.api.v1.ManagerStatus;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.cluster.ca.NodeCertificate;
@@ -38,14 +41,19 @@ final class ManagerStack {
     private final Manager manager;
     private final Dispatcher dispatcher;
     private final NodeCertificate identity;
+    private final String nodeId;
+    private final LogReader logs;
     // Set once by listen(), on the transition that started the stack; read by close().
     private volatile ClusterListener listener;
 
-    private ManagerStack(RaftNode raft, Manager manager, Dispatcher dispatcher, NodeCertificate identity) {
+    private ManagerStack(RaftNode raft, Manager manager, Dispatcher dispatcher, NodeCertificate identity, String nodeId,
+            LogReader logs) {
         this.raft = raft;
         this.manager = manager;
         this.dispatcher = dispatcher;
         this.identity = identity;
+        this.nodeId = nodeId;
+        this.logs = logs;
     }
 
     /**
@@ -54,9 +62,10 @@ final class ManagerStack {
      *
      * @param serverPeers the group to start with when there is no Raft log yet
      * @param knownPeers  where the Raft client first looks for the leader (empty: serverPeers)
+     * @param logs        this node's task logs, which other managers read on port 2377
      */
     static ManagerStack start(Path raftDir, SwarmState s, NodeCertificate identity, List<RaftNode.Peer> serverPeers,
-            List<RaftNode.Peer> knownPeers) {
+            List<RaftNode.Peer> knownPeers, LogReader logs) {
         MemoryStore store = new MemoryStore();
         RaftNode raft;
         try {
@@ -72,7 +81,7 @@ final class ManagerStack {
             manager.start();
             dispatcher = new Dispatcher(manager, s.nodeId());
             dispatcher.start();
-            return new ManagerStack(raft, manager, dispatcher, identity);
+            return new ManagerStack(raft, manager, dispatcher, identity, s.nodeId(), logs);
         } catch (RuntimeException e) {
             if (dispatcher != null) {
                 dispatcher.close();
@@ -109,7 +118,12 @@ final class ManagerStack {
 
     /** Opens port 2377: joins, sessions and Raft membership calls reach this manager from now on. */
     void listen() {
-        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher);
+        listener = ClusterListener.start(MANAGER_PORT, identity, manager, dispatcher,
+                List.of(new NodeLogsService(nodeId, manager, () -> Optional.of(dispatcher.logs()), logs)));
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
     }
 
     Manager manager() {

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.logs.LogReader;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.api.v1.SessionRequest;
 import dev.flotilla.cluster.ca.NodeCertificate;
@@ -36,16 +37,18 @@ final class Membership {
     private volatile ManagerStack manager;
     private volatile WorkerSession worker;
     private volatile NodeCertificate identity;
+    private final LogReader logs;
 
     /** A change of membership, run under the lock. */
     interface Change<T, E extends Exception> {
         T run() throws E;
     }
 
-    Membership(MembershipFiles files, NodeDescription self, AgentLink agent) {
+    Membership(MembershipFiles files, NodeDescription self, AgentLink agent, LogReader logs) {
         this.files = files;
         this.self = self;
         this.agent = agent;
+        this.logs = logs;
     }
 
     /** Runs {@code c} once no other change of membership is running, and none starts before it ends. */
@@ -101,7 +104,7 @@ final class Membership {
     }
 
     ManagerStack startManager(SwarmState s, NodeCertificate id, List<RaftNode.Peer> serverPeers, List<RaftNode.Peer> knownPeers) {
-        ManagerStack m = ManagerStack.start(files.raftDir(), s, id, serverPeers, knownPeers);
+        ManagerStack m = ManagerStack.start(files.raftDir(), s, id, serverPeers, knownPeers, logs);
         manager = m;
         identity = id;
         return m;
@@ -122,6 +125,8 @@ final class Membership {
                 s.managers());
         worker = w;
         identity = id;
+        // The leader asks this node for its tasks' logs on the session.
+        w.serveLogs(s.nodeId(), logs);
         // The managers a worker knows are remembered, so a restart finds the swarm after failovers.
         w.addListener(v -> recordManagers(w));
         w.start();

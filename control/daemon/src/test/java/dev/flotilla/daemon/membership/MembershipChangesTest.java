@@ -32,7 +32,7 @@ class MembershipChangesTest {
     private final AtomicInteger tasksStopped = new AtomicInteger();
 
     private Membership membership(MembershipFiles files) {
-        return new Membership(files, SELF, new AgentLink((c, id) -> agentsStarted.incrementAndGet(), v -> { }));
+        return new Membership(files, SELF, new AgentLink((c, id) -> agentsStarted.incrementAndGet(), v -> { }), NO_LOGS);
     }
 
     private static final SwarmState MANAGER = new SwarmState("n1", UUID.randomUUID(), "10.0.0.1", 2378,
@@ -120,10 +120,16 @@ class MembershipChangesTest {
         assertThat(agentsStarted).hasValue(0);
     }
 
+    /** This test's node has no task logs. */
+    private static final dev.flotilla.cluster.logs.LogReader NO_LOGS = (nodeId, sources, options, out) -> {
+        out.onCompleted();
+        return () -> { };
+    };
+
     @Test
     void outsideASwarmTheApiIsToldThisNodeIsNoManager() throws IOException {
         try (LocalSwarm swarm = new LocalSwarm(dataRoot, SELF, (c, id) -> agentsStarted.incrementAndGet(),
-                tasksStopped::incrementAndGet)) {
+                tasksStopped::incrementAndGet, NO_LOGS)) {
             swarm.start();
             assertThat(swarm.nodeId()).isEmpty();
             assertThat(swarm.manager()).isEmpty();
@@ -141,7 +147,7 @@ class MembershipChangesTest {
     void aRestartedWorkerWithoutItsCertificateSaysHowToRecover() throws IOException {
         new MembershipFiles(dataRoot).save(WORKER);
         try (LocalSwarm swarm = new LocalSwarm(dataRoot, SELF, (c, id) -> agentsStarted.incrementAndGet(),
-                tasksStopped::incrementAndGet)) {
+                tasksStopped::incrementAndGet, NO_LOGS)) {
             assertThatThrownBy(swarm::start).isInstanceOf(IOException.class)
                     .hasMessage("this worker's certificate is missing from " + dataRoot.resolve("certificates")
                             + ": leave the swarm (flotilla swarm leave) and join it again");
@@ -154,7 +160,7 @@ class MembershipChangesTest {
     void aRestartedManagerWithoutItsCertificateSaysHowToRecover() throws IOException {
         new MembershipFiles(dataRoot).save(MANAGER);
         try (LocalSwarm swarm = new LocalSwarm(dataRoot, SELF, (c, id) -> agentsStarted.incrementAndGet(),
-                tasksStopped::incrementAndGet)) {
+                tasksStopped::incrementAndGet, NO_LOGS)) {
             assertThatThrownBy(swarm::start).isInstanceOf(IOException.class)
                     .hasMessage("this manager's certificate is missing from " + dataRoot.resolve("certificates")
                             + ": leave the swarm (flotilla swarm leave --force) and init or join again");
