@@ -131,7 +131,7 @@ class TaskPoliciesIT {
     @Test
     void theImagesHealthcheckGatesATaskUnlessTheServiceTurnsItOff() {
         node.ok("image", "import", "checked:1", node.webroot().toString(), "--change", TestNode.webCmdChange(),
-                "--change", "HEALTHCHECK --interval=300ms --retries=2 CMD test -f /tmp/ready");
+                "--change", "HEALTHCHECK --interval=300ms --start-period=60s --retries=2 CMD test -f /tmp/ready");
         node.ok("service", "create", "-d", "--name", "imgcheck", "checked:1", "sh", "-c",
                 "sleep 4; touch /tmp/ready; exec sleep 1000");
         node.until(SETTLE, "the task Starting while the image's check fails", c -> c.ok() && !c.table().isEmpty()
