@@ -133,12 +133,14 @@ public final class Manager implements ClusterConnection, AutoCloseable {
             for (Stage stage : List.<Stage>of(updater::reconcile, orchestrator::reconcile, allocator::allocate, scheduler::schedule)) {
                 List<StoreAction> actions = stage.run(store.view(), now);
                 if (!actions.isEmpty()) {
-                    write(actions);
+                    try {
+                        write(actions);
+                    } catch (StoreConflictException e) {
+                        log.debug("A reconcile stage lost a race, retrying: {}", e.getMessage());
+                        markDirty();
+                    }
                 }
             }
-        } catch (StoreConflictException e) {
-            log.debug("Reconcile pass lost a race, retrying: {}", e.getMessage());
-            markDirty();
         } catch (RuntimeException e) {
             log.warn("Reconcile pass failed", e);
         }

@@ -2,6 +2,7 @@ package dev.flotilla.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.testkit.Poll;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -167,6 +168,40 @@ class LifecycleIT {
 
     @Test
     @Order(5)
+    void anAutomaticRollbackToAPortTakenMeanwhilePausesSaysWhyAndKeepsThePreviousSpec() {
+        // The update moves web from 8090 to 8092 with a check that fails once its 15 s start period
+        // is over; meanwhile another service takes 8090, so the rollback cannot have it back.
+        manager.ok("service", "update", "-d", "--publish-rm", "80", "--publish-add", "8092:80",
+                "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1",
+                "--health-start-period", "15s", "--update-monitor", "60s", "--update-failure-action", "rollback", "web");
+        Cli squatter = manager.ok("service", "create", "-d", "--name", "squatter", "-p", "8090:80", "web:1.10");
+        String squatterId = squatter.lines().get(0).strip();
+
+        Poll.until(CONVERGE, () -> manager.ok("service", "inspect", "--pretty", "web").stdout().contains(" State:\t\tpaused\n"),
+                () -> "web's update pauses:\n" + manager.ok("service", "inspect", "--pretty", "web").stdout());
+        Cli pretty = manager.ok("service", "inspect", "--pretty", "web");
+        assertThat(pretty.stdout()).as(manager.context(pretty)).containsPattern(
+                " Message:\tupdate paused due to failure or early termination of task [0-9a-z]{25}; it cannot roll back: "
+                        + "port '8090' is already in use by service 'squatter' \\(" + squatterId + "\\) as an ingress port\n");
+        // The managers go on reconciling other services, and the squatter keeps its port.
+        assertThat(manager.ok("service", "scale", "squatter=2").stdout()).contains("squatter scaled to 2");
+        assertThat(manager.hello(8090)).matches("[0-9a-f]{12}");
+        Cli refused = manager.cli("service", "rollback", "web");
+        assertThat(refused.exitCode()).as(manager.context(refused)).isNotZero();
+        assertThat(refused.stderr()).as(manager.context(refused))
+                .contains("port '8090' is already in use by service 'squatter'");
+
+        manager.ok("service", "rm", "squatter");
+        Cli rollback = manager.ok("service", "rollback", "web");
+        assertThat(rollback.lines()).as(manager.context(rollback)).endsWith("verify: Service " + serviceId + " converged");
+        assertThat(currentImages()).containsOnly("web:1.11").hasSize(3);
+        assertThat(manager.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("web"))
+                .singleElement().satisfies(r -> assertThat(r.get("PORTS")).isEqualTo("*:8090->80/tcp"));
+        assertThat(manager.hello(8090)).matches("[0-9a-f]{12}");
+    }
+
+    @Test
+    @Order(6)
     void startFirstNeverRunsFewerTasksThanReplicas() {
         List<String> before = current(manager.ok("service", "ps", "--no-trunc", "web")).stream().map(r -> r.get("ID")).toList();
         manager.ok("service", "update", "--update-order", "start-first", "--force", "-d", "web");
@@ -192,7 +227,7 @@ class LifecycleIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aTaskThatCannotRunFailsTheUpdateOnceTheProgressDeadlinePasses() {
         for (TestNode n : cluster.nodes()) {
             manager.ok("node", "update", "--availability", "drain", n.hostname());
@@ -216,7 +251,7 @@ class LifecycleIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void badFlagsAreRefusedAndChangeNothing() {
         String before = manager.ok("service", "inspect", "web").stdout();
         String[][] cases = {
@@ -242,7 +277,7 @@ class LifecycleIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void noRequestFailsWhileTasksAreReplacedOrScaledAway() throws Exception {
         manager.ok("network", "create", "-d", "overlay", "front");
         manager.ok("service", "create", "--name", "api", "--replicas", "3", "--network", "front", "-p", "8091:80",
@@ -296,7 +331,7 @@ class LifecycleIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void serviceLogsGatherEveryTasksLinesFromAllThreeNodesWithTailAndFollow() {
         manager.ok("service", "create", "--name", "talk", "--mode", "global", "web:1.10", "sh", "-c",
                 "echo oops >&2; for i in 1 2 3 4 5; do echo \"line $i\"; done; i=0; while sleep 1; do i=$((i+1)); echo \"tick $i\"; done");
@@ -340,7 +375,7 @@ class LifecycleIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aGlobalServiceRunsOneTaskPerNodeAndFollowsDrainAndDown() {
         Cli create = manager.ok("service", "create", "--name", "agent", "--mode", "global", "web:1.10");
         String id = create.lines().get(0).strip();

@@ -7,6 +7,7 @@ import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.cluster.store.MemoryStore.Refusal;
 import dev.flotilla.dataplane.addr.Ipv4Prefix;
 import java.util.Collection;
+import java.util.Optional;
 
 /**
  * What must stay unique in the store, checked when a transaction is applied (in Raft order, on
@@ -38,6 +39,14 @@ public final class StoreConstraints {
             }
         }
         return null;
+    }
+
+    /**
+     * Why the store would refuse {@code candidate} next to {@code services} (a name or published
+     * port another service holds), for a writer that decides what to write instead.
+     */
+    public static Optional<String> serviceClash(Collection<Service> services, Service candidate) {
+        return Optional.ofNullable(service(services, candidate)).map(Refusal::message);
     }
 
     /** The API's sentence for a published port another service holds. */

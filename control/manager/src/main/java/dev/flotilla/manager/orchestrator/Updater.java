@@ -9,6 +9,7 @@ import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.UpdateStatus;
 import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.StoreConstraints;
 import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.cluster.store.TaskStates;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ public final class Updater {
                     .count();
             if (!failed.isEmpty() && failed.size() > config.getMaxFailureRatio() * Math.max(updated, 1)) {
                 Task first = failed.stream().min(Comparator.comparingLong(t -> t.getStatus().getTimestampMs())).orElseThrow();
-                actions.add(Actions.update(onFailure(service, rollback, config, first, nowMs)));
+                actions.add(Actions.update(onFailure(view, service, rollback, config, first, nowMs)));
                 return;
             }
         }
@@ -183,25 +184,32 @@ public final class Updater {
                 && nowMs - t.getMeta().getCreatedAtMs() > config.getMonitorMs() + config.getProgressDeadlineMs();
     }
 
-    private static Service onFailure(Service service, boolean rollback, UpdateConfig config, Task failed, long nowMs) {
-        String task = failed.getId();
+    private static Service onFailure(StoreView view, Service service, boolean rollback, UpdateConfig config, Task failed,
+            long nowMs) {
+        String cause = "due to failure or early termination of task " + failed.getId();
         Service.Builder b = service.toBuilder().setMeta(Actions.touched(service.getMeta(), nowMs));
         if (rollback) {
-            return b.setUpdateStatus(status(service, UpdateStatus.State.ROLLBACK_PAUSED,
-                    "rollback paused due to failure or early termination of task " + task, 0)).build();
+            return b.setUpdateStatus(status(service, UpdateStatus.State.ROLLBACK_PAUSED, "rollback paused " + cause, 0)).build();
         }
         if (config.getFailureAction() == UpdateConfig.FailureAction.ROLLBACK && service.hasPreviousSpec()) {
             // Docker clears the previous spec on an automatic rollback: a manual one afterwards has nothing to go back to.
-            return b.setSpec(service.getPreviousSpec()).clearPreviousSpec()
+            Service rolledBack = b.clone().setSpec(service.getPreviousSpec()).clearPreviousSpec()
                     .clearEndpointPorts().addAllEndpointPorts(service.getPreviousEndpointPortsList())
                     .clearPreviousEndpointPorts()
                     .setUpdateStatus(UpdateStatus.newBuilder().setState(UpdateStatus.State.ROLLBACK_STARTED)
-                            .setStartedAtMs(nowMs)
-                            .setMessage("update rolled back due to failure or early termination of task " + task))
+                            .setStartedAtMs(nowMs).setMessage("update rolled back " + cause))
                     .build();
+            // A port the previous spec published may have gone to another service meanwhile: the
+            // store would refuse the rollback, so the update pauses and says why (the previous spec
+            // stays for a manual rollback once the port is free).
+            Optional<String> clash = StoreConstraints.serviceClash(view.services().values(), rolledBack);
+            if (clash.isEmpty()) {
+                return rolledBack;
+            }
+            return b.setUpdateStatus(status(service, UpdateStatus.State.PAUSED,
+                    "update paused " + cause + "; it cannot roll back: " + clash.get(), 0)).build();
         }
-        return b.setUpdateStatus(status(service, UpdateStatus.State.PAUSED,
-                "update paused due to failure or early termination of task " + task, 0)).build();
+        return b.setUpdateStatus(status(service, UpdateStatus.State.PAUSED, "update paused " + cause, 0)).build();
     }
 
     private static Service completed(Service service, boolean rollback, long nowMs) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.Meta;
+import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
@@ -205,6 +206,39 @@ class UpdaterTest {
         assertThat(liveImages()).containsExactly("web:1", "web:1");
         assertThat(service().getUpdateStatus().getState()).isEqualTo(UpdateStatus.State.ROLLBACK_COMPLETED);
         assertThat(service().getUpdateStatus().getMessage()).isEqualTo("rollback completed");
+    }
+
+    @Test
+    void anAutomaticRollbackToAPortAnotherServiceTookPausesAndSaysWhy() {
+        create(2, DEFAULTS.toBuilder().setFailureAction(UpdateConfig.FailureAction.ROLLBACK).build());
+        PortConfig before = PortConfig.newBuilder().setTargetPort(80).setPublishedPort(8080).build();
+        PortConfig after = before.toBuilder().setPublishedPort(9090).build();
+        // What ControlService writes for `service update --publish-rm 8080 --publish-add 9090:80 --image web:2`
+        // of a service that published 8080; then another service takes 8080.
+        Service s = service();
+        store.commit(Actions.update(s.toBuilder().setPreviousSpec(s.getSpec()).addPreviousEndpointPorts(before)
+                .setSpec(s.getSpec().toBuilder().setContainer(ContainerSpec.newBuilder().setImage("web:2")))
+                .addEndpointPorts(after)
+                .setUpdateStatus(UpdateStatus.newBuilder().setState(UpdateStatus.State.UPDATING)
+                        .setMessage("update in progress").setStartedAtMs(1_000))
+                .build()));
+        store.commit(Actions.create(Service.newBuilder().setId("other").setMeta(Meta.getDefaultInstance())
+                .setSpec(ServiceSpec.newBuilder().setName("api").setReplicas(1)
+                        .setContainer(ContainerSpec.newBuilder().setImage("api:1")))
+                .addEndpointPorts(before).build()));
+        pass(1_000);
+        Task bad = live().stream().filter(t -> t.getSpec().getImage().equals("web:2")).findFirst().orElseThrow();
+        report(bad, TaskState.FAILED, 1_200);
+
+        pass(1_300);
+        Service paused = service();
+        assertThat(paused.getUpdateStatus().getState()).isEqualTo(UpdateStatus.State.PAUSED);
+        assertThat(paused.getUpdateStatus().getMessage()).isEqualTo("update paused due to failure or early termination of task "
+                + bad.getId() + "; it cannot roll back: port '8080' is already in use by service 'api' (other) as an ingress port");
+        assertThat(paused.getSpec().getContainer().getImage()).isEqualTo("web:2");
+        assertThat(paused.getEndpointPortsList()).containsExactly(after);
+        assertThat(paused.getPreviousEndpointPortsList()).as("kept for a manual rollback").containsExactly(before);
+        assertThat(paused.hasPreviousSpec()).isTrue();
     }
 
     @Test
