@@ -10,7 +10,6 @@ import io.netty.channel.DefaultChannelId;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.Future;
@@ -95,7 +94,7 @@ public final class NetnsEventLoops {
             entered.add(Optional.empty());
             body.run();
         });
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(nThreads, threads, EpollIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(nThreads, threads, EpollIo.newFactory());
         startAll(group, entered, label);
         logger.info("event loop group fl-ns-{}: {} threads in network namespace {}", label, group.executorCount(), label);
         return group;
@@ -105,7 +104,7 @@ public final class NetnsEventLoops {
     public static MultiThreadIoEventLoopGroup inCurrentNamespace(String label, int nThreads) {
         Epoll.ensureAvailability();
         return new MultiThreadIoEventLoopGroup(nThreads, namedThreads("fl-" + label, body -> body),
-                EpollIoHandler.newFactory());
+                EpollIo.newFactory());
     }
 
     /**

@@ -7,11 +7,11 @@ import static dev.flotilla.dns.LocalServers.resolver;
 import static dev.flotilla.dns.LocalServers.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -50,7 +50,7 @@ class EmbeddedDnsServerSocketTest {
 
     @BeforeAll
     static void start() {
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
         server = EmbeddedDnsServer.start(DnsServerOptions.defaults(), group, List.of());
         RecordTable.Builder table = RecordTable.builder().vipService("n", "server", ip("10.0.0.2")).dnsrrService("n", "many");
         for (int i = 0; i < MANY; i++) {

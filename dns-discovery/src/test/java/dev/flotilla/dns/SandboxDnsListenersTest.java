@@ -4,6 +4,7 @@ import static dev.flotilla.dns.DnsTestSupport.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.dataplane.link.ExecResult;
 import dev.flotilla.dataplane.link.NetnsExec;
 import dev.flotilla.dns.LocalServers.Dnsmasq;
@@ -12,7 +13,6 @@ import dev.flotilla.testkit.NoLeaksExtension;
 import dev.flotilla.testkit.Root;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ class SandboxDnsListenersTest {
     @BeforeEach
     void setUp() throws Exception {
         Root.assume("ip", "dig");
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
         // The upstream lives on the host's loopback, which a sandbox cannot reach: forwarding must
         // happen from the daemon's namespace.
         upstream = LocalServers.dnsmasqAvailable() ? new Dnsmasq("/upstream.test/192.0.2.7") : null;

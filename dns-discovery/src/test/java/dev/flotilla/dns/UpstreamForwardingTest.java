@@ -10,12 +10,12 @@ import static dev.flotilla.dns.LocalServers.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.dns.LocalServers.Dnsmasq;
 import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -47,7 +47,7 @@ class UpstreamForwardingTest {
     @BeforeAll
     static void startLoops() {
         assumeTrue(LocalServers.dnsmasqAvailable(), "dnsmasq not installed (apt-get install dnsmasq-base)");
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
     }
 
     @AfterAll

@@ -3,10 +3,10 @@ package dev.flotilla.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.testkit.NoLeaksExtension;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +28,7 @@ class IngressRouterTest {
 
     @BeforeAll
     static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(1, EpollIo.newFactory());
     }
 
     @AfterAll

@@ -4,18 +4,19 @@ import static dev.flotilla.ingress.TestBackends.LOOPBACK;
 import static dev.flotilla.ingress.TestBackends.readLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.ingress.TestBackends.TcpTask;
 import dev.flotilla.testkit.NoLeaksExtension;
 import dev.flotilla.testkit.Poll;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,7 +48,7 @@ class TcpProxyTest {
 
     @BeforeAll
     static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
     }
 
     @AfterAll
@@ -199,6 +200,47 @@ class TcpProxyTest {
         try (IngressRouter small = new IngressRouter(group,
                 ProxyOptions.DEFAULTS.withRelayBufferBytes(ProxyOptions.MIN_RELAY_BUFFER_BYTES))) {
             assertLargeTransferArrivesIntact(small);
+        }
+    }
+
+    @Test
+    void aClientThatHalfClosedFirstStillGetsTheWholeAnswer() throws Exception {
+        // The client's FIN comes first and it reads slowly: once its channel has nothing to wait
+        // for (EPOLLRDHUP seen, no read asked for, nothing queued) the answer fills its socket
+        // buffer and needs EPOLLOUT, which Netty's own epoll handler could no longer register (EpollIo).
+        int size = 16 << 20;
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            CompletableFuture<Void> answering = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 3; i++) {
+                    try (Socket s = server.accept()) {
+                        readToEnd(s.getInputStream());
+                        OutputStream out = s.getOutputStream();
+                        byte[] chunk = new byte[64 * 1024];
+                        for (int left = size; left > 0; left -= chunk.length) {
+                            out.write(chunk, 0, Math.min(chunk.length, left));
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            });
+            PublishedPort port = publish(router, new Backend("answer", new InetSocketAddress(LOOPBACK, server.getLocalPort())));
+            for (int i = 0; i < 3; i++) {
+                try (Socket s = new Socket()) {
+                    s.setReceiveBufferSize(4096);
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    s.connect(new InetSocketAddress(LOOPBACK, port.port()));
+                    s.shutdownOutput();
+                    InputStream in = s.getInputStream();
+                    byte[] buf = new byte[4096];
+                    long total = 0;
+                    for (int n; (n = in.read(buf)) != -1; ) {
+                        total += n;
+                    }
+                    assertThat(total).as("bytes of connection %d before its end of stream", i + 1).isEqualTo(size);
+                }
+            }
+            answering.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
     }
 

@@ -3,12 +3,12 @@ package dev.flotilla.ingress;
 import static dev.flotilla.ingress.TestBackends.LOOPBACK;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.ingress.TestBackends.UdpTask;
 import dev.flotilla.testkit.NoLeaksExtension;
 import dev.flotilla.testkit.Poll;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -36,7 +36,7 @@ class UdpProxyTest {
 
     @BeforeAll
     static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
     }
 
     @AfterAll

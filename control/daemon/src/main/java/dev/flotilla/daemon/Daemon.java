@@ -1,6 +1,7 @@
 package dev.flotilla.daemon;
 
 import dev.flotilla.agent.LocalLogs;
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.manager.logs.LogsService;
 import dev.flotilla.common.Version;
 import dev.flotilla.api.v1.PortConfig;
@@ -33,7 +34,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -155,7 +155,7 @@ public final class Daemon {
             }
             Files.delete(socket);
         }
-        apiLoops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        apiLoops = new MultiThreadIoEventLoopGroup(2, EpollIo.newFactory());
         HealthStatusManager health = new HealthStatusManager();
         PortProbe probe = (port, protocol) -> {
             Protocol p = protocol == PortConfig.Protocol.UDP ? Protocol.UDP : Protocol.TCP;
