@@ -1,5 +1,6 @@
 package dev.flotilla.dataplane;
 
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -37,6 +38,11 @@ public final class EpollIo {
     public static IoHandlerFactory newFactory() {
         IoHandlerFactory epoll = EpollIoHandler.newFactory();
         return executor -> new KeepRegistered(epoll.newHandler(executor));
+    }
+
+    /** Whether {@code loop} runs epoll: made by {@link #newFactory()} or by Netty's own. */
+    public static boolean drives(IoEventLoop loop) {
+        return loop.isIoType(KeepRegistered.class) || loop.isIoType(EpollIoHandler.class);
     }
 
     /** The interest set sent for {@code ops}: never the empty one. */

@@ -1,5 +1,6 @@
 package dev.flotilla.vxlan;
 
+import dev.flotilla.dataplane.EpollIo;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dataplane.addr.Ipv4Address;
 import dev.flotilla.linux.FileDescriptors;
@@ -16,7 +17,6 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
@@ -131,7 +131,7 @@ public final class Vtep implements AutoCloseable {
         List<IoEventLoop> loops = new ArrayList<>();
         for (EventExecutor executor : group) {
             IoEventLoop loop = (IoEventLoop) executor;
-            if (!loop.isIoType(EpollIoHandler.class)) {
+            if (!EpollIo.drives(loop)) {
                 throw new IllegalArgumentException("the VTEP needs an epoll event loop group, got " + group);
             }
             loops.add(loop);
