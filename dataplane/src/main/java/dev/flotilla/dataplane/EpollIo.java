@@ -9,6 +9,7 @@ import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Netty's epoll I/O handler with one fix: a channel whose interest set becomes empty stays in the
@@ -37,7 +38,17 @@ public final class EpollIo {
     /** What {@link EpollIoHandler#newFactory()} makes, with the fix above. */
     public static IoHandlerFactory newFactory() {
         IoHandlerFactory epoll = EpollIoHandler.newFactory();
-        return executor -> new KeepRegistered(epoll.newHandler(executor));
+        return new IoHandlerFactory() {
+            @Override
+            public IoHandler newHandler(ThreadAwareExecutor executor) {
+                return new KeepRegistered(epoll.newHandler(executor));
+            }
+
+            @Override
+            public boolean isChangingThreadSupported() {
+                return epoll.isChangingThreadSupported();
+            }
+        };
     }
 
     /** Whether {@code loop} runs epoll: made by {@link #newFactory()} or by Netty's own. */
