@@ -14,7 +14,6 @@ import dev.flotilla.cluster.store.StoreConflictException;
 import dev.flotilla.cluster.store.StoreView;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -99,15 +98,7 @@ public final class Manager implements ClusterConnection, AutoCloseable {
      */
     @Override
     public void write(List<StoreAction> actions) {
-        StoreResult result;
-        try {
-            result = raft.submit(StoreTransaction.newBuilder().addAllActions(actions).build()).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
-        }
+        StoreResult result = raft.commit(StoreTransaction.newBuilder().addAllActions(actions).build());
         // Read your writes: the answer a caller builds next comes from this manager's own store.
         store.awaitIndex(result.getIndex(), READ_YOUR_WRITE_MS);
         if (!result.getOk()) {

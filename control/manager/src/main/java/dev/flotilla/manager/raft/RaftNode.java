@@ -6,6 +6,7 @@ import dev.flotilla.cluster.store.NoQuorumException;
 import dev.flotilla.cluster.store.MemoryStore;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,15 +15,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -62,6 +64,16 @@ public final class RaftNode implements Closeable {
     static final long SNAPSHOT_EVERY = 10_000;
     /** How long a write may wait for a leader and a commit before it fails as "no quorum". */
     static final long WRITE_TIMEOUT_SECONDS = 10;
+    /**
+     * Writes try again every 100 ms (at another member when the answer names the leader) until
+     * {@link #WRITE_TIMEOUT_SECONDS} after the first attempt.
+     */
+    static final RetryPolicy WRITE_RETRY = RequestTypeDependentRetryPolicy.newBuilder()
+            .setRetryPolicy(RaftProtos.RaftClientRequestProto.TypeCase.WRITE,
+                    RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+            .setTimeout(RaftProtos.RaftClientRequestProto.TypeCase.WRITE,
+                    TimeDuration.valueOf(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            .build();
 
     private final RaftServer server;
     private final RaftProperties properties;
@@ -87,7 +99,7 @@ public final class RaftNode implements Closeable {
 
     private RaftClient newClient(List<RaftPeer> peers) {
         return RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
-                .setRaftGroup(RaftGroup.valueOf(groupId, peers)).build();
+                .setRetryPolicy(WRITE_RETRY).setRaftGroup(RaftGroup.valueOf(groupId, peers)).build();
     }
 
     /** The client, rebuilt first if members joined or left since it was made. */
@@ -100,8 +112,9 @@ public final class RaftNode implements Closeable {
                     client = newClient(current);
                     clientPeers = Set.copyOf(current);
                     log.info("Raft members now {}", current.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
-                    // Requests in flight on the old client finish or time out first.
-                    CompletableFuture.delayedExecutor(WRITE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS).execute(() -> {
+                    // Requests in flight on the old client finish or time out first (the write
+                    // timeout, and the attempt that may start just before it).
+                    CompletableFuture.delayedExecutor(WRITE_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS).execute(() -> {
                         try {
                             old.close();
                         } catch (IOException e) {
@@ -362,26 +375,34 @@ public final class RaftNode implements Closeable {
     }
 
     /**
-     * Commits a transaction and returns what the state machine answered. Fails with
-     * {@link NoQuorumException} when no leader commits it within the write timeout.
+     * Commits a transaction and returns what the state machine answered; blocks the calling thread.
+     * Fails with {@link NoQuorumException} when no leader commits it within the write timeout (give
+     * or take one request timeout).
+     *
+     * <p>Each write is a request stream of its own (Ratis' blocking API), not a place in the
+     * client's ordered asynchronous stream. There, a request whose answer came later than the
+     * request timeout (3 s: a stalled host) was sent again on the same stream after the server had
+     * answered it; the server's window never processes a sequence number it has passed, so that
+     * retry stayed at the window's head and held back the answer to every later write, for good.
+     * Here a retry is a new stream, and the server's retry cache answers it with the first
+     * attempt's result: the transaction is applied once. Callers wait for each write anyway, so
+     * the ordered stream bought nothing.
      */
-    public CompletableFuture<StoreResult> submit(StoreTransaction tx) {
-        return client().async().send(RatisMessages.toMessage(tx))
-                .orTimeout(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .handle((reply, error) -> {
-                    if (error != null || reply == null || !reply.isSuccess()) {
-                        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-                        if (cause == null && reply != null) {
-                            cause = reply.getException();
-                        }
-                        throw new NoQuorumException(cause);
-                    }
-                    try {
-                        return RatisMessages.result(reply.getMessage());
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    }
-                });
+    public StoreResult commit(StoreTransaction tx) {
+        RaftClientReply reply;
+        try {
+            reply = client().io().send(RatisMessages.toMessage(tx));
+        } catch (IOException e) {
+            throw new NoQuorumException(e);
+        }
+        if (!reply.isSuccess()) {
+            throw new NoQuorumException(reply.getException());
+        }
+        try {
+            return RatisMessages.result(reply.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable answer of the state machine: " + e.getMessage(), e);
+        }
     }
 
     /** Whether this member currently leads its group. */
