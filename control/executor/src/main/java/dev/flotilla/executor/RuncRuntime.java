@@ -242,8 +242,7 @@ public final class RuncRuntime {
         // Let the shim record the exit code and let go of the bundle before it is deleted.
         Shim.find(bundle).ifPresent(shim -> {
             if (!Poll.until(() -> !shim.isAlive(), KILL_TIMEOUT, shim.onExit())) {
-                log.warn("Shim {} of container {} outlived its container; killing it", shim.pid(), id);
-                shim.destroyForcibly();
+                killShimAndContainer(id, shim);
             }
         });
         rootfs.release(bundle);
@@ -253,6 +252,27 @@ public final class RuncRuntime {
             throw new UncheckedIOException("cannot delete bundle " + bundle + ": " + e.getMessage(), e);
         }
         log.info("Removed container {}", id);
+    }
+
+    /**
+     * A shim that outlives the delete: its {@code runc run} had not made the container yet when
+     * {@code runc delete} looked (a start still under way on a loaded host), and made it after.
+     * Killing the shell alone would leave runc, the container and both multilogs running with no
+     * bundle, so its whole tree goes, then runc forgets whatever container it made.
+     */
+    private void killShimAndContainer(String id, ProcessHandle shim) {
+        List<ProcessHandle> tree = new ArrayList<>(shim.descendants().toList());
+        tree.add(shim);
+        log.warn("Shim {} of container {} outlived the delete (the container was still being started); killing "
+                + "its {} processes", shim.pid(), id, tree.size());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : tree) {
+            if (!Poll.until(() -> !p.isAlive(), KILL_TIMEOUT, p.onExit())) {
+                throw new ContainerRuntimeException("process " + p.pid() + " of container " + id + " still runs "
+                        + KILL_TIMEOUT.toSeconds() + " s after SIGKILL");
+            }
+        }
+        runc.deleteForce(id);
     }
 
     /** Every container with a bundle here, oldest first: what a restarted daemon adopts or removes. */

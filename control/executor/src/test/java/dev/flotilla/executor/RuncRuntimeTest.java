@@ -213,6 +213,57 @@ class RuncRuntimeTest {
     }
 
     @Test
+    void aContainerRemovedWhileRuncWasStillMakingItLeavesNoProcessBehind() throws Exception {
+        // A runc whose `run` takes 3 s before it makes the container, as a loaded host's may.
+        Path slowRunc = tmp.resolve("slow-runc");
+        Files.writeString(slowRunc, "#!/bin/sh\ncase \" $* \" in *\" run \"*) sleep 3 ;; esac\nexec runc \"$@\"\n");
+        Files.setPosixFilePermissions(slowRunc, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        RuncRuntime slow = new RuncRuntime(tmp.resolve("slow"), images, slowRunc.toString());
+        String marker = Long.toString(100_000 + new java.util.Random().nextInt(900_000));
+        ContainerSpec spec = spec("busybox", List.of("sleep", marker), List.of(), null);
+        containers.add(spec.id());
+        Container container = slow.create(spec);
+        Thread starting = new Thread(() -> {
+            try {
+                slow.start(container);
+            } catch (RuntimeException e) {
+                log.info("start of the removed container: {}", e.getMessage());
+            }
+        });
+        starting.start();
+        dev.flotilla.testkit.Poll.until(Duration.ofSeconds(10), () -> Shim.find(Bundle.of(tmp.resolve("slow"), spec.id())).isPresent(),
+                "the shim to start");
+
+        slow.remove(container.id());
+        starting.join(TimeUnit.SECONDS.toMillis(20));
+
+        assertThat(Commands.run(Duration.ofSeconds(10), List.of("runc", "state", container.id())).succeeded())
+                .as("runc still knows the container").isFalse();
+        assertThat(processesMentioning(container.id())).as("shim, runc or multilog left").isEmpty();
+        assertThat(processesMentioning("sleep\0" + marker)).as("the container's process left").isEmpty();
+        assertThat(container.bundle()).doesNotExist();
+    }
+
+    /** Command lines (NUL-separated arguments) of the processes whose command line contains {@code text}. */
+    private static List<String> processesMentioning(String text) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path dir : dirs) {
+                String cmdline;
+                try {
+                    cmdline = new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8);
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (cmdline.contains(text)) {
+                    found.add(dir.getFileName() + ": " + cmdline.replace('\0', ' '));
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
     void runsInTheGivenNetworkNamespace() throws Exception {
         String netns = lab.namespace("task");
         Commands.run(Duration.ofSeconds(10),
