@@ -35,6 +35,8 @@ public final class SandboxNetwork implements TaskSandboxes {
     static final String BRIDGE = "br0";
     /** Docker's overlay MTU: 1500 less the 50 bytes of VXLAN encapsulation; until the underlay's is known. */
     static final int DEFAULT_OVERLAY_MTU = 1450;
+    /** The gwbridge legs' MTU: a veth's default, as Docker's docker_gwbridge. */
+    static final int GW_MTU = 1500;
 
     private final String prefix;
     private final String hostNetns;
@@ -169,7 +171,10 @@ public final class SandboxNetwork implements TaskSandboxes {
 
     /**
      * Builds a task's namespace: eth0.. on the networks' bridges (in attachment order), then a
-     * leg on the gwbridge with the default route. On failure nothing of it is left.
+     * leg on the gwbridge with the default route. Three commands and one per network: the
+     * namespace, a veth pair per network and one to the gwbridge, each made with both ends in place
+     * ({@link LinkConfig#addVethPair(String, int, String, String, String, MacAddress)}), then one
+     * batch inside the task's namespace. On failure nothing of it is left.
      */
     public String createTaskSandbox(String taskId, List<Attachment> attachments) {
         String ns = taskNetns(taskId);
@@ -177,37 +182,22 @@ public final class SandboxNetwork implements TaskSandboxes {
         int gwIndex = -1;
         try {
             Netns.add(ns);
-            LinkConfig task = LinkConfig.in(ns);
-            task.setUp("lo");
+            LinkConfig.Batch inside = LinkConfig.in(ns).batch().setUp("lo");
             int mtu = overlayMtu;
             int i = 0;
             for (Attachment a : attachments) {
-                String hostEnd = "vn" + i + id;
-                String netNs = networkNetns(a.networkId());
-                here.addVethPair(hostEnd, "tmp" + i + id);
-                here.moveToNetns(hostEnd, netNs);
-                here.moveToNetns("tmp" + i + id, ns, "eth" + i);
-                LinkConfig net = LinkConfig.in(netNs);
-                net.setMtu(hostEnd, mtu);
-                net.setMaster(hostEnd, BRIDGE);
-                net.setUp(hostEnd);
                 String eth = "eth" + i;
-                task.setMtu(eth, mtu);
-                task.setMacAddress(eth, MacAddress.fromIpv4(a.address()));
-                task.addAddress(eth, a.address(), a.prefixLength());
-                task.setUp(eth);
+                LinkConfig.in(networkNetns(a.networkId()))
+                        .addVethPair("vn" + i + id, mtu, BRIDGE, eth, ns, MacAddress.fromIpv4(a.address()));
+                inside.addAddress(eth, a.address(), a.prefixLength()).setUp(eth);
                 i++;
             }
             gwIndex = allocateGw();
-            String gwEnd = "flg" + id;
             String eth = "eth" + i;
-            here.addVethPair(gwEnd, "tmpg" + id);
-            here.moveToNetns("tmpg" + id, ns, eth);
-            here.setMaster(gwEnd, GW_BRIDGE);
-            here.setUp(gwEnd);
-            task.addAddress(eth, GW_SUBNET.address(gwIndex), GW_SUBNET.prefixLength());
-            task.setUp(eth);
-            task.addDefaultRoute(gateway());
+            here.addVethPair(gwLink(taskId), GW_MTU, GW_BRIDGE, eth, ns, null);
+            inside.addAddress(eth, GW_SUBNET.address(gwIndex), GW_SUBNET.prefixLength()).setUp(eth)
+                    .addDefaultRoute(gateway());
+            inside.run();
             registerGw(taskId, gwIndex);
             return ns;
         } catch (RuntimeException e) {
@@ -219,15 +209,24 @@ public final class SandboxNetwork implements TaskSandboxes {
         }
     }
 
-    /** Removes a task's namespace (its veths go with it). Idempotent. */
+    /**
+     * Removes a task's namespace and its links. Idempotent. The gwbridge leg goes first: deleting
+     * it takes its peer along at once, while a deleted namespace's links go later, in the kernel's
+     * own time, and the leg could vanish under the delete.
+     */
     public void removeTaskSandbox(String taskId) {
+        here.deleteLink(gwLink(taskId));
         Netns.delete(taskNetns(taskId));
-        String id = shortId(taskId).substring(0, Math.min(10, shortId(taskId).length()));
-        here.deleteLink("flg" + id);
         Integer gw = gwByTask.remove(taskId);
         if (gw != null) {
             releaseGw(gw);
         }
+    }
+
+    /** The task's leg on the gwbridge, in the host's namespace. */
+    private static String gwLink(String taskId) {
+        String id = shortId(taskId);
+        return "flg" + id.substring(0, Math.min(10, id.length()));
     }
 
     /** Removes every namespace, link and rule this daemon (or a killed predecessor) made. */

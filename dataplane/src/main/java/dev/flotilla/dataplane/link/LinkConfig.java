@@ -48,6 +48,24 @@ public final class LinkConfig {
         ip("link", "add", "name", ifname(name), "type", "veth", "peer", "name", ifname(peerName));
     }
 
+    /**
+     * Creates a veth pair with both ends already where they belong, in one netlink request:
+     * {@code name} here, enslaved to bridge {@code master} and up; {@code peerName} in namespace
+     * {@code peerNetns}, down, with MAC {@code peerMac} ({@code null}: a random one). Both ends get
+     * {@code mtu}. Nothing moves between namespaces afterwards: {@link #moveToNetns} waits for an RCU
+     * grace period while it holds the kernel's RTNL lock (about 20 ms), so task sandboxes made with
+     * moves, a hundred at once, queue for seconds behind each other's.
+     */
+    public void addVethPair(String name, int mtu, String master, String peerName, String peerNetns, MacAddress peerMac) {
+        List<String> args = new ArrayList<>(List.of("link", "add", "name", ifname(name), "mtu", mtu(name, mtu),
+                "master", ifname(master), "up", "type", "veth", "peer", "name", ifname(peerName),
+                "netns", Netns.validateName(peerNetns), "mtu", mtu(peerName, mtu)));
+        if (peerMac != null) {
+            args.addAll(List.of("address", peerMac.toString()));
+        }
+        ip(args.toArray(String[]::new));
+    }
+
     /** Moves {@code link} into named namespace {@code targetNetns}; it arrives down and without addresses. */
     public void moveToNetns(String link, String targetNetns) {
         ip("link", "set", "dev", ifname(link), "netns", Netns.validateName(targetNetns));
@@ -64,7 +82,7 @@ public final class LinkConfig {
     }
 
     public void setUp(String link) {
-        ip("link", "set", "dev", ifname(link), "up");
+        ip(up(link));
     }
 
     public void setDown(String link) {
@@ -72,10 +90,7 @@ public final class LinkConfig {
     }
 
     public void setMtu(String link, int mtu) {
-        if (mtu < 68 || mtu > 65535) {
-            throw new IllegalArgumentException("MTU " + mtu + " for " + link + " is outside 68..65535");
-        }
-        ip("link", "set", "dev", ifname(link), "mtu", Integer.toString(mtu));
+        ip("link", "set", "dev", ifname(link), "mtu", mtu(link, mtu));
     }
 
     public void setMacAddress(String link, MacAddress mac) {
@@ -84,8 +99,7 @@ public final class LinkConfig {
 
     /** Adds {@code address/prefixLength} to {@code link}, e.g. 10.0.0.2/20 on eth0, or a /32 VIP on br0. */
     public void addAddress(String link, Ipv4Address address, int prefixLength) {
-        Ipv4Prefix.containing(address, prefixLength); // validates the length with a clear message
-        ip("addr", "add", address + "/" + prefixLength, "dev", ifname(link));
+        ip(addAddressArgs(link, address, prefixLength));
     }
 
     /** Deletes {@code link} (and a veth's peer with it); a link that does not exist is not an error. */
@@ -120,7 +134,7 @@ public final class LinkConfig {
     }
 
     public void addDefaultRoute(Ipv4Address gateway) {
-        ip("route", "add", "default", "via", gateway.toString());
+        ip(defaultRoute(gateway));
     }
 
     /** Routes {@code prefix} straight out of {@code link} (on-link, no gateway). */
@@ -128,11 +142,77 @@ public final class LinkConfig {
         ip("route", "add", prefix.toString(), "dev", ifname(link));
     }
 
+    /**
+     * Commands for this namespace that one {@code ip -batch} process runs, in order; the first that
+     * fails stops it, and {@link Batch#run} throws with its line number and the kernel's answer.
+     */
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /** A list of commands for {@link #batch}; names and values are checked as each is added. Not thread-safe. */
+    public final class Batch {
+
+        private final StringBuilder lines = new StringBuilder();
+
+        private Batch() {
+        }
+
+        public Batch setUp(String link) {
+            return add(up(link));
+        }
+
+        public Batch addAddress(String link, Ipv4Address address, int prefixLength) {
+            return add(addAddressArgs(link, address, prefixLength));
+        }
+
+        public Batch addDefaultRoute(Ipv4Address gateway) {
+            return add(defaultRoute(gateway));
+        }
+
+        /** Runs the commands added so far (none: nothing runs). */
+        public void run() {
+            if (lines.length() > 0) {
+                LinkCommands.run(command("-batch", "-"), lines.toString(), LinkCommands.DEFAULT_TIMEOUT).checked();
+            }
+        }
+
+        // Checked names and addresses never hold white space, so each argument stays one word of the line.
+        private Batch add(String... args) {
+            lines.append(String.join(" ", args)).append('\n');
+            return this;
+        }
+    }
+
+    private static String[] up(String link) {
+        return new String[] {"link", "set", "dev", ifname(link), "up"};
+    }
+
+    private static String[] addAddressArgs(String link, Ipv4Address address, int prefixLength) {
+        Ipv4Prefix.containing(address, prefixLength); // validates the length with a clear message
+        return new String[] {"addr", "add", address + "/" + prefixLength, "dev", ifname(link)};
+    }
+
+    private static String[] defaultRoute(Ipv4Address gateway) {
+        return new String[] {"route", "add", "default", "via", gateway.toString()};
+    }
+
+    private static String mtu(String link, int mtu) {
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("MTU " + mtu + " for " + link + " is outside 68..65535");
+        }
+        return Integer.toString(mtu);
+    }
+
     private ExecResult ip(String... args) {
         return tryIp(args).checked();
     }
 
     private ExecResult tryIp(String... args) {
+        return LinkCommands.run(command(args), null, LinkCommands.DEFAULT_TIMEOUT);
+    }
+
+    private List<String> command(String... args) {
         List<String> argv = new ArrayList<>(args.length + 3);
         argv.add("ip");
         if (netns != null) {
@@ -140,13 +220,15 @@ public final class LinkConfig {
             argv.add(netns);
         }
         argv.addAll(List.of(args));
-        return LinkCommands.run(argv, null, LinkCommands.DEFAULT_TIMEOUT);
+        return argv;
     }
 
     private static boolean isNoSuchDevice(ExecResult result) {
-        // iproute2 6.1: 'Device "x" does not exist.' (show) or 'Cannot find device "x"' (del).
+        // iproute2 6.1: 'Device "x" does not exist.' (show) or 'Cannot find device "x"' (del); the
+        // kernel's ENODEV when the link went between ip's name lookup and its request.
         String stderr = result.stderr();
-        return stderr.contains("does not exist") || stderr.contains("Cannot find device");
+        return stderr.contains("does not exist") || stderr.contains("Cannot find device")
+                || stderr.contains("RTNETLINK answers: No such device");
     }
 
     private static String ifname(String name) {

@@ -64,6 +64,14 @@ class CommandsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 15");
         assertThatThrownBy(() -> links.addVethPair("veth0", "eth0:1")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> links.setMtu("eth0", 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> links.addVethPair("veth0", 1450, "br0", "eth0:1", "ns", null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> links.addVethPair("veth0", 1450, "br0", "eth0", "../ns", null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> links.addVethPair("veth0", 67, "br0", "eth0", "ns", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 68..65535");
+        assertThatThrownBy(() -> links.batch().setUp("lo").setUp("eth0 up"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LinkConfig.in("../x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Netns.add("-n")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Sysctl.in(null).set("net.ipv4.ip_forward=1 x", "1"))

@@ -84,6 +84,47 @@ class LinkConfigPrivilegedTest {
     }
 
     @Test
+    void aVethPairMadeInOneStepHasEachEndInPlaceAndCarriesTrafficOnceTheBatchRan() {
+        LinkConfig hubLinks = LinkConfig.in(hub);
+        hubLinks.addBridge("ftbr0");
+        hubLinks.addAddress("ftbr0", HUB, 24);
+        hubLinks.setUp("ftbr0");
+
+        hubLinks.addVethPair("ftv0", 1400, "ftbr0", "eth0", leaf, MacAddress.fromIpv4(LEAF));
+
+        String ftv0 = NetnsExec.in(hub).run("ip", "link", "show", "dev", "ftv0").checked().stdout();
+        assertThat(ftv0).contains("mtu 1400").contains("master ftbr0").contains(",UP");
+        String eth0 = NetnsExec.in(leaf).run("ip", "link", "show", "dev", "eth0").checked().stdout();
+        assertThat(eth0).contains("mtu 1400").contains("link/ether " + MacAddress.fromIpv4(LEAF)).contains("state DOWN");
+        assertThat(hubLinks.linkExists("eth0")).isFalse();
+        assertThat(ping(leaf, HUB)).as("no address yet").isFalse();
+
+        LinkConfig.in(leaf).batch().setUp("lo").addAddress("eth0", LEAF, 24).setUp("eth0").addDefaultRoute(HUB).run();
+
+        assertThat(ping(leaf, HUB)).as("leaf -> hub on the bridge").isTrue();
+        assertThat(NetnsExec.in(leaf).run("ip", "route", "show").checked().stdout())
+                .contains("default via 198.18.0.1 dev eth0");
+    }
+
+    @Test
+    void aBatchStopsAtItsFirstFailureAndSaysWhichLineFailedAndWhy() {
+        LinkConfig leafLinks = LinkConfig.in(leaf);
+        LinkConfig.Batch batch = leafLinks.batch()
+                .addAddress("lo", HUB_LOOPBACK, 32)
+                .addAddress("lo", HUB_LOOPBACK, 32)
+                .addAddress("lo", LEAF, 32);
+
+        assertThatThrownBy(batch::run)
+                .isInstanceOf(LinkException.class)
+                .hasMessageContaining("ip -n " + leaf + " -batch -")
+                .hasMessageContaining("Address already assigned")
+                .hasMessageContaining("Command failed -:2");
+        String addresses = NetnsExec.in(leaf).run("ip", "-o", "addr", "show", "dev", "lo").checked().stdout();
+        assertThat(addresses).contains(HUB_LOOPBACK + "/32").doesNotContain(LEAF.toString());
+        leafLinks.batch().run(); // an empty batch runs nothing
+    }
+
+    @Test
     void nftablesRulesApplyOnlyInTheirNamespaceAndDeleteIdempotently() {
         buildTopology();
         Nftables hubNft = Nftables.in(hub);
