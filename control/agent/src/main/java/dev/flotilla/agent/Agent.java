@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,6 +50,7 @@ public final class Agent implements AutoCloseable {
     private final VipBalancers vips;
     private final StatusReporter reporter;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
+    private final Semaphore starts = TaskRunner.startsAtOnce();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fl-task");
         t.setDaemon(true);
@@ -183,7 +185,7 @@ public final class Agent implements AutoCloseable {
 
     private void startRunner(Task t, StoreView view) {
         TaskRunner r = new TaskRunner(t, nodeId, executor, network, reporter, discovery,
-                DiscoveryRecords.scope(view, t), () -> {
+                DiscoveryRecords.scope(view, t), starts, () -> {
             runners.remove(t.getId());
             markDirty();
         });

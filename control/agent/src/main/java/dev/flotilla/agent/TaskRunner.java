@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,6 +58,8 @@ final class TaskRunner implements Runnable, TaskHandle {
     /** The user-defined networks this task's DNS lookups see (empty: no embedded DNS, the host's resolvers). */
     private final List<String> dnsScope;
     private final Runnable onDone;
+    /** The node's permits to make sandboxes and start containers (see {@link #startsAtOnce}). */
+    private final Semaphore starts;
     private final String containerId = Ids.newContainerId();
     // Set by shutdown() from the agent's thread, read by the worker between steps.
     private volatile boolean stopRequested;
@@ -69,7 +72,7 @@ final class TaskRunner implements Runnable, TaskHandle {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
-            ServiceDiscovery discovery, List<String> dnsScope, Runnable onDone) {
+            ServiceDiscovery discovery, List<String> dnsScope, Semaphore starts, Runnable onDone) {
         this.task = task;
         this.nodeId = nodeId;
         this.executor = executor;
@@ -78,6 +81,19 @@ final class TaskRunner implements Runnable, TaskHandle {
         this.discovery = discovery;
         this.dnsScope = discovery == null ? List.of() : List.copyOf(dnsScope);
         this.onDone = onDone;
+        this.starts = starts;
+    }
+
+    /**
+     * How many tasks of a node make their sandbox and start their container at once: one per
+     * core, at least two. Each step is a command (ip, cp, mount, runc) and the kernel serializes
+     * much of it (namespaces, links and mounts under global locks): a hundred at once, as a
+     * 300-replica service on three nodes asks, queue behind each other until some pass their
+     * deadlines, while in turns the first tasks run within a second. The other tasks wait in
+     * PREPARING, first come first served.
+     */
+    static Semaphore startsAtOnce() {
+        return new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
     }
 
     @Override
@@ -110,40 +126,14 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     private void runTask() {
         report(TaskState.PREPARING, "preparing", "");
-        String netns;
-        try {
-            netns = network.createTaskSandbox(task.getId(), attachments());
-            if (!dnsScope.isEmpty()) {
-                // Before the container starts: its first lookup already finds 127.0.0.11 listening.
-                discovery.openSandbox(netns, dnsScope);
-            }
-        } catch (RuntimeException e) {
-            log.warn("Task {}: sandbox failed: {}", task.getId(), e.getMessage());
-            report(TaskState.REJECTED, "preparing", "network sandbox: " + e.getMessage());
-            return;
-        }
         Controller container;
+        starts.acquireUninterruptibly();
         try {
-            container = executor.controller(spec(netns));
-            controller = container;
-            container.prepare();
-        } catch (NoSuchImageException e) {
-            report(TaskState.REJECTED, "preparing", e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            log.warn("Task {}: container create failed: {}", task.getId(), e.getMessage());
-            report(TaskState.REJECTED, "preparing", e.getMessage());
-            return;
+            container = startContainer();
+        } finally {
+            starts.release();
         }
-        if (stopRequested) {
-            report(TaskState.SHUTDOWN, "shutdown", "");
-            return;
-        }
-        report(TaskState.STARTING, "starting", "");
-        try {
-            container.start();
-        } catch (RuntimeException e) {
-            report(TaskState.FAILED, "starting", "starting container failed: " + e.getMessage());
+        if (container == null) {
             return;
         }
         started = true;
@@ -187,6 +177,54 @@ final class TaskRunner implements Runnable, TaskHandle {
             report(TaskState.FAILED, "failed", "task: non-zero exit (" + exit + ")", exit);
         }
         log.info("Task {} container exited with {}", task.getId(), exit);
+    }
+
+    /**
+     * Sandbox, container, start: the started container, or {@code null} once a final state was
+     * reported. Runs holding one of the node's {@link #starts} permits.
+     */
+    private Controller startContainer() {
+        if (stopRequested) {
+            report(TaskState.SHUTDOWN, "shutdown", "");
+            return null;
+        }
+        String netns;
+        try {
+            netns = network.createTaskSandbox(task.getId(), attachments());
+            if (!dnsScope.isEmpty()) {
+                // Before the container starts: its first lookup already finds 127.0.0.11 listening.
+                discovery.openSandbox(netns, dnsScope);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Task {}: sandbox failed: {}", task.getId(), e.getMessage());
+            report(TaskState.REJECTED, "preparing", "network sandbox: " + e.getMessage());
+            return null;
+        }
+        Controller container;
+        try {
+            container = executor.controller(spec(netns));
+            controller = container;
+            container.prepare();
+        } catch (NoSuchImageException e) {
+            report(TaskState.REJECTED, "preparing", e.getMessage());
+            return null;
+        } catch (RuntimeException e) {
+            log.warn("Task {}: container create failed: {}", task.getId(), e.getMessage());
+            report(TaskState.REJECTED, "preparing", e.getMessage());
+            return null;
+        }
+        if (stopRequested) {
+            report(TaskState.SHUTDOWN, "shutdown", "");
+            return null;
+        }
+        report(TaskState.STARTING, "starting", "");
+        try {
+            container.start();
+        } catch (RuntimeException e) {
+            report(TaskState.FAILED, "starting", "starting container failed: " + e.getMessage());
+            return null;
+        }
+        return container;
     }
 
     private void reportRunning() {

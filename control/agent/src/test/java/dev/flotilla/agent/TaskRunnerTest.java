@@ -11,11 +11,14 @@ import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.common.Ids;
 import dev.flotilla.executor.FakeExecutor;
 import dev.flotilla.executor.FakeExecutor.FakeController;
+import dev.flotilla.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +50,11 @@ class TaskRunnerTest {
     }
 
     private TaskRunner runner(Task task) {
-        return new TaskRunner(task, "node1", executor, sandboxes, reporter, null, List.of(), done::countDown);
+        return runner(task, TaskRunner.startsAtOnce());
+    }
+
+    private TaskRunner runner(Task task, Semaphore starts) {
+        return new TaskRunner(task, "node1", executor, sandboxes, reporter, null, List.of(), starts, done::countDown);
     }
 
     private TaskRunner started(Task task) {
@@ -89,6 +96,28 @@ class TaskRunnerTest {
         assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(executor.container(r.containerId()).orElseThrow().calls()).endsWith("remove");
         assertThat(sandboxes.removed).contains(task.getId());
+    }
+
+    @Test
+    void tasksBeyondTheNodesStartPermitsWaitInPreparingAndStartInTurn() {
+        Semaphore starts = new Semaphore(2, true);
+        sandboxes.hold();
+        List<Task> tasks = List.of(task("busybox"), task("busybox"), task("busybox"));
+        for (Task t : tasks) {
+            Thread worker = new Thread(runner(t, starts), "fl-task-test");
+            worker.setDaemon(true);
+            worker.start();
+        }
+
+        Poll.until(WAIT, () -> sandboxes.inside.get() == 2 && starts.getQueueLength() == 1,
+                () -> sandboxes.inside.get() + " sandboxes under way, " + starts.getQueueLength() + " tasks waiting");
+        tasks.forEach(t -> reports.await(t.getId(), TaskState.PREPARING));
+        assertThat(executor.containers()).as("no container before its sandbox").isEmpty();
+
+        sandboxes.release();
+
+        tasks.forEach(t -> reports.await(t.getId(), TaskState.RUNNING));
+        assertThat(starts.availablePermits()).as("every permit back").isEqualTo(2);
     }
 
     @Test
@@ -270,6 +299,18 @@ class TaskRunnerTest {
     private static final class FakeSandboxes implements TaskSandboxes {
         final List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile String failure;
+        /** Sandboxes being made now. */
+        final AtomicInteger inside = new AtomicInteger();
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+
+        /** From now on sandboxes are made only once {@link #release} is called. */
+        void hold() {
+            gate = new CountDownLatch(1);
+        }
+
+        void release() {
+            gate.countDown();
+        }
 
         String netns(String taskId) {
             return "fl-test-task-" + taskId.substring(0, 12);
@@ -279,6 +320,17 @@ class TaskRunnerTest {
         public String createTaskSandbox(String taskId, List<SandboxNetwork.Attachment> attachments) {
             if (failure != null) {
                 throw new IllegalStateException(failure);
+            }
+            inside.incrementAndGet();
+            try {
+                if (!gate.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the sandboxes");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                inside.decrementAndGet();
             }
             return netns(taskId);
         }
