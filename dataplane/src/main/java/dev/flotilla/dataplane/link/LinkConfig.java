@@ -82,7 +82,7 @@ public final class LinkConfig {
     }
 
     public void setUp(String link) {
-        ip(up(link));
+        ip(upArgs(link));
     }
 
     public void setDown(String link) {
@@ -99,7 +99,7 @@ public final class LinkConfig {
 
     /** Adds {@code address/prefixLength} to {@code link}, e.g. 10.0.0.2/20 on eth0, or a /32 VIP on br0. */
     public void addAddress(String link, Ipv4Address address, int prefixLength) {
-        ip(addAddressArgs(link, address, prefixLength));
+        ip(addressArgs(link, address, prefixLength));
     }
 
     /** Deletes {@code link} (and a veth's peer with it); a link that does not exist is not an error. */
@@ -134,7 +134,7 @@ public final class LinkConfig {
     }
 
     public void addDefaultRoute(Ipv4Address gateway) {
-        ip(defaultRoute(gateway));
+        ip(defaultRouteArgs(gateway));
     }
 
     /** Routes {@code prefix} straight out of {@code link} (on-link, no gateway). */
@@ -159,15 +159,15 @@ public final class LinkConfig {
         }
 
         public Batch setUp(String link) {
-            return add(up(link));
+            return add(upArgs(link));
         }
 
         public Batch addAddress(String link, Ipv4Address address, int prefixLength) {
-            return add(addAddressArgs(link, address, prefixLength));
+            return add(addressArgs(link, address, prefixLength));
         }
 
         public Batch addDefaultRoute(Ipv4Address gateway) {
-            return add(defaultRoute(gateway));
+            return add(defaultRouteArgs(gateway));
         }
 
         /** Runs the commands added so far (none: nothing runs). */
@@ -184,16 +184,16 @@ public final class LinkConfig {
         }
     }
 
-    private static String[] up(String link) {
+    private static String[] upArgs(String link) {
         return new String[] {"link", "set", "dev", ifname(link), "up"};
     }
 
-    private static String[] addAddressArgs(String link, Ipv4Address address, int prefixLength) {
+    private static String[] addressArgs(String link, Ipv4Address address, int prefixLength) {
         Ipv4Prefix.containing(address, prefixLength); // validates the length with a clear message
         return new String[] {"addr", "add", address + "/" + prefixLength, "dev", ifname(link)};
     }
 
-    private static String[] defaultRoute(Ipv4Address gateway) {
+    private static String[] defaultRouteArgs(Ipv4Address gateway) {
         return new String[] {"route", "add", "default", "via", gateway.toString()};
     }
 
