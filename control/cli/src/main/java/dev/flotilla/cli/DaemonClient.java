@@ -10,6 +10,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import java.net.UnixDomainSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +25,15 @@ final class DaemonClient implements AutoCloseable {
 
     private final String host;
     private final EventLoopGroup group;
+    /**
+     * Runs the calls' callbacks. The CLI's own: gRPC's shared default one names its threads with
+     * {@code String.format}, whose start-up costs a short command several milliseconds.
+     */
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "flotilla-cli-callbacks");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final ManagedChannel channel;
 
     DaemonClient(String host) {
@@ -31,6 +42,7 @@ final class DaemonClient implements AutoCloseable {
         this.channel = NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socketPath(host)))
                 .channelType(NioDomainSocketChannel.class)
                 .eventLoopGroup(group)
+                .executor(callbacks)
                 .usePlaintext()
                 .build();
     }
@@ -76,6 +88,7 @@ final class DaemonClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        callbacks.shutdown();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }
