@@ -54,9 +54,10 @@ class TaskPoliciesIT {
         node.ok("service", "create", "-d", "--name", "once", "--restart-condition", "none", "--restart-delay", "1s",
                 "web", "sh", "-c", "exit 0");
 
-        Cli ps = node.until(SETTLE, "the task of `once` completes", c -> c.ok() && c.table().size() == 1
-                && c.table().get(0).get("CURRENT STATE").startsWith("Complete"), "service", "ps", "once");
-        assertThat(ps.table().get(0).get("DESIRED STATE")).isEqualTo("Shutdown");
+        // The node reports the exit, then the orchestrator retires the task: two writes, in that order.
+        node.until(SETTLE, "the task of `once` completes and is retired", c -> c.ok() && c.table().size() == 1
+                && c.table().get(0).get("CURRENT STATE").startsWith("Complete")
+                && c.table().get(0).get("DESIRED STATE").equals("Shutdown"), "service", "ps", "once");
         staysAt("once", 1, Duration.ofSeconds(4));
         assertThat(node.ok("service", "ls").table()).filteredOn(r -> r.get("NAME").equals("once"))
                 .singleElement().satisfies(r -> assertThat(r.get("REPLICAS")).isEqualTo("0/1"));
