@@ -13,9 +13,11 @@ import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.UpdateNodeRequest;
 import dev.flotilla.api.v1.RemoveNodeRequest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,6 +78,10 @@ final class NodeCommands {
                 Node n = client.control().getNode(GetNodeRequest.newBuilder().setNode(name).build()).getNode();
                 if (pretty) {
                     System.out.println("ID:\t\t\t" + n.getId());
+                    if (n.getLabelsCount() > 0) {
+                        System.out.println("Labels:");
+                        new TreeMap<>(n.getLabelsMap()).forEach((k, v) -> System.out.println(" - " + k + "=" + v));
+                    }
                     System.out.println("Hostname:\t\t" + n.getHostname());
                     System.out.println("Joined at:\t\t" + Instant.ofEpochMilli(n.getMeta().getCreatedAtMs()));
                     System.out.println("Status:");
@@ -88,6 +94,9 @@ final class NodeCommands {
                         System.out.println(" Raft Status:\t\t" + reachability(n.getManagerStatus()));
                         System.out.println(" Leader:\t\t" + (n.getManagerStatus().getLeader() ? "Yes" : "No"));
                     }
+                    System.out.println("Platform:");
+                    System.out.println(" Operating System:\t" + n.getPlatformOs());
+                    System.out.println(" Architecture:\t\t" + n.getPlatformArch());
                     System.out.println("Engine Version:\t\t" + n.getEngineVersion());
                     System.out.println();
                 } else {
@@ -147,6 +156,12 @@ final class NodeCommands {
         @Option(names = "--role", description = "Role of the node (\"worker\", \"manager\")")
         String role;
 
+        @Option(names = "--label-add", paramLabel = "key[=value]", description = "Add or update a node label (key=value)")
+        List<String> labelAdd = new ArrayList<>();
+
+        @Option(names = "--label-rm", paramLabel = "key", description = "Remove a node label if exists")
+        List<String> labelRm = new ArrayList<>();
+
         @Parameters(paramLabel = "NODE")
         String node;
 
@@ -169,6 +184,15 @@ final class NodeCommands {
                     default -> throw new IllegalArgumentException("invalid role \"" + role + "\": use worker or manager");
                 });
             }
+            for (String label : labelAdd) {
+                int eq = label.indexOf('=');
+                String key = eq < 0 ? label : label.substring(0, eq);
+                if (key.isEmpty()) {
+                    throw new IllegalArgumentException("invalid label '" + label + "': empty name");
+                }
+                b.putAddLabels(key, eq < 0 ? "" : label.substring(eq + 1));
+            }
+            b.addAllRemoveLabels(labelRm);
             client.control().updateNode(b.build());
             System.out.println(node);
             return 0;
@@ -204,6 +228,7 @@ final class NodeCommands {
         spec.put("Availability", n.getAvailability().name().toLowerCase(Locale.ROOT));
         ObjectNode description = o.putObject("Description");
         description.put("Hostname", n.getHostname());
+        description.putObject("Platform").put("Architecture", n.getPlatformArch()).put("OS", n.getPlatformOs());
         description.putObject("Engine").put("EngineVersion", n.getEngineVersion());
         ObjectNode status = o.putObject("Status");
         status.put("State", status(n).toLowerCase(Locale.ROOT));

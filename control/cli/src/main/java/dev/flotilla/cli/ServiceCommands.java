@@ -11,6 +11,7 @@ import dev.flotilla.api.v1.ListServicesRequest;
 import dev.flotilla.api.v1.ListTasksRequest;
 import dev.flotilla.api.v1.ListTasksResponse;
 import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RemoveServiceRequest;
 import dev.flotilla.api.v1.RestartPolicy;
@@ -82,6 +83,15 @@ final class ServiceCommands {
         @Option(names = "--endpoint-mode", description = "Endpoint mode (vip or dnsrr) (default \"vip\")")
         String endpointMode = "vip";
 
+        @Option(names = "--constraint", paramLabel = "KEY==VALUE", description = "Placement constraints (node.labels.K==V, node.role!=manager, ...)")
+        List<String> constraints = new ArrayList<>();
+
+        @Option(names = "--placement-pref", paramLabel = "spread=LABEL", description = "Add a placement preference (spread=node.labels.K)")
+        List<String> placementPrefs = new ArrayList<>();
+
+        @Option(names = "--replicas-max-per-node", paramLabel = "N", description = "Maximum number of tasks per node (default 0 = unlimited)")
+        String maxReplicasPerNode;
+
         @picocli.CommandLine.Mixin
         RestartFlags restartFlags;
 
@@ -114,6 +124,9 @@ final class ServiceCommands {
             boolean job = serviceMode == ServiceSpec.Mode.REPLICATED_JOB || serviceMode == ServiceSpec.Mode.GLOBAL_JOB;
             if (maxConcurrent != null && serviceMode != ServiceSpec.Mode.REPLICATED_JOB) {
                 throw new IllegalArgumentException("max-concurrent can only be used with replicated-job mode");
+            }
+            if (maxReplicasPerNode != null && serviceMode != ServiceSpec.Mode.REPLICATED) {
+                throw new IllegalArgumentException("replicas-max-per-node can only be used with replicated mode");
             }
             if (global && replicas != null) {
                 throw new IllegalArgumentException("replicas can only be used with replicated or replicated-job mode");
@@ -163,6 +176,10 @@ final class ServiceCommands {
                     .addAllNetworkAliases(aliases)
                     .setRestart(restartFlags.apply(RestartFlags.defaults()))
                     .setEndpointMode(mode);
+            Placement placement = PlacementFlags.create(constraints, placementPrefs, maxReplicasPerNode);
+            if (!placement.equals(Placement.getDefaultInstance())) {
+                spec.setPlacement(placement);
+            }
             if (!job) {
                 spec.setUpdate(updateFlags.update(UpdateFlags.defaults()))
                         .setRollback(updateFlags.rollback(UpdateFlags.defaults()));
@@ -314,6 +331,19 @@ final class ServiceCommands {
                     System.out.println(" Completed:\t" + Human.ago(u.getCompletedAtMs(), System.currentTimeMillis()));
                 }
                 System.out.println(" Message:\t" + u.getMessage());
+            }
+            // docker/cli's pretty template, Go's way of printing a list included.
+            if (spec.getPlacement().getConstraintsCount() > 0) {
+                System.out.println("Placement:");
+                System.out.println(" Constraints:\t[" + String.join(" ", spec.getPlacement().getConstraintsList()) + "]");
+            }
+            if (spec.getPlacement().getPreferencesCount() > 0) {
+                System.out.println("Placement:");
+                System.out.println("Preferences:\t[" + spec.getPlacement().getPreferencesList().stream()
+                        .map(p -> "spread=" + p.getSpread()).collect(java.util.stream.Collectors.joining(" ")) + "]");
+            }
+            if (spec.getPlacement().getMaxReplicas() > 0) {
+                System.out.println(" Max Replicas Per Node:\t" + spec.getPlacement().getMaxReplicas());
             }
             System.out.println("RestartPolicy:");
             System.out.println(" Condition:     " + DockerWords.of(spec.getRestart().getCondition()));

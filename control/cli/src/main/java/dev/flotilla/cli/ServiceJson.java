@@ -107,6 +107,18 @@ final class ServiceJson {
                 }
             }
         }
+        ObjectNode placement = template.putObject("Placement");
+        if (spec.getPlacement().getConstraintsCount() > 0) {
+            placement.set("Constraints", JSON.valueToTree(spec.getPlacement().getConstraintsList()));
+        }
+        if (spec.getPlacement().getPreferencesCount() > 0) {
+            var prefs = placement.putArray("Preferences");
+            spec.getPlacement().getPreferencesList().forEach(p ->
+                    prefs.addObject().putObject("Spread").put("SpreadDescriptor", p.getSpread()));
+        }
+        if (spec.getPlacement().getMaxReplicas() > 0) {
+            placement.put("MaxReplicas", spec.getPlacement().getMaxReplicas());
+        }
         template.putObject("RestartPolicy")
                 .put("Condition", DockerWords.of(spec.getRestart().getCondition()))
                 .put("Delay", spec.getRestart().getDelayMs() * NANOS_PER_MILLI)

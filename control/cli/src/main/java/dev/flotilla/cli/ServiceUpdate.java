@@ -5,6 +5,7 @@ import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.GetServiceRequest;
 import dev.flotilla.api.v1.ListNetworksRequest;
 import dev.flotilla.api.v1.Network;
+import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PortConfig;
 
 import dev.flotilla.api.v1.Service;
@@ -58,6 +59,21 @@ final class ServiceUpdate {
 
         @Option(names = "--hostname", description = "Container hostname")
         String hostname;
+
+        @Option(names = "--constraint-add", paramLabel = "KEY==VALUE", description = "Add or update a placement constraint")
+        List<String> constraintAdd = new ArrayList<>();
+
+        @Option(names = "--constraint-rm", paramLabel = "KEY==VALUE", description = "Remove a constraint")
+        List<String> constraintRm = new ArrayList<>();
+
+        @Option(names = "--placement-pref-add", paramLabel = "spread=LABEL", description = "Add a placement preference")
+        List<String> placementPrefAdd = new ArrayList<>();
+
+        @Option(names = "--placement-pref-rm", paramLabel = "spread=LABEL", description = "Remove a placement preference")
+        List<String> placementPrefRm = new ArrayList<>();
+
+        @Option(names = "--replicas-max-per-node", paramLabel = "N", description = "Maximum number of tasks per node (0 = unlimited)")
+        String maxReplicasPerNode;
 
         @Mixin
         RestartFlags restartFlags;
@@ -171,6 +187,14 @@ final class ServiceUpdate {
                 }
                 networks.addAll(networkAdd);
                 b.clearNetworks().addAllNetworks(networks);
+            }
+            if (maxReplicasPerNode != null && current.getMode() != ServiceSpec.Mode.REPLICATED) {
+                throw new IllegalArgumentException("replicas-max-per-node can only be used with replicated mode");
+            }
+            Placement placement = PlacementFlags.update(current.getPlacement(), constraintAdd, constraintRm,
+                    placementPrefAdd, placementPrefRm, maxReplicasPerNode);
+            if (!placement.equals(current.getPlacement())) {
+                b.setPlacement(placement);
             }
             b.setRestart(restartFlags.apply(current.getRestart()));
             if (current.getMode() == ServiceSpec.Mode.REPLICATED_JOB || current.getMode() == ServiceSpec.Mode.GLOBAL_JOB) {

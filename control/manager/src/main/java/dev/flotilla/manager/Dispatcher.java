@@ -138,6 +138,9 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             if (!request.getAddr().isEmpty()) {
                 ready.setAddr(request.getAddr());
             }
+            if (!request.getPlatformOs().isEmpty()) {
+                ready.setPlatformOs(request.getPlatformOs()).setPlatformArch(request.getPlatformArch());
+            }
             if (!ready.build().equals(node)) {
                 manager.write(List.of(Actions.update(ready.build())));
             }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.Placement;
+import dev.flotilla.api.v1.PlacementPreference;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
@@ -50,6 +54,78 @@ class SchedulerTest {
         store.commit(new Scheduler().schedule(store.view(), 1000));
         Task t = store.view().task("t1").orElseThrow();
         assertThat(t.getStatus().getState()).isEqualTo(TaskState.PENDING);
-        assertThat(t.getStatus().getErr()).isEqualTo("no suitable node (node is not ready)");
+        assertThat(t.getStatus().getErr()).isEqualTo("no suitable node (1 node not available for new tasks)");
+    }
+
+    private void labeledNodes(String... idAndZone) {
+        for (int i = 0; i < idAndZone.length; i += 2) {
+            Node.Builder n = node(idAndZone[i], NodeState.NODE_READY, NodeAvailability.ACTIVE).toBuilder();
+            if (!idAndZone[i + 1].isEmpty()) {
+                n.putLabels("zone", idAndZone[i + 1]);
+            }
+            store.commit(List.of(Actions.create(n.build())));
+        }
+    }
+
+    private void service(Placement placement) {
+        store.commit(List.of(Actions.create(Service.newBuilder().setId("s")
+                .setSpec(ServiceSpec.newBuilder().setName("web").setReplicas(1).setPlacement(placement)).build())));
+    }
+
+    private Map<String, Long> perNode() {
+        return store.view().tasks().values().stream().filter(t -> !t.getNodeId().isEmpty())
+                .collect(Collectors.groupingBy(Task::getNodeId, Collectors.counting()));
+    }
+
+    @Test
+    void tasksGoOnlyToNodesThatMeetTheConstraints() {
+        labeledNodes("a", "east", "b", "west", "c", "east");
+        service(Placement.newBuilder().addConstraints("node.labels.zone==east").build());
+        for (int i = 1; i <= 4; i++) {
+            store.commit(List.of(Actions.create(pending("t" + i, "s", i))));
+        }
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+        assertThat(perNode()).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2L, "c", 2L));
+    }
+
+    @Test
+    void aTaskThatFitsNowhereSaysWhyForEachNodeMostCommonReasonFirst() {
+        labeledNodes("a", "west", "b", "west");
+        store.commit(List.of(Actions.create(node("c", NodeState.NODE_DOWN, NodeAvailability.ACTIVE))));
+        service(Placement.newBuilder().addConstraints("node.labels.zone==east").build());
+        store.commit(List.of(Actions.create(pending("t1", "s", 1))));
+
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+
+        Task t = store.view().task("t1").orElseThrow();
+        assertThat(t.getStatus().getState()).isEqualTo(TaskState.PENDING);
+        assertThat(t.getStatus().getErr()).isEqualTo(
+                "no suitable node (scheduling constraints not satisfied on 2 nodes; 1 node not available for new tasks)");
+    }
+
+    @Test
+    void maxReplicasPerNodeLeavesTheRestPending() {
+        labeledNodes("a", "", "b", "");
+        service(Placement.newBuilder().setMaxReplicas(1).build());
+        for (int i = 1; i <= 3; i++) {
+            store.commit(List.of(Actions.create(pending("t" + i, "s", i))));
+        }
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+        assertThat(perNode()).containsExactlyInAnyOrderEntriesOf(Map.of("a", 1L, "b", 1L));
+        assertThat(store.view().task("t3").orElseThrow().getStatus().getErr())
+                .isEqualTo("no suitable node (max replicas per node limit exceed)");
+    }
+
+    @Test
+    void aSpreadPreferenceBalancesGroupsOfNodesNotNodes() {
+        // Two nodes in east, one in west, one without the label (a group of its own): six tasks
+        // go two per group, so east's two nodes share two.
+        labeledNodes("e1", "east", "e2", "east", "w1", "west", "x1", "");
+        service(Placement.newBuilder().addPreferences(PlacementPreference.newBuilder().setSpread("node.labels.zone")).build());
+        for (int i = 1; i <= 6; i++) {
+            store.commit(List.of(Actions.create(pending("t" + i, "s", i))));
+        }
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+        assertThat(perNode()).containsExactlyInAnyOrderEntriesOf(Map.of("e1", 1L, "e2", 1L, "w1", 2L, "x1", 2L));
     }
 }

@@ -239,7 +239,7 @@ class LifecycleIT {
             assertThat(update.exitCode()).as(manager.context(update)).isNotZero();
             assertThat(update.stderr()).as(manager.context(update))
                     .containsPattern("service update paused: update paused due to failure or early termination of task "
-                            + "[0-9a-z]{25}\nweb\\.[123] on no node: no suitable node \\(node is not available for new tasks\\)");
+                            + "[0-9a-z]{25}\nweb\\.[123] on no node: no suitable node \\(3 nodes not available for new tasks\\)");
         } finally {
             for (TestNode n : cluster.nodes()) {
                 manager.ok("node", "update", "--availability", "active", n.hostname());

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.common.Platform;
 import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.JoinTokens;
@@ -49,6 +50,8 @@ final class InitialObjects {
                 .setAvailability(NodeAvailability.ACTIVE)
                 .setHostname(self.hostname())
                 .setEngineVersion(self.engineVersion())
+                .setPlatformOs(Platform.os())
+                .setPlatformArch(Platform.arch())
                 .setState(NodeState.NODE_READY)
                 .setAddr(s.advertiseAddr())
                 .setLeader(true)

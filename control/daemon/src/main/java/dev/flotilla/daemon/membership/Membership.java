@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.common.Platform;
 import dev.flotilla.cluster.logs.LogReader;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.api.v1.SessionRequest;
@@ -121,7 +122,8 @@ final class Membership {
     /** Opens a worker's session with the managers {@code s} names; it keeps trying until one accepts it. */
     WorkerSession startWorker(SwarmState s, NodeCertificate id) {
         WorkerSession w = new WorkerSession(id, SessionRequest.newBuilder()
-                .setHostname(self.hostname()).setEngineVersion(self.engineVersion()).setAddr(s.advertiseAddr()).build(),
+                .setHostname(self.hostname()).setEngineVersion(self.engineVersion()).setAddr(s.advertiseAddr())
+                .setPlatformOs(Platform.os()).setPlatformArch(Platform.arch()).build(),
                 s.managers());
         worker = w;
         identity = id;

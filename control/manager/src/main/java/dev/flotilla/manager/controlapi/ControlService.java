@@ -134,33 +134,61 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     public void updateNode(UpdateNodeRequest request, StreamObserver<NodeResponse> out) {
         answer(out, () -> {
             Manager m = manager();
-            Node n = node(m, request.getNode());
-            Node.Builder b = n.toBuilder();
-            if (request.getSetRole()) {
-                long managers = m.view().nodes().values().stream().filter(x -> x.getRole() == NodeRole.MANAGER).count();
-                if (request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER && managers <= 1) {
-                    throw Errors.precondition("attempting to demote the last manager of the swarm");
+            for (String key : request.getAddLabelsMap().keySet()) {
+                if (key.isEmpty()) {
+                    throw Errors.invalid("invalid label: the key is empty");
                 }
-                b.setRole(request.getRole());
             }
-            if (request.getSetAvailability()) {
-                b.setAvailability(request.getAvailability());
+            // The request says what to change, not the whole node: a node that changed meanwhile
+            // (its session wrote its state) is read again and the change applied to it.
+            for (int attempt = 1; ; attempt++) {
+                Node n = node(m, request.getNode());
+                Node next = changed(m, n, request);
+                try {
+                    if (!next.equals(n)) {
+                        m.write(List.of(Actions.update(next)));
+                    }
+                } catch (StoreConflictException e) {
+                    if (attempt >= 3) {
+                        throw e;
+                    }
+                    continue;
+                }
+                if (request.getSetRole() && request.getRole() == NodeRole.MANAGER && n.getRole() != NodeRole.MANAGER) {
+                    roleChanges.awaitPromotion(m, n.getId());
+                } else if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER) {
+                    roleChanges.awaitDemotion(n.getId());
+                }
+                return NodeResponse.newBuilder().setNode(decorated(m.view().node(n.getId()).orElse(next))).build();
             }
-            if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER
-                    && !ManagerStatuses.canRemove(swarm.managerStatuses(), n.getId())) {
-                throw Errors.precondition(ManagerStatuses.QUORUM_LOSS);
-            }
-            Node next = b.build();
-            if (!next.equals(n)) {
-                m.write(List.of(Actions.update(next)));
-            }
-            if (request.getSetRole() && request.getRole() == NodeRole.MANAGER && n.getRole() != NodeRole.MANAGER) {
-                roleChanges.awaitPromotion(m, n.getId());
-            } else if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER) {
-                roleChanges.awaitDemotion(n.getId());
-            }
-            return NodeResponse.newBuilder().setNode(decorated(m.view().node(n.getId()).orElse(next))).build();
         });
+    }
+
+    /** {@code n} as the request changes it, or refused as Docker refuses it. */
+    private Node changed(Manager m, Node n, UpdateNodeRequest request) {
+        Node.Builder b = n.toBuilder();
+        if (request.getSetRole()) {
+            long managers = m.view().nodes().values().stream().filter(x -> x.getRole() == NodeRole.MANAGER).count();
+            if (request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER && managers <= 1) {
+                throw Errors.precondition("attempting to demote the last manager of the swarm");
+            }
+            b.setRole(request.getRole());
+        }
+        if (request.getSetAvailability()) {
+            b.setAvailability(request.getAvailability());
+        }
+        b.putAllLabels(request.getAddLabelsMap());
+        for (String key : request.getRemoveLabelsList()) {
+            if (!b.containsLabels(key)) {
+                throw Errors.invalid("key " + key + " doesn't exist in node's labels");
+            }
+            b.removeLabels(key);
+        }
+        if (request.getSetRole() && request.getRole() == NodeRole.WORKER && n.getRole() == NodeRole.MANAGER
+                && !ManagerStatuses.canRemove(swarm.managerStatuses(), n.getId())) {
+            throw Errors.precondition(ManagerStatuses.QUORUM_LOSS);
+        }
+        return b.build();
     }
 
     @Override
@@ -288,7 +316,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         long running = tasks.stream().filter(TaskStates::servesTraffic).count();
         long completed = tasks.stream().filter(t -> t.getStatus().getState() == TaskState.COMPLETE).count();
         long desired = switch (s.getSpec().getMode()) {
-            case GLOBAL -> view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).count();
+            case GLOBAL -> view.nodes().values().stream().filter(n -> Orchestrator.eligibleForGlobal(n, s.getSpec())).count();
             case REPLICATED_JOB -> s.getSpec().getMaxConcurrent();
             case GLOBAL_JOB -> tasks.stream().filter(t -> t.getDesiredState() == TaskState.COMPLETE
                     && t.getStatus().getState() != TaskState.COMPLETE).count();

@@ -2,7 +2,9 @@ package dev.flotilla.manager.controlapi;
 
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAlias;
+import dev.flotilla.api.v1.PlacementPreference;
 import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.cluster.placement.Constraint;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateConfig;
@@ -56,6 +58,16 @@ public final class ServiceSpecs {
             throw new IllegalArgumentException("stop grace period cannot be negative");
         }
         healthcheck(spec.getContainer().getHealthcheck());
+        // swarmkit's own words ("constraint expected one operator from ==, !=", "key 'x' is invalid").
+        Constraint.parse(spec.getPlacement().getConstraintsList());
+        for (PlacementPreference p : spec.getPlacement().getPreferencesList()) {
+            if (p.getSpread().isEmpty()) {
+                throw new IllegalArgumentException("spread preference must name a label (node.labels.K)");
+            }
+        }
+        if (spec.getPlacement().getMaxReplicas() > 0 && spec.getMode() != ServiceSpec.Mode.REPLICATED) {
+            throw new IllegalArgumentException("replicas-max-per-node can only be used with replicated mode");
+        }
         if (spec.getContainer().getImage().isEmpty()) {
             throw new IllegalArgumentException("ContainerSpec: image reference must be provided");
         }

@@ -6,6 +6,8 @@ import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.cluster.placement.Constraint;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.raft.v1.StoreAction;
@@ -96,14 +98,14 @@ public final class Orchestrator {
     private void reconcileGlobal(StoreView view, Service service, List<Task> tasks, long nowMs, List<StoreAction> actions) {
         Map<String, List<Task>> byNode = tasks.stream().collect(Collectors.groupingBy(Task::getNodeId));
         for (Node node : view.nodes().values()) {
-            if (eligibleForGlobal(node)) {
+            if (eligibleForGlobal(node, service.getSpec())) {
                 reconcileSlot(view, service, byNode.getOrDefault(node.getId(), List.of()),
                         notBefore -> newTask(service, 0, notBefore, nowMs).toBuilder().setNodeId(node.getId()).build(),
                         nowMs, actions);
             }
         }
         for (Map.Entry<String, List<Task>> e : byNode.entrySet()) {
-            boolean eligible = view.node(e.getKey()).map(Orchestrator::eligibleForGlobal).orElse(false);
+            boolean eligible = view.node(e.getKey()).map(n -> eligibleForGlobal(n, service.getSpec())).orElse(false);
             if (!eligible) {
                 shutDownLive(e.getValue(), actions);
             }
@@ -169,7 +171,7 @@ public final class Orchestrator {
             }
         }
         for (Node node : view.nodes().values()) {
-            if (!eligibleForGlobal(node)) {
+            if (!eligibleForGlobal(node, service.getSpec())) {
                 continue;
             }
             LongFunction<Task> make = notBefore -> newTask(service, 0, notBefore, nowMs).toBuilder().setNodeId(node.getId()).build();
@@ -181,7 +183,7 @@ public final class Orchestrator {
             }
         }
         for (Map.Entry<String, List<Task>> e : byNode.entrySet()) {
-            if (!view.node(e.getKey()).map(Orchestrator::eligibleForGlobal).orElse(false)) {
+            if (!view.node(e.getKey()).map(n -> eligibleForGlobal(n, service.getSpec())).orElse(false)) {
                 shutDownLive(e.getValue(), actions);
             }
         }
@@ -229,9 +231,30 @@ public final class Orchestrator {
                 .values().forEach(slot -> reapHistory(slot, actions));
     }
 
-    /** Whether a global service runs a task on {@code node}. */
-    public static boolean eligibleForGlobal(Node node) {
-        return node.getState() == NodeState.NODE_READY && node.getAvailability() == NodeAvailability.ACTIVE;
+    /** Whether a global service runs a task on {@code node}: Ready, Active, and meeting its constraints. */
+    public static boolean eligibleForGlobal(Node node, ServiceSpec spec) {
+        return node.getState() == NodeState.NODE_READY && node.getAvailability() == NodeAvailability.ACTIVE
+                && meetsConstraints(node, spec);
+    }
+
+    /** Whether {@code node} satisfies the spec's placement constraints (a spec the API refused never does). */
+    public static boolean meetsConstraints(Node node, ServiceSpec spec) {
+        try {
+            return Constraint.allMatch(Constraint.parse(spec.getPlacement().getConstraintsList()), node);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A live task on a node that no longer meets its service's constraints (its labels changed). */
+    static boolean misplaced(StoreView view, Service service, Task t) {
+        return !t.getNodeId().isEmpty() && service.getSpec().getPlacement().getConstraintsCount() > 0
+                && view.node(t.getNodeId()).map(n -> !meetsConstraints(n, service.getSpec())).orElse(false);
+    }
+
+    private static boolean updating(Service service) {
+        UpdateStatus.State state = service.getUpdateStatus().getState();
+        return state == UpdateStatus.State.UPDATING || state == UpdateStatus.State.ROLLBACK_STARTED;
     }
 
     /**
@@ -252,6 +275,18 @@ public final class Orchestrator {
                     live = t;
                 }
             }
+        }
+        if (live != null && service.getSpec().getMode() != ServiceSpec.Mode.GLOBAL
+                && misplaced(view, service, live) && !updating(service)) {
+            // swarmkit's constraint enforcer: a node's labels changed under a running task. The
+            // task is rejected where it is and replaced now; the scheduler places the new one.
+            // (During an update the updater replaces it in its turn: a misplaced task is dirty.)
+            actions.add(Actions.update(live.toBuilder().setDesiredState(TaskState.SHUTDOWN)
+                    .setStatus(Actions.status(TaskState.REJECTED, "task rejected by constraint enforcer", nowMs)
+                            .toBuilder().setErr("assigned node no longer meets constraints"))
+                    .build()));
+            actions.add(Actions.create(make.apply(0)));
+            return;
         }
         if (live != null) {
             return;

@@ -54,7 +54,9 @@ public final class Updater {
         return !task.getSpec().equals(service.getSpec().getContainer())
                 || !task.getRestart().equals(service.getSpec().getRestart())
                 || !task.getPortsList().equals(service.getEndpointPortsList())
-                || !networks(view, task).equals(Set.copyOf(service.getSpec().getNetworksList()));
+                || !networks(view, task).equals(Set.copyOf(service.getSpec().getNetworksList()))
+                // Placement is not part of a task: a change replaces only the tasks it misplaces.
+                || Orchestrator.misplaced(view, service, task);
     }
 
     /**
@@ -84,7 +86,7 @@ public final class Updater {
         // The slots the spec wants, in order: 1..replicas, or the nodes a global service runs on.
         Map<String, List<Task>> slots = new LinkedHashMap<>();
         if (service.getSpec().getMode() == ServiceSpec.Mode.GLOBAL) {
-            view.nodes().values().stream().filter(Orchestrator::eligibleForGlobal).map(Node::getId).sorted()
+            view.nodes().values().stream().filter(n -> Orchestrator.eligibleForGlobal(n, service.getSpec())).map(Node::getId).sorted()
                     .forEach(id -> slots.put(id, new ArrayList<>()));
         } else {
             for (long slot = 1; slot <= service.getSpec().getReplicas(); slot++) {

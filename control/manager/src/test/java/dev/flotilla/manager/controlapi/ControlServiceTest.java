@@ -27,6 +27,8 @@ import dev.flotilla.api.v1.ManagerStatus;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.NetworkSpec;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.Placement;
+import dev.flotilla.api.v1.UpdateNodeRequest;
 import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.PortConfig;
@@ -215,6 +217,32 @@ class ControlServiceTest {
                 .isEqualTo(OneManager.SELF);
         assertRefused(() -> control.getNode(GetNodeRequest.newBuilder().setNode("nope").build()),
                 Status.Code.NOT_FOUND, "node nope not found");
+    }
+
+    @Test
+    void labelsAreAddedAndRemovedAndRemovingAMissingOneChangesNothing() {
+        Node labeled = control.updateNode(UpdateNodeRequest.newBuilder().setNode("w-host")
+                .putAddLabels("zone", "east").putAddLabels("ssd", "").build()).getNode();
+        assertThat(labeled.getLabelsMap()).containsExactlyInAnyOrderEntriesOf(Map.of("zone", "east", "ssd", ""));
+
+        Node after = control.updateNode(UpdateNodeRequest.newBuilder().setNode("w-host").addRemoveLabels("ssd").build()).getNode();
+        assertThat(after.getLabelsMap()).containsExactlyEntriesOf(Map.of("zone", "east"));
+
+        assertRefused(() -> control.updateNode(UpdateNodeRequest.newBuilder().setNode("w-host")
+                        .putAddLabels("rack", "r1").addRemoveLabels("ssd").build()),
+                Status.Code.INVALID_ARGUMENT, "key ssd doesn't exist in node's labels");
+        assertThat(control.getNode(GetNodeRequest.newBuilder().setNode("w-host").build()).getNode().getLabelsMap())
+                .as("nothing half made").containsExactlyEntriesOf(Map.of("zone", "east"));
+    }
+
+    @Test
+    void aServiceWithAMalformedConstraintIsRefusedInSwarmkitsWords() {
+        ServiceSpec spec = web("web");
+        assertRefused(() -> create(spec.toBuilder().setPlacement(Placement.newBuilder().addConstraints("node.role=manager")).build()),
+                Status.Code.INVALID_ARGUMENT, "constraint expected one operator from ==, !=");
+        assertRefused(() -> create(spec.toBuilder().setPlacement(Placement.newBuilder().addConstraints("node.labels.a==<b")).build()),
+                Status.Code.INVALID_ARGUMENT, "value '<b' is invalid");
+        assertThat(control.listServices(ListServicesRequest.getDefaultInstance()).getServicesList()).isEmpty();
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.Service;
@@ -357,5 +358,56 @@ class OrchestratorTest {
         store.commit(orchestrator.reconcile(store.view(), 3000));
         assertThat(activeJobTasks()).extracting(Task::getNodeId).containsExactly("n3");
         assertThat(completed()).isEqualTo(1);
+    }
+
+    private void label(String nodeId, String zone) {
+        Node old = store.view().node(nodeId).orElseThrow();
+        store.commit(List.of(Actions.update(old.toBuilder().clearLabels().putLabels("zone", zone).build())));
+    }
+
+    @Test
+    void aTaskWhoseNodeNoLongerMeetsTheConstraintsIsRejectedThereAndReplaced() {
+        node("n1", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        label("n1", "east");
+        Service s = service(1);
+        store.commit(List.of(Actions.create(s.toBuilder().setSpec(s.getSpec().toBuilder()
+                .setPlacement(Placement.newBuilder().addConstraints("node.labels.zone==east"))).build())));
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        Task first = liveTasks().get(0);
+        store.commit(List.of(Actions.update(first.toBuilder().setNodeId("n1")
+                .setStatus(Actions.status(TaskState.RUNNING, "started", 1500)).build())));
+        assertThat(orchestrator.reconcile(store.view(), 1600)).as("the node still qualifies").isEmpty();
+
+        label("n1", "west");
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+
+        Task old = store.view().task(first.getId()).orElseThrow();
+        assertThat(old.getDesiredState()).isEqualTo(TaskState.SHUTDOWN);
+        assertThat(old.getStatus().getState()).isEqualTo(TaskState.REJECTED);
+        assertThat(old.getStatus().getErr()).isEqualTo("assigned node no longer meets constraints");
+        assertThat(liveTasks()).singleElement().satisfies(t -> {
+            assertThat(t.getId()).isNotEqualTo(first.getId());
+            assertThat(t.getSlot()).isEqualTo(first.getSlot());
+            assertThat(t.getNotBeforeMs()).as("replaced now, not after the restart delay").isZero();
+        });
+    }
+
+    @Test
+    void aGlobalServiceRunsOnlyOnNodesThatMeetItsConstraints() {
+        node("n1", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        node("n2", NodeState.NODE_READY, dev.flotilla.api.v1.NodeAvailability.ACTIVE);
+        label("n1", "east");
+        label("n2", "west");
+        Service s = service(0);
+        store.commit(List.of(Actions.create(s.toBuilder().setSpec(s.getSpec().toBuilder().setMode(ServiceSpec.Mode.GLOBAL)
+                .setPlacement(Placement.newBuilder().addConstraints("node.labels.zone!=west"))).build())));
+
+        store.commit(orchestrator.reconcile(store.view(), 1000));
+        assertThat(liveNodes()).containsExactly("n1");
+
+        label("n1", "west");
+        label("n2", "east");
+        store.commit(orchestrator.reconcile(store.view(), 2000));
+        assertThat(liveNodes()).containsExactly("n2");
     }
 }
