@@ -386,7 +386,16 @@ public final class TestNode implements AutoCloseable {
     /** Ids of the runc containers whose bundle is under this node's data root. */
     public Set<String> containers() {
         Set<String> ids = new TreeSet<>();
-        String json = Processes.ok(TOOL_TIMEOUT, "runc", "list", "-f", "json").stdout();
+        // runc lists its state directory, then reads each entry: a container deleted in between
+        // fails the whole listing ("stat /run/runc/ID: no such file or directory"). Ask again.
+        Cli list = Processes.run(TOOL_TIMEOUT, "runc", "list", "-f", "json");
+        for (int attempt = 1; attempt < 5 && !list.ok() && list.stderr().contains("no such file or directory"); attempt++) {
+            list = Processes.run(TOOL_TIMEOUT, "runc", "list", "-f", "json");
+        }
+        if (!list.ok()) {
+            throw new AssertionError("`runc list -f json` failed:\n" + list);
+        }
+        String json = list.stdout();
         try {
             for (JsonNode c : JSON.readTree(json.isBlank() ? "null" : json)) {
                 if (c.path("bundle").asText().startsWith(dataRoot + "/")) {
