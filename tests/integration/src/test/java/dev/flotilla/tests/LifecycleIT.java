@@ -350,7 +350,11 @@ class LifecycleIT {
                 assertThat(lines.subList(0, 5)).containsExactly("line 1", "line 2", "line 3", "line 4", "line 5"));
         assertThat(logs.stderr().lines().filter(l -> l.matches(prefix + "oops")).count()).as("stderr lines on stderr").isEqualTo(3);
 
-        Cli tail = manager.ok("service", "logs", "--tail", "1", "--no-task-ids", "talk");
+        // Each stream is stamped as its own reader takes it in (Docker's are too), so until a
+        // task's first tick its last line may be "line 5" or its "oops": wait for the ticks.
+        Cli tail = manager.until(CONVERGE, "a tick as every task's last line", c -> c.ok()
+                && c.lines().size() == 3 && c.lines().stream().allMatch(l -> l.contains("| tick ")),
+                "service", "logs", "--tail", "1", "--no-task-ids", "talk");
         assertThat(tail.lines()).as(manager.context(tail)).hasSize(3)
                 .allSatisfy(l -> assertThat(l).matches("talk\\.[a-z0-9]+@node-[123]    \\| tick [0-9]+"));
         assertThat(tail.stderr()).doesNotContain("oops");
