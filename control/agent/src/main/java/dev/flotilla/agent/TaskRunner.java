@@ -2,6 +2,7 @@ package dev.flotilla.agent;
 
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAttachment;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
@@ -9,6 +10,7 @@ import dev.flotilla.executor.ContainerSpec;
 import dev.flotilla.executor.Controller;
 import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
+import dev.flotilla.executor.ResourceLimits;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
 import dev.flotilla.dataplane.addr.Ipv4Interface;
@@ -347,7 +349,11 @@ final class TaskRunner implements Runnable, TaskHandle {
                 Map.of("flotilla.task.id", task.getId(),
                         "flotilla.service.id", task.getServiceId(),
                         "flotilla.node.id", nodeId),
-                null, !dnsScope.isEmpty());
+                null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()));
+    }
+
+    private static ResourceLimits limits(Resources r) {
+        return new ResourceLimits(r.getNanoCpus(), r.getMemoryBytes(), r.getPids());
     }
 
     private void report(TaskState state, String message, String err) {

@@ -12,6 +12,7 @@ import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.UpdateNodeRequest;
 import dev.flotilla.api.v1.RemoveNodeRequest;
+import dev.flotilla.common.GoFormat;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -97,6 +98,10 @@ final class NodeCommands {
                     System.out.println("Platform:");
                     System.out.println(" Operating System:\t" + n.getPlatformOs());
                     System.out.println(" Architecture:\t\t" + n.getPlatformArch());
+                    System.out.println("Resources:");
+                    System.out.println(" CPUs:\t\t\t" + n.getResources().getNanoCpus() / 1_000_000_000L);
+                    System.out.println(" Memory:\t\t" + (n.getResources().getMemoryBytes() == 0 ? ""
+                            : GoFormat.bytesSize(n.getResources().getMemoryBytes())));
                     System.out.println("Engine Version:\t\t" + n.getEngineVersion());
                     System.out.println();
                 } else {
@@ -229,6 +234,8 @@ final class NodeCommands {
         ObjectNode description = o.putObject("Description");
         description.put("Hostname", n.getHostname());
         description.putObject("Platform").put("Architecture", n.getPlatformArch()).put("OS", n.getPlatformOs());
+        description.putObject("Resources").put("NanoCPUs", n.getResources().getNanoCpus())
+                .put("MemoryBytes", n.getResources().getMemoryBytes());
         description.putObject("Engine").put("EngineVersion", n.getEngineVersion());
         ObjectNode status = o.putObject("Status");
         status.put("State", status(n).toLowerCase(Locale.ROOT));

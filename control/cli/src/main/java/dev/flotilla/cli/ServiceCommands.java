@@ -1,8 +1,5 @@
 package dev.flotilla.cli;
 
-
-
-
 import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.CreateServiceRequest;
 import dev.flotilla.api.v1.HealthConfig;
@@ -14,6 +11,8 @@ import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.RemoveServiceRequest;
+import dev.flotilla.api.v1.ResourceRequirements;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
@@ -23,6 +22,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.common.GoFormat;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
 import java.util.ArrayList;
@@ -98,6 +98,9 @@ final class ServiceCommands {
         @picocli.CommandLine.Mixin
         HealthFlags healthFlags;
 
+        @picocli.CommandLine.Mixin
+        ResourceFlags resourceFlags;
+
         @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "Signal to stop the container (default SIGTERM)")
         String stopSignal;
 
@@ -165,6 +168,10 @@ final class ServiceCommands {
             if (!health.equals(HealthConfig.getDefaultInstance())) {
                 container.setHealthcheck(health);
             }
+            ResourceRequirements resources = resourceFlags.apply(ResourceRequirements.getDefaultInstance());
+            if (!resources.equals(ResourceRequirements.getDefaultInstance())) {
+                container.setResources(resources);
+            }
             ServiceSpec.Builder spec = ServiceSpec.newBuilder()
                     .setName(name)
                     .setMode(serviceMode)
@@ -187,6 +194,37 @@ final class ServiceCommands {
             Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
             System.out.println(s.getId());
             return detach ? 0 : Progress.await(client, s, s.getMeta().getCreatedAtMs(), System.out);
+        }
+    }
+
+    /** docker/cli's Resources block of {@code service inspect --pretty}, its quirks kept (PIDs outside it). */
+    static void printResources(ResourceRequirements r) {
+        Resources res = r.getReservations();
+        Resources lim = r.getLimits();
+        boolean reservations = res.getNanoCpus() > 0 || res.getMemoryBytes() > 0;
+        boolean limits = lim.getNanoCpus() > 0 || lim.getMemoryBytes() > 0 || lim.getPids() > 0;
+        if (reservations || limits) {
+            System.out.println("Resources:");
+            if (reservations) {
+                System.out.println(" Reservations:");
+                printCpuAndMemory(res);
+            }
+            if (limits) {
+                System.out.println(" Limits:");
+                printCpuAndMemory(lim);
+            }
+        }
+        if (lim.getPids() > 0) {
+            System.out.println("  PIDs:\t\t" + lim.getPids());
+        }
+    }
+
+    private static void printCpuAndMemory(Resources r) {
+        if (r.getNanoCpus() > 0) {
+            System.out.println("  CPU:\t\t" + GoFormat.float64(r.getNanoCpus() / 1e9));
+        }
+        if (r.getMemoryBytes() > 0) {
+            System.out.println("  Memory:\t" + GoFormat.bytesSize(r.getMemoryBytes()));
         }
     }
 
@@ -366,6 +404,7 @@ final class ServiceCommands {
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
             }
+            printResources(spec.getContainer().getResources());
             System.out.println("Endpoint Mode:  " + DockerWords.of(s.getSpec().getEndpointMode()));
             if (s.getEndpointPortsCount() > 0) {
                 System.out.println("Ports:");

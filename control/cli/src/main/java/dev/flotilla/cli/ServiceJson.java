@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateConfig;
@@ -107,6 +108,15 @@ final class ServiceJson {
                 }
             }
         }
+        ObjectNode resources = template.putObject("Resources");
+        Resources limits = spec.getContainer().getResources().getLimits();
+        Resources reservations = spec.getContainer().getResources().getReservations();
+        ObjectNode limitsNode = resources.putObject("Limits");
+        cpuAndMemory(limitsNode, limits);
+        if (limits.getPids() > 0) {
+            limitsNode.put("Pids", limits.getPids());
+        }
+        cpuAndMemory(resources.putObject("Reservations"), reservations);
         ObjectNode placement = template.putObject("Placement");
         if (spec.getPlacement().getConstraintsCount() > 0) {
             placement.set("Constraints", JSON.valueToTree(spec.getPlacement().getConstraintsList()));
@@ -180,5 +190,15 @@ final class ServiceJson {
             port.put("PublishMode", DockerWords.of(p.getPublishMode()));
         }
         return out;
+    }
+
+    /** Docker's Limit and Resources objects: NanoCPUs and MemoryBytes, each only when set. */
+    private static void cpuAndMemory(ObjectNode o, Resources r) {
+        if (r.getNanoCpus() > 0) {
+            o.put("NanoCPUs", r.getNanoCpus());
+        }
+        if (r.getMemoryBytes() > 0) {
+            o.put("MemoryBytes", r.getMemoryBytes());
+        }
     }
 }

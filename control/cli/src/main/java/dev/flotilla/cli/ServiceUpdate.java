@@ -7,11 +7,10 @@ import dev.flotilla.api.v1.ListNetworksRequest;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PortConfig;
-
+import dev.flotilla.api.v1.ResourceRequirements;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateServiceRequest;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -81,6 +80,9 @@ final class ServiceUpdate {
         @Mixin
         HealthFlags healthFlags;
 
+        @Mixin
+        ResourceFlags resourceFlags;
+
         @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "Signal to stop the container")
         String stopSignal;
 
@@ -149,6 +151,10 @@ final class ServiceUpdate {
             HealthConfig health = healthFlags.apply(c.getHealthcheck());
             if (!health.equals(c.getHealthcheck())) {
                 c.setHealthcheck(health);
+            }
+            ResourceRequirements resources = resourceFlags.apply(c.getResources());
+            if (!resources.equals(c.getResources())) {
+                c.setResources(resources);
             }
             if (force) {
                 c.setForceUpdate(c.getForceUpdate() + 1);

@@ -22,14 +22,16 @@ import java.util.TreeMap;
  * @param resolvConf the file to bind-mount at {@code /etc/resolv.conf}; {@code null} for a copy of the host's
  * @param embeddedDns when {@code resolvConf} is {@code null}: the container's resolv.conf names the embedded
  *     DNS server ({@code nameserver 127.0.0.11}, {@code options ndots:0}) instead of copying the host's
+ * @param limits CPUs, memory and processes the container's cgroup allows; {@code null} for none
  */
 public record ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
-        String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns) {
+        String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
+        ResourceLimits limits) {
 
-    /** A spec whose resolv.conf is {@code resolvConf}, or a copy of the host's. */
+    /** A spec with no resource limits, whose resolv.conf is {@code resolvConf}, or a copy of the host's. */
     public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
             String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf) {
-        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, false);
+        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, false, ResourceLimits.NONE);
     }
 
     public ContainerSpec {
@@ -50,5 +52,6 @@ public record ContainerSpec(String id, String name, String image, List<String> a
             throw new IllegalArgumentException("invalid hostname \"" + hostname + "\": expected 1 to 64 characters");
         }
         labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+        limits = limits == null ? ResourceLimits.NONE : limits;
     }
 }

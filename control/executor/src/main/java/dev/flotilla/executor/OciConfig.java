@@ -122,6 +122,24 @@ final class OciConfig {
         return FALLBACK_NOFILE;
     }
 
+    /** The cgroup's settings: devices, and the limits as Docker's engine turns them into cgroup values. */
+    static Map<String, Object> resources(ResourceLimits limits) {
+        Map<String, Object> resources = new LinkedHashMap<>();
+        // runc adds the usual allowed devices (null, zero, full, random, urandom, tty, ptmx) to this deny-all.
+        resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
+        if (limits.memoryBytes() > 0) {
+            // Docker's default --memory-swap: as much swap again as memory.
+            resources.put("memory", Map.of("limit", limits.memoryBytes(), "swap", 2 * limits.memoryBytes()));
+        }
+        if (limits.nanoCpus() > 0) {
+            resources.put("cpu", Map.of("quota", limits.cpuQuotaUs(), "period", ResourceLimits.CPU_PERIOD_US));
+        }
+        if (limits.pids() > 0) {
+            resources.put("pids", Map.of("limit", limits.pids()));
+        }
+        return resources;
+    }
+
     private static Map<String, Object> linux(ContainerSpec spec) {
         Map<String, Object> network = new LinkedHashMap<>();
         network.put("type", "network");
@@ -129,8 +147,7 @@ final class OciConfig {
             network.put("path", spec.netnsPath().toString());
         }
         Map<String, Object> linux = new LinkedHashMap<>();
-        // runc adds the usual allowed devices (null, zero, full, random, urandom, tty, ptmx) to this deny-all.
-        linux.put("resources", Map.of("devices", List.of(Map.of("allow", false, "access", "rwm"))));
+        linux.put("resources", resources(spec.limits()));
         linux.put("cgroupsPath", "/flotilla/" + spec.id());
         linux.put("namespaces", List.of(
                 Map.of("type", "pid"), Map.of("type", "ipc"), Map.of("type", "uts"), Map.of("type", "mount"),

@@ -49,6 +49,20 @@ class OciConfigTest {
         assertThat(config.at("/linux/namespaces/4").has("path")).isFalse();
     }
 
+    @Test
+    void limitsBecomeTheCgroupValuesDockerSets() {
+        JsonNode r = Json.MAPPER.valueToTree(OciConfig.resources(new ResourceLimits(1_500_000_000L, 64L << 20, 50)));
+        assertThat(r.at("/memory/limit").asLong()).isEqualTo(64L << 20);
+        assertThat(r.at("/memory/swap").asLong()).isEqualTo(128L << 20);
+        assertThat(r.at("/cpu/quota").asLong()).isEqualTo(150_000);
+        assertThat(r.at("/cpu/period").asLong()).isEqualTo(100_000);
+        assertThat(r.at("/pids/limit").asLong()).isEqualTo(50);
+
+        JsonNode none = Json.MAPPER.valueToTree(OciConfig.resources(ResourceLimits.NONE));
+        assertThat(none.has("memory") || none.has("cpu") || none.has("pids")).isFalse();
+        assertThat(none.at("/devices/0/allow").asBoolean(true)).isFalse();
+    }
+
     private static List<String> texts(JsonNode array) {
         return Json.MAPPER.convertValue(array, Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
     }

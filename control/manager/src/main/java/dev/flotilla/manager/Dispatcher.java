@@ -141,6 +141,9 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
             if (!request.getPlatformOs().isEmpty()) {
                 ready.setPlatformOs(request.getPlatformOs()).setPlatformArch(request.getPlatformArch());
             }
+            if (request.hasResources()) {
+                ready.setResources(request.getResources());
+            }
             if (!ready.build().equals(node)) {
                 manager.write(List.of(Actions.update(ready.build())));
             }

@@ -6,6 +6,7 @@ import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PlacementPreference;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.cluster.placement.Constraint;
@@ -21,7 +22,8 @@ import java.util.TreeMap;
 
 /**
  * Moves PENDING tasks to ASSIGNED (swarmkit's {@code manager/scheduler}): nodes pass a pipeline of
- * filters (ready and active, the service's placement constraints, its max replicas per node),
+ * filters (ready and active, CPUs and memory left for the task's reservations, the service's
+ * placement constraints, its max replicas per node),
  * then the spread preferences narrow them level by level to the group with the fewest tasks of
  * the service, then the node with the fewest live tasks of the service, then the fewest overall.
  * A task of a global service already names its node, which only has to pass the filters. A task
@@ -38,8 +40,21 @@ public final class Scheduler {
         String explain(int refused);
     }
 
-    /** The task being placed, its service's rules, and the live tasks of that service per node. */
-    record Placed(Task task, List<Constraint> constraints, Placement placement, Map<String, Integer> serviceLoad) {
+    /**
+     * The task being placed, its service's rules, the live tasks of that service per node, and
+     * the CPUs and memory the live tasks on each node reserve.
+     */
+    record Placed(Task task, List<Constraint> constraints, Placement placement, Map<String, Integer> serviceLoad,
+            Map<String, Reserved> reserved) {
+    }
+
+    /** What a node's live tasks reserve. */
+    record Reserved(long nanoCpus, long memoryBytes) {
+        static final Reserved NONE = new Reserved(0, 0);
+
+        Reserved plus(Resources r) {
+            return new Reserved(nanoCpus + r.getNanoCpus(), memoryBytes + r.getMemoryBytes());
+        }
     }
 
     private static final List<Filter> FILTERS = List.of(
@@ -51,6 +66,21 @@ public final class Scheduler {
                 public String explain(int refused) {
                     return refused == 1 ? "1 node not available for new tasks"
                             : refused + " nodes not available for new tasks";
+                }
+            },
+            new Filter() {
+                public boolean accepts(Node node, Placed placed) {
+                    Resources wanted = placed.task().getSpec().getResources().getReservations();
+                    if (wanted.getNanoCpus() == 0 && wanted.getMemoryBytes() == 0) {
+                        return true;
+                    }
+                    Reserved taken = placed.reserved().getOrDefault(node.getId(), Reserved.NONE);
+                    return wanted.getNanoCpus() <= node.getResources().getNanoCpus() - taken.nanoCpus()
+                            && wanted.getMemoryBytes() <= node.getResources().getMemoryBytes() - taken.memoryBytes();
+                }
+
+                public String explain(int refused) {
+                    return "insufficient resources on " + refused + (refused == 1 ? " node" : " nodes");
                 }
             },
             new Filter() {
@@ -77,11 +107,13 @@ public final class Scheduler {
         List<StoreAction> actions = new ArrayList<>();
         Map<String, Integer> load = new HashMap<>();
         Map<String, Map<String, Integer>> serviceLoad = new HashMap<>();
+        Map<String, Reserved> reserved = new HashMap<>();
         for (Task t : view.tasks().values()) {
             if (!t.getNodeId().isEmpty() && !TaskStates.isTerminal(t.getStatus().getState())
                     && TaskStates.wantsToRun(t)) {
                 load.merge(t.getNodeId(), 1, Integer::sum);
                 serviceLoad.computeIfAbsent(t.getServiceId(), s -> new HashMap<>()).merge(t.getNodeId(), 1, Integer::sum);
+                reserve(reserved, t);
             }
         }
         List<Task> pending = view.tasks().values().stream()
@@ -108,7 +140,7 @@ public final class Scheduler {
             if (constraints == null) {
                 why = "no suitable node (invalid placement constraints)";
             } else {
-                Placed placed = new Placed(task, constraints, placement, ofService);
+                Placed placed = new Placed(task, constraints, placement, ofService, reserved);
                 for (Node n : nodes) {
                     int failed = firstRefusing(n, placed);
                     if (failed < 0) {
@@ -137,12 +169,21 @@ public final class Scheduler {
                     .thenComparing(Node::getId)).orElseThrow();
             load.merge(best.getId(), 1, Integer::sum);
             ofService.merge(best.getId(), 1, Integer::sum);
+            Task assigned = task.toBuilder().setNodeId(best.getId()).build();
+            reserve(reserved, assigned);
             actions.add(Actions.update(task.toBuilder()
                     .setNodeId(best.getId())
                     .setStatus(Actions.status(TaskState.ASSIGNED, "scheduler assigned task to node", nowMs))
                     .build()));
         }
         return actions;
+    }
+
+    private static void reserve(Map<String, Reserved> reserved, Task t) {
+        Resources r = t.getSpec().getResources().getReservations();
+        if (r.getNanoCpus() != 0 || r.getMemoryBytes() != 0) {
+            reserved.compute(t.getNodeId(), (id, was) -> (was == null ? Reserved.NONE : was).plus(r));
+        }
     }
 
     /** The index of the first filter that refuses {@code node}, or -1. */

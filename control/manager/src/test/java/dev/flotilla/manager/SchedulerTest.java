@@ -2,11 +2,14 @@ package dev.flotilla.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flotilla.api.v1.ContainerSpec;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeState;
 import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PlacementPreference;
+import dev.flotilla.api.v1.ResourceRequirements;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.Task;
@@ -127,5 +130,51 @@ class SchedulerTest {
         }
         store.commit(new Scheduler().schedule(store.view(), 1000));
         assertThat(perNode()).containsExactlyInAnyOrderEntriesOf(Map.of("e1", 1L, "e2", 1L, "w1", 2L, "x1", 2L));
+    }
+
+    private static final long GIB = 1L << 30;
+
+    private void sizedNode(String id, long cpus, long memoryGib) {
+        store.commit(List.of(Actions.create(node(id, NodeState.NODE_READY, NodeAvailability.ACTIVE).toBuilder()
+                .setResources(Resources.newBuilder().setNanoCpus(cpus * 1_000_000_000L).setMemoryBytes(memoryGib * GIB))
+                .build())));
+    }
+
+    private static Task reserving(String id, long slot, long nanoCpus, long memoryBytes) {
+        Task t = pending(id, "s", slot);
+        return t.toBuilder().setSpec(ContainerSpec.newBuilder().setResources(ResourceRequirements.newBuilder()
+                .setReservations(Resources.newBuilder().setNanoCpus(nanoCpus).setMemoryBytes(memoryBytes)))).build();
+    }
+
+    @Test
+    void reservationsFillANodeAndTheRestWaitsForResources() {
+        sizedNode("a", 2, 8);
+        sizedNode("b", 2, 4);
+        // 3 GiB each: a holds two, b one; the fourth fits nowhere.
+        for (int i = 1; i <= 4; i++) {
+            store.commit(List.of(Actions.create(reserving("t" + i, i, 0, 3 * GIB))));
+        }
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+        assertThat(perNode()).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2L, "b", 1L));
+        assertThat(store.view().task("t4").orElseThrow().getStatus().getErr())
+                .isEqualTo("no suitable node (insufficient resources on 2 nodes)");
+    }
+
+    @Test
+    void reservationsOfFinishedTasksAreFreeAgain() {
+        sizedNode("a", 2, 8);
+        Task done = reserving("old", 1, 1_500_000_000L, 0).toBuilder().setNodeId("a")
+                .setDesiredState(TaskState.SHUTDOWN)
+                .setStatus(TaskStatus.newBuilder().setState(TaskState.SHUTDOWN)).build();
+        Task running = reserving("run", 2, 1_000_000_000L, 0).toBuilder().setNodeId("a")
+                .setStatus(TaskStatus.newBuilder().setState(TaskState.RUNNING)).build();
+        store.commit(List.of(Actions.create(done), Actions.create(running),
+                Actions.create(reserving("new", 3, 1_000_000_000L, 0)),
+                Actions.create(reserving("more", 4, 500_000_000L, 0))));
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+        assertThat(store.view().task("new").orElseThrow().getNodeId()).isEqualTo("a");
+        Task more = store.view().task("more").orElseThrow();
+        assertThat(more.getStatus().getState()).isEqualTo(TaskState.PENDING);
+        assertThat(more.getStatus().getErr()).isEqualTo("no suitable node (insufficient resources on 1 node)");
     }
 }

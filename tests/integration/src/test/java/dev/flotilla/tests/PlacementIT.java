@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Timeout;
  * Node labels and placement on three nodes with real runc tasks, as seed 3.3.3.7 answers volumes'
  * limits: `node update --label-add/--label-rm`, `--constraint` on labels, a task that fits
  * nowhere waiting in Pending with Docker's reason until a node qualifies, a label change moving
- * running tasks to the nodes that still qualify, `--replicas-max-per-node`, and swarmkit's
- * messages for bad constraints. The tests share one cluster and run in order.
+ * running tasks to the nodes that still qualify, `--replicas-max-per-node`, swarmkit's messages
+ * for bad constraints, `--reserve-memory` filling nodes (`insufficient resources`), and
+ * `--limit-*` set on the task's cgroup. The tests share one cluster and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -159,5 +160,81 @@ class PlacementIT {
                 "--replicas-max-per-node", "1", "web");
         assertThat(global.stderr().strip()).isEqualTo("replicas-max-per-node can only be used with replicated mode");
         assertThat(manager.ok("service", "ls", "-q").lines()).as("nothing half made").hasSize(3);
+    }
+
+    @Test
+    @Order(7)
+    void reservationsFillNodesAndTheRestWaitsForResources() {
+        String node2 = cluster.node(2).hostname();
+        Cli pretty = manager.ok("node", "inspect", "--pretty", node2);
+        assertThat(pretty.stdout()).as(manager.context(pretty)).containsPattern(
+                "Resources:\n CPUs:\t\t\t" + Runtime.getRuntime().availableProcessors() + "\n Memory:\t\t[0-9.]+GiB\n");
+        Cli json = manager.ok("node", "inspect", node2);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"MemoryBytes\" : ([0-9]+)").matcher(json.stdout());
+        assertThat(m.find()).as(manager.context(json)).isTrue();
+        long memory = Long.parseLong(m.group(1));
+        assertThat(memory).isPositive();
+
+        // Each task reserves 60% of a node's memory: one per node, the fourth fits nowhere.
+        String reserve = String.valueOf(memory * 6 / 10);
+        manager.ok("service", "create", "-d", "--name", "big", "--replicas", "4", "--reserve-memory", reserve, "web");
+        manager.until(CONVERGE, "three tasks running on three nodes, the fourth pending for resources", ps -> {
+            List<Table.Row> rows = ps.table();
+            long nodes = rows.stream().filter(r -> r.get("CURRENT STATE").startsWith("Running")).map(r -> r.get("NODE"))
+                    .distinct().count();
+            return nodes == 3 && rows.stream().anyMatch(r -> r.get("CURRENT STATE").startsWith("Pending")
+                    && r.get("ERROR").equals("\"no suitable node (insufficient resources on 3 nodes)\""));
+        }, "service", "ps", "--no-trunc", "big");
+        Cli inspect = manager.ok("service", "inspect", "--pretty", "big");
+        assertThat(inspect.stdout()).as(manager.context(inspect))
+                .containsPattern("Resources:\n Reservations:\n  Memory:\t[0-9]+(\\.[0-9]{1,2})?GiB\n");
+        manager.ok("service", "rm", "big");
+    }
+
+    @Test
+    @Order(8)
+    void limitsAreSetOnTheTasksCgroupAndAnUpdateReplacesThem() {
+        manager.ok("service", "create", "--name", "capped", "--limit-memory", "64m", "--limit-cpu", "0.5",
+                "--limit-pids", "50", "web");
+        Cli inspect = manager.ok("service", "inspect", "capped");
+        assertThat(inspect.stdout()).as(manager.context(inspect)).containsPattern(
+                "\"Limits\" : \\{\\s*\"NanoCPUs\" : 500000000,\\s*\"MemoryBytes\" : 67108864,\\s*\"Pids\" : 50\\s*\\}");
+        assertThat(manager.ok("service", "inspect", "--pretty", "capped").stdout())
+                .contains("Resources:\n Limits:\n  CPU:\t\t0.5\n  Memory:\t64MiB\n  PIDs:\t\t50\n");
+        assertThat(cgroup("capped", "memory/memory.limit_in_bytes")).isEqualTo("67108864");
+        assertThat(cgroup("capped", "cpu/cpu.cfs_quota_us")).isEqualTo("50000");
+        assertThat(cgroup("capped", "cpu/cpu.cfs_period_us")).isEqualTo("100000");
+        assertThat(cgroup("capped", "pids/pids.max")).isEqualTo("50");
+
+        manager.ok("service", "update", "--limit-memory", "128m", "--limit-pids", "0", "capped");
+        assertThat(cgroup("capped", "memory/memory.limit_in_bytes")).isEqualTo("134217728");
+        assertThat(cgroup("capped", "pids/pids.max")).isEqualTo("max");
+        manager.ok("service", "rm", "capped");
+    }
+
+    /** A file of the cgroup hierarchy as the running task of {@code service} sees it. */
+    private String cgroup(String service, String file) {
+        Table.Row task = current(service).stream().filter(r -> r.get("CURRENT STATE").startsWith("Running"))
+                .findFirst().orElseThrow(() -> new AssertionError(manager.context("no running task of " + service).get()));
+        TestNode node = cluster.nodes().stream().filter(n -> n.hostname().equals(task.get("NODE"))).findFirst().orElseThrow();
+        String container = node.ok("ps").table().stream().map(r -> r.get("NAMES"))
+                .filter(n -> n.startsWith(task.get("NAME") + ".")).findFirst()
+                .orElseThrow(() -> new AssertionError(node.context("no container of " + task.get("NAME")).get()));
+        return node.ok("exec", container, "cat", "/sys/fs/cgroup/" + file).stdout().strip();
+    }
+
+    @Test
+    @Order(9)
+    void badResourceValuesAreRefusedWithDockersWords() {
+        Cli size = manager.cli("service", "create", "-d", "--name", "bad", "--limit-memory", "lots", "web");
+        assertThat(size.exitCode()).isNotZero();
+        assertThat(size.stderr()).contains("invalid argument \"lots\" for \"--limit-memory\" flag: invalid size: 'lots'");
+        Cli cpu = manager.cli("service", "create", "-d", "--name", "bad", "--reserve-cpu", "0.0001", "web");
+        assertThat(cpu.exitCode()).isNotZero();
+        assertThat(cpu.stderr().strip()).isEqualTo("Error response from daemon: invalid cpu value 0.0001: Must be at least 0.001");
+        Cli memory = manager.cli("service", "create", "-d", "--name", "bad", "--limit-memory", "1m", "web");
+        assertThat(memory.stderr().strip())
+                .isEqualTo("Error response from daemon: invalid memory value 1048576: Must be at least 4MiB");
+        assertThat(manager.ok("service", "ls").table()).as("nothing half made").noneMatch(r -> r.get("NAME").equals("bad"));
     }
 }

@@ -10,6 +10,7 @@ import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.NodeAvailability;
 import dev.flotilla.api.v1.NodeRole;
 import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.cluster.ca.CertificateAuthority;
 import dev.flotilla.cluster.ca.JoinToken;
@@ -52,6 +53,7 @@ final class InitialObjects {
                 .setEngineVersion(self.engineVersion())
                 .setPlatformOs(Platform.os())
                 .setPlatformArch(Platform.arch())
+                .setResources(nodeResources())
                 .setState(NodeState.NODE_READY)
                 .setAddr(s.advertiseAddr())
                 .setLeader(true)
@@ -72,5 +74,10 @@ final class InitialObjects {
                 StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setCluster(cluster).build(),
                 Actions.create(node),
                 Actions.create(ingress));
+    }
+
+    /** This machine's CPUs and memory as a node reports them (Docker's Description.Resources). */
+    static Resources nodeResources() {
+        return Resources.newBuilder().setNanoCpus(Platform.nanoCpus()).setMemoryBytes(Platform.memoryBytes()).build();
     }
 }

@@ -123,7 +123,8 @@ final class Membership {
     WorkerSession startWorker(SwarmState s, NodeCertificate id) {
         WorkerSession w = new WorkerSession(id, SessionRequest.newBuilder()
                 .setHostname(self.hostname()).setEngineVersion(self.engineVersion()).setAddr(s.advertiseAddr())
-                .setPlatformOs(Platform.os()).setPlatformArch(Platform.arch()).build(),
+                .setPlatformOs(Platform.os()).setPlatformArch(Platform.arch())
+                .setResources(InitialObjects.nodeResources()).build(),
                 s.managers());
         worker = w;
         identity = id;

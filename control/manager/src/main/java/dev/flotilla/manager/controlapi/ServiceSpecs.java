@@ -4,10 +4,12 @@ import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PlacementPreference;
 import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Resources;
 import dev.flotilla.cluster.placement.Constraint;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateConfig;
+import dev.flotilla.common.GoFormat;
 import dev.flotilla.common.Names;
 import dev.flotilla.common.ServiceDefaults;
 import java.util.HashSet;
@@ -58,6 +60,11 @@ public final class ServiceSpecs {
             throw new IllegalArgumentException("stop grace period cannot be negative");
         }
         healthcheck(spec.getContainer().getHealthcheck());
+        resources(spec.getContainer().getResources().getLimits());
+        resources(spec.getContainer().getResources().getReservations());
+        if (spec.getContainer().getResources().getReservations().getPids() != 0) {
+            throw new IllegalArgumentException("a pids reservation is not supported: pids are only limited");
+        }
         // swarmkit's own words ("constraint expected one operator from ==, !=", "key 'x' is invalid").
         Constraint.parse(spec.getPlacement().getConstraintsList());
         for (PlacementPreference p : spec.getPlacement().getPreferencesList()) {
@@ -137,6 +144,20 @@ public final class ServiceSpecs {
             .setOrder(UpdateConfig.Order.STOP_FIRST)
             .setProgressDeadlineMs(ServiceDefaults.PROGRESS_DEADLINE_MS)
             .build();
+
+    /** swarmkit's {@code validateResources}, with its words. */
+    private static void resources(Resources r) {
+        if (r.getNanoCpus() != 0 && r.getNanoCpus() < 1_000_000) {
+            throw new IllegalArgumentException("invalid cpu value " + GoFormat.float64(r.getNanoCpus() / 1e9)
+                    + ": Must be at least 0.001");
+        }
+        if (r.getMemoryBytes() != 0 && r.getMemoryBytes() < 4L * 1024 * 1024) {
+            throw new IllegalArgumentException("invalid memory value " + r.getMemoryBytes() + ": Must be at least 4MiB");
+        }
+        if (r.getPids() < 0) {
+            throw new IllegalArgumentException("invalid pids limit " + r.getPids() + ": Must be 0 (unlimited) or more");
+        }
+    }
 
     /** Docker's checks of a health check: durations of at least 1 ms when given, a known test type. */
     private static void healthcheck(HealthConfig h) {
