@@ -10,6 +10,7 @@ import dev.flotilla.executor.ContainerSpec;
 import dev.flotilla.executor.Controller;
 import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
+import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.ResourceLimits;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
@@ -128,6 +129,18 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     private void runTask() {
         report(TaskState.PREPARING, "preparing", "");
+        try {
+            // Before a start permit: a pull may take minutes, the other tasks' starts need not wait.
+            executor.ensureImage(task.getSpec().getImage());
+        } catch (RegistryException e) {
+            log.warn("Task {}: no image: {}", task.getId(), e.getMessage());
+            report(TaskState.REJECTED, "preparing", e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            log.warn("Task {}: pulling image {} failed", task.getId(), task.getSpec().getImage(), e);
+            report(TaskState.REJECTED, "preparing", "pulling image " + task.getSpec().getImage() + ": " + e.getMessage());
+            return;
+        }
         Controller container;
         starts.acquireUninterruptibly();
         try {

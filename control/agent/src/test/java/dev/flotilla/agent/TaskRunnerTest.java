@@ -147,6 +147,21 @@ class TaskRunnerTest {
     }
 
     @Test
+    void anImageItsRegistryRefusesRejectsTheTaskWithTheRegistrysReasonBeforeAnySandbox() throws Exception {
+        executor.pullFails("registry.test/web:nope", "reading manifest nope in registry.test/web: manifest unknown");
+        Task task = task("registry.test/web:nope");
+        TaskRunner r = runner(task);
+
+        r.run();
+
+        TaskStatus rejected = reports.await(task.getId(), TaskState.REJECTED);
+        assertThat(rejected.getErr())
+                .isEqualTo("registry.test/web:nope: reading manifest nope in registry.test/web: manifest unknown");
+        assertThat(executor.container(r.containerId())).as("no container made").isEmpty();
+        assertThat(sandboxes.created).doesNotContain(task.getId());
+    }
+
+    @Test
     void aSandboxThatCannotBeMadeRejectsTheTaskBeforeAnyContainer() {
         sandboxes.failure = "veth: File exists";
         Task task = task("busybox");
@@ -298,6 +313,7 @@ class TaskRunnerTest {
     /** Sandboxes that are names only. */
     private static final class FakeSandboxes implements TaskSandboxes {
         final List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile String failure;
         /** Sandboxes being made now. */
         final AtomicInteger inside = new AtomicInteger();
@@ -318,6 +334,7 @@ class TaskRunnerTest {
 
         @Override
         public String createTaskSandbox(String taskId, List<SandboxNetwork.Attachment> attachments) {
+            created.add(taskId);
             if (failure != null) {
                 throw new IllegalStateException(failure);
             }

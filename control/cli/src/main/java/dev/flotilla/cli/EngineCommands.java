@@ -16,6 +16,10 @@ import dev.flotilla.api.v1.InfoRequest;
 import dev.flotilla.api.v1.InfoResponse;
 import dev.flotilla.api.v1.ListContainersRequest;
 import dev.flotilla.api.v1.ListImagesRequest;
+import dev.flotilla.api.v1.PullImageRequest;
+import dev.flotilla.api.v1.PullImageResponse;
+import dev.flotilla.api.v1.RemoveImageRequest;
+import dev.flotilla.api.v1.RemoveImageResponse;
 import dev.flotilla.api.v1.RemoveContainerRequest;
 import dev.flotilla.common.Ids;
 import java.nio.file.Files;
@@ -36,7 +40,51 @@ final class EngineCommands {
     @Command(name = "image", description = "Manage images")
     static final class Image {
         /** Its subcommands, in help order; {@link CommandTree} builds only the one a command line names. */
-        static final List<Class<?>> SUBCOMMANDS = List.of(ImageImport.class, ImageLs.class);
+        static final List<Class<?>> SUBCOMMANDS = List.of(ImageImport.class, ImageLs.class, ImagePull.class, ImageRm.class);
+    }
+
+    @Command(name = "pull", description = "Download an image from a registry onto this node")
+    static final class ImagePull extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NAME[:TAG|@DIGEST]")
+        String reference;
+
+        @Override
+        int run(DaemonClient client) {
+            // As long as the daemon's own bound on a pull (15 minutes), not the CLI's 30 s.
+            PullImageResponse pull = client.engine().withDeadlineAfter(16, java.util.concurrent.TimeUnit.MINUTES)
+                    .pullImage(PullImageRequest.newBuilder().setReference(reference).build());
+            String named = pull.getImage().getReference();
+            System.out.println("Digest: " + pull.getDigest());
+            System.out.println(pull.getDownloaded() ? "Status: Downloaded newer image for " + named
+                    : "Status: Image is up to date for " + named);
+            System.out.println(named);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more images from this node")
+    static final class ImageRm extends ClientCommand {
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "IMAGE")
+        List<String> references = new ArrayList<>();
+
+        @Override
+        int run(DaemonClient client) {
+            int exit = 0;
+            for (String reference : references) {
+                try {
+                    RemoveImageResponse r = client.engine().removeImage(
+                            RemoveImageRequest.newBuilder().setReference(reference).build());
+                    r.getUntaggedList().forEach(u -> System.out.println("Untagged: " + u));
+                    if (!r.getDeleted().isEmpty()) {
+                        System.out.println("Deleted: " + r.getDeleted());
+                    }
+                } catch (io.grpc.StatusRuntimeException e) {
+                    System.err.println("Error response from daemon: " + e.getStatus().getDescription());
+                    exit = 1;
+                }
+            }
+            return exit;
+        }
     }
 
     @Command(name = "import", description = "Import a rootfs tarball or directory as an image")
@@ -76,9 +124,11 @@ final class EngineCommands {
             client.engine().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
                     .sorted(Comparator.comparing(ImageSummary::getReference))
                     .forEach(i -> {
-                        int colon = i.getReference().lastIndexOf(':');
+                        // NAME:TAG, or NAME@DIGEST for an image pulled by digest only (TAG <none>, as Docker's).
+                        int at = i.getReference().indexOf('@');
+                        int colon = at >= 0 ? at : i.getReference().lastIndexOf(':');
                         String id = i.getId().startsWith("sha256:") ? i.getId().substring(7) : i.getId();
-                        t.row(i.getReference().substring(0, colon), i.getReference().substring(colon + 1),
+                        t.row(i.getReference().substring(0, colon), at >= 0 ? "<none>" : i.getReference().substring(colon + 1),
                                 Ids.shortId(id), Human.ago(i.getCreatedMs(), now), size(i.getSize()));
                     });
             t.print(System.out);

@@ -16,6 +16,7 @@ import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceResponse;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.ServiceSummary;
 import dev.flotilla.api.v1.Task;
@@ -113,6 +114,9 @@ final class ServiceCommands {
         @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the service to converge")
         boolean detach;
 
+        @Option(names = "--no-resolve-image", description = "Do not query the registry to resolve image digest")
+        boolean noResolveImage;
+
         @Parameters(index = "0", paramLabel = "IMAGE")
         String image;
 
@@ -191,7 +195,10 @@ final class ServiceCommands {
                 spec.setUpdate(updateFlags.update(UpdateFlags.defaults()))
                         .setRollback(updateFlags.rollback(UpdateFlags.defaults()));
             }
-            Service s = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec).build()).getService();
+            ServiceResponse created = client.control().createService(CreateServiceRequest.newBuilder().setSpec(spec)
+                    .setNoResolveImage(noResolveImage).build());
+            created.getWarningsList().forEach(System.err::print);
+            Service s = created.getService();
             System.out.println(s.getId());
             return detach ? 0 : Progress.await(client, s, s.getMeta().getCreatedAtMs(), System.out);
         }
@@ -252,7 +259,7 @@ final class ServiceCommands {
             for (ServiceSummary s : services) {
                 Service svc = s.getService();
                 t.row(Ids.shortId(svc.getId()), svc.getSpec().getName(), DockerWords.of(svc.getSpec().getMode()).replace('-', ' '),
-                        replicas(s), image(svc.getSpec().getContainer().getImage()),
+                        replicas(s), imageTag(svc.getSpec().getContainer().getImage()),
                         svc.getEndpointPortsList().stream().map(PortSpec::format).collect(Collectors.joining(", ")));
             }
             t.print(System.out);
@@ -306,7 +313,7 @@ final class ServiceCommands {
                     err = err.substring(0, 29) + "…";
                 }
                 table.row(noTrunc ? t.getId() : Ids.shortId(t.getId()), name,
-                        image(t.getSpec().getImage()),
+                        imageTag(t.getSpec().getImage()),
                         r.getNodeHostnamesOrDefault(t.getNodeId(), ""),
                         Human.state(t.getDesiredState()),
                         Human.state(t.getStatus().getState()) + " " + Human.ago(t.getStatus().getTimestampMs(), now),
@@ -478,8 +485,16 @@ final class ServiceCommands {
 
     /** Docker shows images with their tag: "busybox" is "busybox:latest". */
     static String image(String ref) {
-        int slash = ref.lastIndexOf('/');
-        return ref.indexOf(':', slash + 1) < 0 ? ref + ":latest" : ref;
+        int at = ref.indexOf('@');
+        String named = at < 0 ? ref : ref.substring(0, at);
+        int slash = named.lastIndexOf('/');
+        return named.indexOf(':', slash + 1) < 0 && at < 0 ? ref + ":latest" : ref;
+    }
+
+    /** As {@code service ls} and {@code service ps} show an image: its tag, the pinned digest left out. */
+    static String imageTag(String ref) {
+        int at = ref.indexOf('@');
+        return at < 0 ? image(ref) : image(ref.substring(0, at));
     }
 
     /** Task ordering of `service ps`: by service and slot, the current task first, then its history, newest first. */

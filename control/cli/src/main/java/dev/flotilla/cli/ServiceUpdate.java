@@ -9,6 +9,7 @@ import dev.flotilla.api.v1.Placement;
 import dev.flotilla.api.v1.PortConfig;
 import dev.flotilla.api.v1.ResourceRequirements;
 import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceResponse;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateServiceRequest;
 import java.util.ArrayList;
@@ -104,20 +105,25 @@ final class ServiceUpdate {
         @Option(names = {"-q", "--quiet"}, description = "Suppress progress output")
         boolean quiet;
 
+        @Option(names = "--no-resolve-image", description = "Do not query the registry to resolve image digest")
+        boolean noResolveImage;
+
         @Parameters(index = "0", paramLabel = "SERVICE")
         String service;
 
         @Override
         int run(DaemonClient client) {
             if (rollback) {
-                Set<String> alone = Set.of("--rollback", "--detach", "--quiet");
+                Set<String> alone = Set.of("--rollback", "--detach", "--quiet", "--no-resolve-image");
                 for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
                     if (!alone.contains(o.longestName())) {
                         throw new IllegalArgumentException("other flags may not be combined with --rollback");
                     }
                 }
             }
-            return submit(client, service, rollback, s -> updated(client, s.getSpec()), detach, quiet);
+            // As docker/cli: the registry is asked for a digest only when --image names the image anew.
+            return submit(client, service, rollback, s -> updated(client, s.getSpec()), detach, quiet,
+                    noResolveImage || image == null);
         }
 
         private ServiceSpec updated(DaemonClient client, ServiceSpec current) {
@@ -228,7 +234,7 @@ final class ServiceUpdate {
 
         @Override
         int run(DaemonClient client) {
-            return submit(client, service, true, null, detach, quiet);
+            return submit(client, service, true, null, detach, quiet, false);
         }
     }
 
@@ -238,14 +244,17 @@ final class ServiceUpdate {
      * then follows the rollout unless {@code detach}. Returns the exit code.
      */
     private static int submit(DaemonClient client, String service, boolean rollback, Function<Service, ServiceSpec> change,
-            boolean detach, boolean quiet) {
+            boolean detach, boolean quiet, boolean noResolveImage) {
         Service s = client.control().getService(GetServiceRequest.newBuilder().setService(service).build()).getService();
         UpdateServiceRequest.Builder request = UpdateServiceRequest.newBuilder()
-                .setService(s.getId()).setVersion(s.getMeta().getVersion()).setRollback(rollback);
+                .setService(s.getId()).setVersion(s.getMeta().getVersion()).setRollback(rollback)
+                .setNoResolveImage(noResolveImage);
         if (!rollback) {
             request.setSpec(change.apply(s));
         }
-        Service after = client.control().updateService(request.build()).getService();
+        ServiceResponse response = client.control().updateService(request.build());
+        response.getWarningsList().forEach(System.err::print);
+        Service after = response.getService();
         System.out.println(service);
         if (detach) {
             return 0;

@@ -17,6 +17,7 @@ import dev.flotilla.daemon.EngineService;
 import dev.flotilla.daemon.membership.LocalSwarm;
 import dev.flotilla.daemon.membership.NodeDescription;
 import dev.flotilla.cluster.store.ClusterConnection;
+import dev.flotilla.executor.ImageReference;
 import dev.flotilla.executor.ImageStore;
 import dev.flotilla.executor.RuncExecutor;
 import dev.flotilla.executor.RuncRuntime;
@@ -84,7 +85,7 @@ public final class Daemon {
 
     private Daemon(DaemonConfig config) {
         this.config = config;
-        this.images = new ImageStore(config.dataRoot().resolve("images"));
+        this.images = new ImageStore(config.dataRoot().resolve("images"), config.registries());
         this.runtime = new RuncRuntime(config.dataRoot().resolve("containers"), images, config.runc());
         this.network = new SandboxNetwork(config.tag());
         this.meshLoops = NetnsEventLoops.inCurrentNamespace("mesh", Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -166,7 +167,8 @@ public final class Daemon {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(apiLoops)
                 .workerEventLoopGroup(apiLoops)
-                .addService(new ControlService(swarm, probe))
+                .addService(new ControlService(swarm, probe,
+                        image -> images.registry().resolve(ImageReference.parse(image))))
                 .addService(new LogsService(swarm, logs))
                 .addService(new EngineService(config, images, runtime, swarm, agent::get, logs))
                 .addService(health.getHealthService())

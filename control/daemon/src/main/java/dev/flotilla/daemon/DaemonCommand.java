@@ -7,11 +7,13 @@ import dev.flotilla.common.Version;
 
 import com.google.common.net.InetAddresses;
 import dev.flotilla.dns.DnsServerOptions;
+import dev.flotilla.executor.Registry;
 import dev.flotilla.dns.ResolvConf;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -44,6 +46,14 @@ public final class DaemonCommand implements Callable<Integer> {
             + "VIP after this long with no byte either way (ns|us|ms|s|m|h; default 0: never)")
     String lbIdleTimeout = "0s";
 
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT",
+            description = "A registry to pull from over plain HTTP or unverified HTTPS (repeatable)")
+    List<String> insecureRegistries = new ArrayList<>();
+
+    @Option(names = "--registry-certs-dir", paramLabel = "DIR", description = "Registries' CAs and client "
+            + "certificates, one directory per HOST:PORT (Docker's certs.d layout; default /etc/flotilla/certs.d)")
+    Path registryCertsDir = Registry.Options.DEFAULT.certsDir();
+
     @Option(names = "--print-namespace-tag", hidden = true,
             description = "Print the tag of the data root's namespaces (fl-<tag>-...) and exit, starting nothing")
     boolean printNamespaceTag;
@@ -75,7 +85,8 @@ public final class DaemonCommand implements Callable<Integer> {
         DaemonConfig config;
         try {
             config = new DaemonConfig(dataRoot.toAbsolutePath().normalize(), Path.of(socket), runc, upstreams(),
-                    ttl(), Durations.parse(lbIdleTimeout, "--lb-idle-timeout"));
+                    ttl(), Durations.parse(lbIdleTimeout, "--lb-idle-timeout"),
+                    new Registry.Options(Set.copyOf(insecureRegistries), registryCertsDir.toAbsolutePath()));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return ExitCodes.USAGE;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import dev.flotilla.executor.Registry;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -22,9 +23,11 @@ import java.util.Objects;
  * @param dnsTtlSeconds  TTL of the embedded DNS server's own answers
  * @param lbIdleTimeout  a TCP connection through the routing mesh or a service VIP quiet this long
  *                       in both directions is closed; {@link Duration#ZERO}: never
+ * @param registries     how images are pulled: registries spoken to without TLS verification and
+ *                       the {@code certs.d} directory of registries' CAs
  */
 public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSocketAddress> dnsUpstreams,
-                           int dnsTtlSeconds, Duration lbIdleTimeout) {
+                           int dnsTtlSeconds, Duration lbIdleTimeout, Registry.Options registries) {
 
     public DaemonConfig {
         Objects.requireNonNull(dataRoot, "dataRoot");
@@ -32,11 +35,13 @@ public record DaemonConfig(Path dataRoot, Path socket, String runc, List<InetSoc
         Objects.requireNonNull(runc, "runc");
         dnsUpstreams = List.copyOf(dnsUpstreams);
         Objects.requireNonNull(lbIdleTimeout, "lbIdleTimeout");
+        Objects.requireNonNull(registries, "registries");
     }
 
     /** Defaults for everything but the paths and runc. */
     public DaemonConfig(Path dataRoot, Path socket, String runc) {
-        this(dataRoot, socket, runc, List.of(), DnsServerOptions.DEFAULT_TTL_SECONDS, Duration.ZERO);
+        this(dataRoot, socket, runc, List.of(), DnsServerOptions.DEFAULT_TTL_SECONDS, Duration.ZERO,
+                Registry.Options.DEFAULT);
     }
 
     /** {@link #namespaceTag} of this daemon's data root. */

@@ -5,6 +5,7 @@ import dev.flotilla.api.v1.LogMessage;
 import dev.flotilla.api.v1.LogSource;
 import dev.flotilla.cluster.logs.LogReader;
 import java.util.List;
+import dev.flotilla.common.Ids;
 import dev.flotilla.common.Version;
 import dev.flotilla.manager.controlapi.ControlService;
 import dev.flotilla.cluster.rpc.Errors;
@@ -21,6 +22,10 @@ import dev.flotilla.api.v1.ListContainersRequest;
 import dev.flotilla.api.v1.ListContainersResponse;
 import dev.flotilla.api.v1.ListImagesRequest;
 import dev.flotilla.api.v1.ListImagesResponse;
+import dev.flotilla.api.v1.PullImageRequest;
+import dev.flotilla.api.v1.PullImageResponse;
+import dev.flotilla.api.v1.RemoveImageRequest;
+import dev.flotilla.api.v1.RemoveImageResponse;
 import dev.flotilla.api.v1.RemoveContainerRequest;
 import dev.flotilla.api.v1.RemoveContainerResponse;
 import dev.flotilla.api.v1.ResolveContainerRequest;
@@ -30,6 +35,7 @@ import dev.flotilla.executor.ContainerStatus;
 import dev.flotilla.executor.Image;
 import dev.flotilla.executor.ImageConfig;
 import dev.flotilla.executor.ImageStore;
+import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.RuncRuntime;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
@@ -84,6 +90,44 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
     public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> out) {
         Errors.answer(out, () -> ListImagesResponse.newBuilder()
                 .addAllImages(images.list().stream().map(EngineService::summary).toList()).build());
+    }
+
+    @Override
+    public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
+        Errors.answer(out, () -> {
+            ImageStore.Pull pull;
+            try {
+                pull = images.pull(request.getReference());
+            } catch (RegistryException e) {
+                // The registry's refusal, not a missing object of this daemon: "Error response from daemon: ...".
+                throw Errors.precondition(e.getMessage());
+            }
+            return PullImageResponse.newBuilder().setImage(summary(pull.image())).setDigest(pull.digest())
+                    .setDownloaded(pull.downloaded()).build();
+        });
+    }
+
+    @Override
+    public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
+        Errors.answer(out, () -> {
+            String reference = request.getReference();
+            Image image = images.find(reference).orElseThrow(() ->
+                    Errors.notFound("No such image: " + reference));
+            for (ContainerState c : runtime.list()) {
+                if (images.find(c.container().image()).map(Image::id).filter(image.id()::equals).isPresent()) {
+                    throw Errors.conflict("conflict: unable to remove repository reference \"" + reference
+                            + "\" (must force) - container " + c.container().shortId()
+                            + " is using its referenced image " + Ids.shortId(image.id().replace("sha256:", "")));
+                }
+            }
+            ImageStore.Removed removed = images.untag(reference).orElseThrow(() ->
+                    Errors.notFound("No such image: " + reference));
+            RemoveImageResponse.Builder b = RemoveImageResponse.newBuilder().addAllUntagged(removed.untagged());
+            if (removed.deletedId() != null) {
+                b.setDeleted(removed.deletedId());
+            }
+            return b.build();
+        });
     }
 
     @Override

@@ -10,6 +10,15 @@ public interface Executor {
     /** The controller of the container {@code spec} describes; nothing exists on the node before its {@link Controller#prepare()}. */
     Controller controller(ContainerSpec spec);
 
+    /**
+     * Makes sure {@code image} is on this node before a task's container is made: pulled from its
+     * registry, or already here. Runs on the task's thread while the task is PREPARING.
+     *
+     * @throws RegistryException with the registry's reason when the node cannot have it
+     */
+    default void ensureImage(String image) {
+    }
+
     /** Forgets the logs of every container not in {@code containerIds} (tasks the store no longer has). */
     default void retainLogs(java.util.Set<String> containerIds) {
     }

@@ -55,6 +55,21 @@ final class FileTrees {
         });
     }
 
+    /** The bytes in the regular files under {@code dir}, symlinks not followed. */
+    static long regularFileBytes(Path dir) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total[0] += attrs.size();
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
     private static void deleteIfPresent(Path path) throws IOException {
         Files.deleteIfExists(path);
     }

@@ -47,10 +47,25 @@ public final class ImageStore {
     private final Path tmp;
     /** Guards the reference symlinks: publishing, removing and reading them. */
     private final Object lock = new Object();
+    private final Registry registry;
+    /**
+     * After a failed pull of a reference the node has locally, how long tasks use the local image
+     * without asking the registry again (a hundred tasks starting at once ask once).
+     */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+    private final java.util.Map<String, Long> recentFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One pull at a time: skopeo rewrites the layout's index, and a second pull of an image finds the first's. */
+    private final Object pulls = new Object();
 
     /** Opens (creating if needed) the store at {@code root}, usually {@code <data-root>/images}. */
     public ImageStore(Path root) {
+        this(root, Registry.Options.DEFAULT);
+    }
+
+    /** As {@link #ImageStore(Path)}, pulling from registries with {@code registries}' TLS settings. */
+    public ImageStore(Path root, Registry.Options registries) {
         Path base = root.toAbsolutePath().normalize();
+        this.registry = new Registry(registries, base.resolve("layout"));
         this.refs = base.resolve("refs");
         this.store = base.resolve("store");
         this.tmp = base.resolve("tmp");
@@ -106,14 +121,116 @@ public final class ImageStore {
         }
     }
 
-    /** Every image, sorted by reference. */
+    /** The registries this store pulls from. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /**
+     * Pulls {@code reference} from its registry unless this node has the very image already: a tag
+     * is first resolved to its digest (the registry's answer now), and an image already stored under
+     * that digest is only tagged again. Layers are unpacked in order, whiteouts applied.
+     *
+     * @throws RegistryException with the registry's reason; nothing is left behind
+     * @throws IllegalArgumentException for an invalid reference
+     */
+    public Pull pull(String reference) {
+        ImageReference ref = ImageReference.parse(reference);
+        ImageReference pinned = ref.digest() != null ? ref : ref.withDigest(registry.resolve(ref));
+        ImageReference exact = ImageReference.parse(pinned.exact());
+        synchronized (pulls) {
+            Optional<Image> have = find(exact.toString());
+            Path entry = have.isPresent() ? have.get().rootfs().getParent() : pullInto(pinned);
+            try {
+                publish(exact, entry);
+                if (pinned.tag() != null) {
+                    publish(ImageReference.parse(pinned.tagged()), entry);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot tag image " + pinned + ": " + e.getMessage(), e);
+            }
+            return new Pull(find(exact.toString()).orElseThrow(), pinned.digest(), have.isEmpty());
+        }
+    }
+
+    /** A pulled image, its manifest's digest, and whether it was downloaded (false: the node had it). */
+    public record Pull(Image image, String digest, boolean downloaded) {
+    }
+
+    /**
+     * What a task needs before its container is made, as Docker's agent does it: the image pulled
+     * (so a moved tag is followed); should the registry fail, an image of that reference already on
+     * the node is used.
+     *
+     * @throws RegistryException if the pull failed and the node has no such image
+     */
+    public Image ensure(String reference) {
+        ImageReference ref = ImageReference.parse(reference);
+        if (ref.digest() != null) {
+            Optional<Image> have = find(ref.exact());
+            if (have.isPresent()) {
+                return have.get();
+            }
+        }
+        Optional<Image> local = find(ref.exact());
+        Long failed = recentFailures.get(ref.exact());
+        if (local.isPresent() && failed != null && System.nanoTime() - failed < RETRY_AFTER.toNanos()) {
+            // Its registry failed moments ago: the tasks starting now use the local image without asking again.
+            return local.get();
+        }
+        try {
+            Image pulled = pull(reference).image();
+            recentFailures.remove(ref.exact());
+            return pulled;
+        } catch (RegistryException e) {
+            if (local.isPresent()) {
+                recentFailures.put(ref.exact(), System.nanoTime());
+                log.info("Using the local image {}: pulling it failed: {}", ref.exact(), e.reason());
+                return local.get();
+            }
+            throw e;
+        }
+    }
+
+    private Path pullInto(ImageReference pinned) {
+        Path staging = tmp.resolve(UUID.randomUUID().toString());
+        try {
+            Files.createDirectory(staging);
+            Registry.Pulled pulled = registry.pull(pinned, staging.resolve(ROOTFS));
+            long size = FileTrees.regularFileBytes(staging.resolve(ROOTFS));
+            ImageManifest manifest = new ImageManifest(pinned.tag() != null ? pinned.tagged() : pinned.exact(),
+                    pulled.configDigest(), Instant.now().toString(), size, pulled.config(), pulled.layoutTag());
+            Json.write(staging.resolve(MANIFEST), manifest);
+            Path entry = store.resolve(staging.getFileName());
+            DurableFiles.rename(staging, entry, false);
+            log.info("Pulled image {} ({}, {} bytes)", pinned, pulled.configDigest(), size);
+            return entry;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store pulled image " + pinned + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * Every image, sorted by reference: one per tag, as {@code docker image ls} lists them; an image
+     * with no tag (pulled by digest only) under its {@code NAME@DIGEST}.
+     */
     public List<Image> list() {
         List<Image> images = new ArrayList<>();
         synchronized (lock) {
             try (DirectoryStream<Path> links = Files.newDirectoryStream(refs)) {
+                java.util.Map<Path, List<Path>> byEntry = new java.util.LinkedHashMap<>();
                 for (Path link : links) {
-                    if (!isTemporary(link)) {
-                        read(link).ifPresent(images::add);
+                    Path entry = isTemporary(link) ? null : target(link);
+                    if (entry != null) {
+                        byEntry.computeIfAbsent(entry, e -> new ArrayList<>()).add(link);
+                    }
+                }
+                for (List<Path> entryLinks : byEntry.values()) {
+                    List<Path> tags = entryLinks.stream().filter(l -> !isDigestLink(l)).toList();
+                    for (Path link : tags.isEmpty() ? entryLinks.subList(0, 1) : tags) {
+                        read(link).map(i -> withReference(i, link)).ifPresent(images::add);
                     }
                 }
             } catch (IOException e) {
@@ -132,24 +249,94 @@ public final class ImageStore {
         }
     }
 
-    /** Removes the image of {@code reference}; false if there was none. */
+    /** What a removal did: the references it dropped, and the image's id if the image went with them. */
+    public record Removed(List<String> untagged, String deletedId) {
+    }
+
+    /** As {@link #untag}; false if there was no such reference. */
     public boolean remove(String reference) {
+        return untag(reference).isPresent();
+    }
+
+    /**
+     * Removes {@code reference} (a tag, or {@code NAME@DIGEST}); once the image has no tag left its
+     * digest references go too, and with the last reference its rootfs and the layers no other
+     * image uses. Empty if there was no such reference.
+     */
+    public Optional<Removed> untag(String reference) {
         ImageReference ref = ImageReference.parse(reference);
         Path entry;
+        List<String> untagged = new ArrayList<>();
+        String id;
         synchronized (lock) {
             Path link = linkOf(ref);
             entry = target(link);
             if (entry == null) {
-                return false;
+                return Optional.empty();
             }
+            id = read(link).map(Image::id).orElse(null);
             try {
                 Files.delete(link);
+                untagged.add(ref.toString());
+                List<Path> left = linksTo(entry);
+                if (left.stream().allMatch(ImageStore::isDigestLink)) {
+                    for (Path digestLink : left) {
+                        Files.delete(digestLink);
+                        untagged.add(referenceOf(digestLink));
+                    }
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot remove image " + ref + ": " + e.getMessage(), e);
             }
         }
+        boolean deleted = dropIfUnreferenced(entry);
+        log.info("Removed image reference(s) {}{}", untagged, deleted ? ", and the image " + id : "");
+        return Optional.of(new Removed(untagged, deleted ? id : null));
+    }
+
+    private static boolean isDigestLink(Path link) {
+        return link.getFileName().toString().contains("%40");
+    }
+
+    private static String referenceOf(Path link) {
+        return java.net.URLDecoder.decode(link.getFileName().toString(), StandardCharsets.UTF_8);
+    }
+
+    /** The reference links that point at {@code entry}; the caller holds {@link #lock}. */
+    private List<Path> linksTo(Path entry) throws IOException {
+        List<Path> links = new ArrayList<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(refs)) {
+            for (Path link : all) {
+                if (!isTemporary(link) && entry.equals(target(link))) {
+                    links.add(link);
+                }
+            }
+        }
+        return links;
+    }
+
+    /** Deletes {@code entry} (and its layers no other image has) if no reference names it any more. */
+    private boolean dropIfUnreferenced(Path entry) {
+        String layoutTag;
+        synchronized (lock) {
+            try {
+                if (!linksTo(entry).isEmpty()) {
+                    return false;
+                }
+                layoutTag = Files.exists(entry.resolve(MANIFEST))
+                        ? Json.read(entry.resolve(MANIFEST), ImageManifest.class).layoutTag() : null;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read image " + entry + ": " + e.getMessage(), e);
+            }
+        }
         deleteQuietly(entry);
-        log.info("Removed image {}", ref);
+        if (layoutTag != null) {
+            try {
+                registry.forget(layoutTag);
+            } catch (RuntimeException e) {
+                log.warn("Cannot drop the layers of removed image {} from the layout: {}", layoutTag, e.getMessage());
+            }
+        }
         return true;
     }
 
@@ -186,7 +373,7 @@ public final class ImageStore {
             }
         }
         if (previous != null && !previous.equals(entry)) {
-            deleteQuietly(previous);
+            dropIfUnreferenced(previous);
         }
     }
 
@@ -205,6 +392,11 @@ public final class ImageStore {
         }
     }
 
+    /** {@code image} as named by {@code link} (an image with several tags is listed once per tag). */
+    private static Image withReference(Image image, Path link) {
+        return new Image(referenceOf(link), image.id(), image.rootfs(), image.config(), image.created(), image.size());
+    }
+
     /** The store entry a reference symlink points at, or null if there is no such link. */
     private Path target(Path link) {
         if (!Files.isSymbolicLink(link)) {
@@ -218,8 +410,9 @@ public final class ImageStore {
     }
 
     private Path linkOf(ImageReference ref) {
-        // Encodes '/' and ':' only: names and tags use no other character URLEncoder changes.
-        return refs.resolve(URLEncoder.encode(ref.toString(), StandardCharsets.UTF_8));
+        // Encodes '/', ':' and '@' only: references use no other character URLEncoder changes.
+        // NAME:TAG@DIGEST is the image of that digest, whatever the tag names now.
+        return refs.resolve(URLEncoder.encode(ref.exact(), StandardCharsets.UTF_8));
     }
 
     private static boolean isTemporary(Path link) {
@@ -264,7 +457,12 @@ public final class ImageStore {
     }
 
     /** {@code image.json}: what the store knows about an image besides its rootfs. */
-    record ImageManifest(String reference, String id, String created, long size, ImageConfig config) {
+    record ImageManifest(String reference, String id, String created, long size, ImageConfig config,
+            String layoutTag) {
+
+        ImageManifest(String reference, String id, String created, long size, ImageConfig config) {
+            this(reference, id, created, size, config, null);
+        }
 
         Image toImage(Path rootfs) {
             return new Image(reference, id, rootfs, config == null ? ImageConfig.EMPTY : config,

@@ -13,7 +13,9 @@ record ProcessConfig(List<String> args, List<String> env, String cwd) {
 
     static ProcessConfig of(ContainerSpec spec, Image image) {
         ImageConfig config = image.config();
-        List<String> args = spec.args().isEmpty() ? config.cmd() : spec.args();
+        // Docker's rule: the image's ENTRYPOINT, then the task's arguments or else the image's CMD.
+        List<String> args = new ArrayList<>(config.entrypoint());
+        args.addAll(spec.args().isEmpty() ? config.cmd() : spec.args());
         if (args.isEmpty()) {
             throw new IllegalArgumentException("no command for container " + spec.name() + ": the task gives none and image "
                     + image.reference() + " has no default (give args, or import the image with a command)");

@@ -19,6 +19,11 @@ public final class RuncExecutor implements Executor {
     }
 
     @Override
+    public void ensureImage(String image) {
+        runtime.ensureImage(image);
+    }
+
+    @Override
     public void retainLogs(java.util.Set<String> containerIds) {
         runtime.logs().retain(containerIds);
     }

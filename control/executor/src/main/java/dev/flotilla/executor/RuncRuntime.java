@@ -72,6 +72,15 @@ public final class RuncRuntime {
         this.logs = new ContainerLogs(this.stateRoot.resolve("logs"));
     }
 
+    /**
+     * Pulls {@code reference} unless this node has that very image (see {@link ImageStore#ensure}).
+     *
+     * @throws RegistryException with the registry's reason, if the node has no such image either
+     */
+    public void ensureImage(String reference) {
+        images.ensure(reference);
+    }
+
     /** How the image {@code reference} on this node says to run it; empty if it is not here. */
     public Optional<ImageConfig> imageConfig(String reference) {
         return images.find(reference).map(Image::config);

@@ -30,6 +30,7 @@ public final class FakeExecutor implements Executor {
     // Guarded by this; by container id, in creation order.
     private final Map<String, FakeController> controllers = new LinkedHashMap<>();
     private final Map<String, String> missingImages = new HashMap<>();
+    private final Map<String, String> pullFailures = new HashMap<>();
     private CountDownLatch shutdownGate;
     private volatile int probeExit;
 
@@ -43,6 +44,20 @@ public final class FakeExecutor implements Executor {
     public synchronized FakeExecutor withoutImage(String image) {
         missingImages.put(ImageStore.normalize(image), ImageStore.normalize(image));
         return this;
+    }
+
+    /** From now on, {@link #ensureImage} of {@code image} fails as a registry refusing it would, with {@code reason}. */
+    public synchronized FakeExecutor pullFails(String image, String reason) {
+        pullFailures.put(ImageStore.normalize(image), reason);
+        return this;
+    }
+
+    @Override
+    public synchronized void ensureImage(String image) {
+        String reason = pullFailures.get(ImageStore.normalize(image));
+        if (reason != null) {
+            throw new RegistryException(ImageReference.parse(image), reason);
+        }
     }
 
     /** From now on, {@link Controller#shutdown} blocks until {@link #releaseShutdowns()}. */

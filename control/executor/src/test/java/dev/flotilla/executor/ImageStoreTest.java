@@ -84,6 +84,14 @@ class ImageStoreTest {
     }
 
     @Test
+    void untagSaysWhatItRemoved() throws IOException {
+        Image image = store.importImage("demo:v1", TestRootfs.tiny(tmp.resolve("src"), "x"), null);
+
+        assertThat(store.untag("demo:v1")).contains(new ImageStore.Removed(List.of("demo:v1"), image.id()));
+        assertThat(store.untag("demo:v1")).isEmpty();
+    }
+
+    @Test
     void failedImportOfACorruptTarballLeavesNothing() throws Exception {
         Path source = TestRootfs.tiny(tmp.resolve("src"), "x".repeat(100_000));
         Path tgz = tmp.resolve("rootfs.tgz");

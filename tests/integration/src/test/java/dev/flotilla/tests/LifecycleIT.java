@@ -136,7 +136,7 @@ class LifecycleIT {
         assertThat(broken.exitCode()).as(manager.context(broken)).isNotZero();
         assertThat(broken.stderr()).as(manager.context(broken))
                 .containsPattern("service update paused: update paused due to failure or early termination of task [0-9a-z]{25}\n"
-                        + "web\\.[123] on node-[123]: No such image: nope:1");
+                        + "web\\.[123] on node-[123]: nope:1: ");
         List<String> images = currentImages();
         assertThat(images).as("the update stopped at the first slot").filteredOn("web:1.10"::equals).hasSize(2);
         Cli pretty = manager.ok("service", "inspect", "--pretty", "web");
@@ -158,7 +158,7 @@ class LifecycleIT {
                 .containsPattern("rollback: update rolled back due to failure or early termination of task [0-9a-z]{25}");
         assertThat(update.stderr()).as(manager.context(update))
                 .containsPattern("service rolled back: update rolled back due to failure or early termination of task "
-                        + "[0-9a-z]{25}\nweb\\.[123] on node-[123]: No such image: nope:2");
+                        + "[0-9a-z]{25}\nweb\\.[123] on node-[123]: nope:2: ");
         assertThat(currentImages()).containsOnly("web:1.11").hasSize(3);
         Cli again = manager.cli("service", "rollback", "web");
         assertThat(again.exitCode()).as(manager.context(again)).isNotZero();

@@ -106,11 +106,18 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     private final Swarm swarm;
+    private final ImageResolver images;
     private final PortAllocator portAllocator;
     private final RoleChanges roleChanges;
 
     public ControlService(Swarm swarm, PortProbe ports) {
+        this(swarm, ports, ImageResolver.NONE);
+    }
+
+    /** @param images pins services' image tags to their registries' digests */
+    public ControlService(Swarm swarm, PortProbe ports, ImageResolver images) {
         this.swarm = swarm;
+        this.images = images;
         this.portAllocator = new PortAllocator(ports);
         this.roleChanges = new RoleChanges(swarm::managerStatuses);
     }
@@ -267,7 +274,9 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (spec.getName().isEmpty()) {
                 spec.setName(Names.random());
             }
-            ServiceSpec valid = ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build()));
+            ServiceSpec checked = ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build()));
+            List<String> warnings = new ArrayList<>();
+            ServiceSpec valid = request.getNoResolveImage() ? checked : pinned(checked, warnings);
             String id = Ids.newId();
             Service service = allocating(() -> {
                 StoreView current = m.view();
@@ -288,8 +297,31 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
                     valid.getReplicas(), valid.getContainer().getImage());
             return ServiceResponse.newBuilder()
-                    .setService(m.view().service(service.getId()).orElse(service)).build();
+                    .setService(m.view().service(service.getId()).orElse(service)).addAllWarnings(warnings).build();
         });
+    }
+
+    /**
+     * {@code spec} with its image pinned to its registry's digest ({@code nginx:1.25@sha256:...}),
+     * or as it was, with Docker's warning, when the registry cannot say (an image only imported on
+     * the nodes, a registry that is down).
+     */
+    private ServiceSpec pinned(ServiceSpec spec, List<String> warnings) {
+        String image = spec.getContainer().getImage();
+        if (image.isEmpty() || image.contains("@")) {
+            return spec;
+        }
+        try {
+            String digest = images.digest(image);
+            return spec.toBuilder().setContainer(spec.getContainer().toBuilder().setImage(image + "@" + digest)).build();
+        } catch (RuntimeException e) {
+            log.info("Image {} of service {} keeps its tag: {}", image, spec.getName(), e.getMessage());
+            warnings.add("image " + image + " could not be accessed on a registry to record\n"
+                    + "its digest. Each node will access " + image + " independently,\n"
+                    + "possibly leading to different nodes running different\n"
+                    + "versions of the image.\n");
+            return spec;
+        }
     }
 
     @Override
@@ -377,6 +409,10 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     public void updateService(UpdateServiceRequest request, StreamObserver<ServiceResponse> out) {
         answer(out, () -> {
             Manager m = manager();
+            List<String> warnings = new ArrayList<>();
+            // Asked before anything is locked: a registry may take its time.
+            ServiceSpec asked = request.getRollback() || request.getNoResolveImage() ? request.getSpec()
+                    : pinned(request.getSpec(), warnings);
             Service updated = allocating(() -> {
                 Service s = service(m, request.getService());
                 if (s.getMeta().getVersion() != request.getVersion()) {
@@ -395,7 +431,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     status = UpdateStatus.newBuilder().setState(UpdateStatus.State.ROLLBACK_STARTED)
                             .setMessage("manually requested rollback");
                 } else {
-                    ServiceSpec next = ServiceSpecs.validate(NetworkResolver.attach(m.view(), request.getSpec()));
+                    ServiceSpec next = ServiceSpecs.validate(NetworkResolver.attach(m.view(), asked));
                     if (!next.getName().equals(s.getSpec().getName())) {
                         throw Errors.invalid("renaming services is not supported");
                     }
@@ -432,7 +468,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             });
             log.info("Service {} ({}) {}: image {}", updated.getSpec().getName(), updated.getId(),
                     request.getRollback() ? "rolled back" : "updated", updated.getSpec().getContainer().getImage());
-            return ServiceResponse.newBuilder().setService(m.view().service(updated.getId()).orElse(updated)).build();
+            return ServiceResponse.newBuilder().setService(m.view().service(updated.getId()).orElse(updated))
+                    .addAllWarnings(warnings).build();
         });
     }
 

@@ -38,6 +38,7 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ScaleServiceRequest;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.ServiceResponse;
 import dev.flotilla.api.v1.UpdateServiceRequest;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.cluster.rpc.Errors;
@@ -89,10 +90,22 @@ class ControlServiceTest {
         control = serve(new LocalSwarmStub(Optional.of(one.manager())));
     }
 
+    /** What the test's registry says: a digest for its own images, nothing for any other. */
+    private static final String NGINX_DIGEST = "sha256:" + "ab".repeat(32);
+    private final java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private String digest(String image) {
+        asked.add(image);
+        if (image.startsWith("registry.test/")) {
+            return NGINX_DIGEST;
+        }
+        throw new IllegalStateException("reading manifest in " + image + ": manifest unknown");
+    }
+
     private ControlGrpc.ControlBlockingStub serve(ControlService.Swarm swarm) throws Exception {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ControlService(swarm, (port, protocol) -> Optional.empty()))
+                .addService(new ControlService(swarm, (port, protocol) -> Optional.empty(), this::digest))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -125,6 +138,33 @@ class ControlServiceTest {
             assertThat(e.getStatus().getCode()).isEqualTo(code);
             assertThat(e.getStatus().getDescription()).isEqualTo(message);
         });
+    }
+
+    @Test
+    void theImageIsPinnedToItsRegistrysDigestOrKeepsItsTagWithAWarning() {
+        ServiceSpec remote = web("web").toBuilder()
+                .setContainer(ContainerSpec.newBuilder().setImage("registry.test/nginx:1.25")).build();
+        ServiceResponse pinned = control.createService(CreateServiceRequest.newBuilder().setSpec(remote).build());
+        assertThat(pinned.getService().getSpec().getContainer().getImage())
+                .isEqualTo("registry.test/nginx:1.25@" + NGINX_DIGEST);
+        assertThat(pinned.getWarningsList()).isEmpty();
+
+        ServiceSpec local = web("local").toBuilder().setContainer(ContainerSpec.newBuilder().setImage("web:1")).build();
+        ServiceResponse kept = control.createService(CreateServiceRequest.newBuilder().setSpec(local).build());
+        assertThat(kept.getService().getSpec().getContainer().getImage()).isEqualTo("web:1");
+        assertThat(kept.getWarningsList()).singleElement().asString()
+                .startsWith("image web:1 could not be accessed on a registry to record\nits digest.");
+
+        asked.clear();
+        ServiceResponse asGiven = control.createService(CreateServiceRequest.newBuilder()
+                .setSpec(remote.toBuilder().setName("raw")).setNoResolveImage(true).build());
+        assertThat(asGiven.getService().getSpec().getContainer().getImage()).isEqualTo("registry.test/nginx:1.25");
+        Service s = pinned.getService();
+        ServiceSpec changed = s.getSpec().toBuilder().setReplicas(3).build();
+        Service updated = control.updateService(UpdateServiceRequest.newBuilder().setService(s.getId())
+                .setVersion(s.getMeta().getVersion()).setSpec(changed).build()).getService();
+        assertThat(updated.getSpec().getContainer().getImage()).isEqualTo("registry.test/nginx:1.25@" + NGINX_DIGEST);
+        assertThat(asked).as("a pinned image, or --no-resolve-image, asks no registry").isEmpty();
     }
 
     @Test
