@@ -15,8 +15,9 @@ packages=(
   # tests: libpcap for pcap4j (the VTEP's kernel interop captures), ethtool, curl and dig clients,
   # a dnsmasq upstream, gcc -static (a UDP fixture), awk in bin/demo, strace (fsyncs of state files)
   libpcap0.8 ethtool curl bind9-dnsutils dnsmasq-base gcc libc6-dev mawk strace
-  # an OCI registry in a test namespace (the CNCF distribution registry), openssl for its test CA
-  docker-registry openssl
+  # an OCI registry in a test namespace (the CNCF distribution registry), openssl for its test CA,
+  # htpasswd (apache2-utils) for its bcrypt password file
+  docker-registry openssl apache2-utils
   # benches: iperf3, HAProxy, wrk, jq on iperf3's JSON (bench/dns-vs-dnsmasq-unbound.sh installs
   # dnsperf and unbound itself: the unbound package starts a resolver on the machine's port 53)
   iperf3 haproxy wrk jq

@@ -10,6 +10,7 @@ import dev.flotilla.executor.ContainerSpec;
 import dev.flotilla.executor.Controller;
 import dev.flotilla.executor.Executor;
 import dev.flotilla.executor.NoSuchImageException;
+import dev.flotilla.executor.Registry;
 import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.ResourceLimits;
 import dev.flotilla.common.Ids;
@@ -131,7 +132,9 @@ final class TaskRunner implements Runnable, TaskHandle {
         report(TaskState.PREPARING, "preparing", "");
         try {
             // Before a start permit: a pull may take minutes, the other tasks' starts need not wait.
-            executor.ensureImage(task.getSpec().getImage());
+            executor.ensureImage(task.getSpec().getImage(), task.getSpec().hasRegistryAuth()
+                    ? new Registry.Credentials(task.getSpec().getRegistryAuth().getUsername(),
+                            task.getSpec().getRegistryAuth().getPassword()) : null);
         } catch (RegistryException e) {
             log.warn("Task {}: no image: {}", task.getId(), e.getMessage());
             report(TaskState.REJECTED, "preparing", e.getMessage());

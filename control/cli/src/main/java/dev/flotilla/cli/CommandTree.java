@@ -28,7 +28,9 @@ final class CommandTree {
             EngineCommands.Exec.class,
             LogCommands.ContainerLogs.class,
             EngineCommands.Rm.class,
-            EngineCommands.Info.class);
+            EngineCommands.Info.class,
+            LoginCommands.Login.class,
+            LoginCommands.Logout.class);
 
     /** The groups' commands. */
     private static final Map<Class<?>, List<Class<?>>> GROUPS = Map.of(

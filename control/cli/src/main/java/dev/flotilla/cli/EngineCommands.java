@@ -18,6 +18,7 @@ import dev.flotilla.api.v1.ListContainersRequest;
 import dev.flotilla.api.v1.ListImagesRequest;
 import dev.flotilla.api.v1.PullImageRequest;
 import dev.flotilla.api.v1.PullImageResponse;
+import dev.flotilla.api.v1.RegistryAuth;
 import dev.flotilla.api.v1.RemoveImageRequest;
 import dev.flotilla.api.v1.RemoveImageResponse;
 import dev.flotilla.api.v1.RemoveContainerRequest;
@@ -52,7 +53,9 @@ final class EngineCommands {
         int run(DaemonClient client) {
             // As long as the daemon's own bound on a pull (15 minutes), not the CLI's 30 s.
             PullImageResponse pull = client.engine().withDeadlineAfter(16, java.util.concurrent.TimeUnit.MINUTES)
-                    .pullImage(PullImageRequest.newBuilder().setReference(reference).build());
+                    .pullImage(PullImageRequest.newBuilder().setReference(reference).setAuth(DockerConfig.forUser()
+                            .credentials(DockerConfig.registryOf(reference)).orElse(RegistryAuth.getDefaultInstance()))
+                            .build());
             String named = pull.getImage().getReference();
             System.out.println("Digest: " + pull.getDigest());
             System.out.println(pull.getDownloaded() ? "Status: Downloaded newer image for " + named

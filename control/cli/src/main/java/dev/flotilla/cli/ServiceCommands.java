@@ -117,6 +117,9 @@ final class ServiceCommands {
         @Option(names = "--no-resolve-image", description = "Do not query the registry to resolve image digest")
         boolean noResolveImage;
 
+        @Option(names = "--with-registry-auth", description = "Send registry authentication details to swarm agents")
+        boolean withRegistryAuth;
+
         @Parameters(index = "0", paramLabel = "IMAGE")
         String image;
 
@@ -167,6 +170,9 @@ final class ServiceCommands {
             }
             ContainerSpec.Builder container = ContainerSpec.newBuilder()
                     .setImage(image).addAllArgs(command).addAllEnv(env).setHostname(hostname);
+            if (withRegistryAuth) {
+                DockerConfig.forUser().credentials(DockerConfig.registryOf(image)).ifPresent(container::setRegistryAuth);
+            }
             StopFlags.apply(container, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(HealthConfig.getDefaultInstance());
             if (!health.equals(HealthConfig.getDefaultInstance())) {

@@ -108,13 +108,16 @@ final class ServiceUpdate {
         @Option(names = "--no-resolve-image", description = "Do not query the registry to resolve image digest")
         boolean noResolveImage;
 
+        @Option(names = "--with-registry-auth", description = "Send registry authentication details to swarm agents")
+        boolean withRegistryAuth;
+
         @Parameters(index = "0", paramLabel = "SERVICE")
         String service;
 
         @Override
         int run(DaemonClient client) {
             if (rollback) {
-                Set<String> alone = Set.of("--rollback", "--detach", "--quiet", "--no-resolve-image");
+                Set<String> alone = Set.of("--rollback", "--detach", "--quiet", "--no-resolve-image", "--with-registry-auth");
                 for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
                     if (!alone.contains(o.longestName())) {
                         throw new IllegalArgumentException("other flags may not be combined with --rollback");
@@ -131,6 +134,9 @@ final class ServiceUpdate {
             ContainerSpec.Builder c = b.getContainerBuilder();
             if (image != null) {
                 c.setImage(image);
+            }
+            if (withRegistryAuth) {
+                DockerConfig.forUser().credentials(DockerConfig.registryOf(c.getImage())).ifPresent(c::setRegistryAuth);
             }
             if (args != null) {
                 c.clearArgs().addAllArgs(ShellWords.split(args));

@@ -168,7 +168,8 @@ public final class Daemon {
                 .bossEventLoopGroup(apiLoops)
                 .workerEventLoopGroup(apiLoops)
                 .addService(new ControlService(swarm, probe,
-                        image -> images.registry().resolve(ImageReference.parse(image))))
+                        (image, auth) -> images.registry().resolve(ImageReference.parse(image),
+                                EngineService.credentials(auth))))
                 .addService(new LogsService(swarm, logs))
                 .addService(new EngineService(config, images, runtime, swarm, agent::get, logs))
                 .addService(health.getHealthService())

@@ -22,10 +22,13 @@ import dev.flotilla.api.v1.ListContainersRequest;
 import dev.flotilla.api.v1.ListContainersResponse;
 import dev.flotilla.api.v1.ListImagesRequest;
 import dev.flotilla.api.v1.ListImagesResponse;
+import dev.flotilla.api.v1.LoginRequest;
+import dev.flotilla.api.v1.LoginResponse;
 import dev.flotilla.api.v1.PullImageRequest;
 import dev.flotilla.api.v1.PullImageResponse;
 import dev.flotilla.api.v1.RemoveImageRequest;
 import dev.flotilla.api.v1.RemoveImageResponse;
+import dev.flotilla.api.v1.RegistryAuth;
 import dev.flotilla.api.v1.RemoveContainerRequest;
 import dev.flotilla.api.v1.RemoveContainerResponse;
 import dev.flotilla.api.v1.ResolveContainerRequest;
@@ -35,6 +38,7 @@ import dev.flotilla.executor.ContainerStatus;
 import dev.flotilla.executor.Image;
 import dev.flotilla.executor.ImageConfig;
 import dev.flotilla.executor.ImageStore;
+import dev.flotilla.executor.Registry;
 import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.RuncRuntime;
 import io.grpc.stub.StreamObserver;
@@ -44,6 +48,8 @@ import java.util.function.Supplier;
 
 /** This node's engine: images and containers, whatever the swarm decides. */
 public final class EngineService extends EngineGrpc.EngineImplBase {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineService.class);
 
     private final DaemonConfig config;
     private final ImageStore images;
@@ -92,12 +98,33 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
                 .addAllImages(images.list().stream().map(EngineService::summary).toList()).build());
     }
 
+    /** The executor's credentials of an API {@link RegistryAuth}; null (anonymous) for none. */
+    public static Registry.Credentials credentials(RegistryAuth auth) {
+        return auth.getUsername().isEmpty() ? null : new Registry.Credentials(auth.getUsername(), auth.getPassword());
+    }
+
+    @Override
+    public void login(LoginRequest request, StreamObserver<LoginResponse> out) {
+        Errors.answer(out, () -> {
+            if (request.getAuth().getUsername().isEmpty() || request.getAuth().getPassword().isEmpty()) {
+                throw Errors.invalid("Username and password are required");
+            }
+            try {
+                images.registry().login(request.getServer(), credentials(request.getAuth()));
+            } catch (RegistryException e) {
+                throw Errors.precondition("login attempt to " + request.getServer() + " failed: " + e.reason());
+            }
+            log.info("Login to {} as {} checked", request.getServer(), request.getAuth().getUsername());
+            return LoginResponse.getDefaultInstance();
+        });
+    }
+
     @Override
     public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
         Errors.answer(out, () -> {
             ImageStore.Pull pull;
             try {
-                pull = images.pull(request.getReference());
+                pull = images.pull(request.getReference(), credentials(request.getAuth()));
             } catch (RegistryException e) {
                 // The registry's refusal, not a missing object of this daemon: "Error response from daemon: ...".
                 throw Errors.precondition(e.getMessage());

@@ -40,8 +40,13 @@ final class Commands {
 
     /** Runs {@code argv} and waits at most {@code timeout}; kills it (and its children) past that. */
     static Result run(Duration timeout, List<String> argv) {
+        return run(timeout, argv, null);
+    }
+
+    /** As {@link #run(Duration, List)}, with {@code stdin} (null: nothing) on its standard input. */
+    static Result run(Duration timeout, List<String> argv, String stdin) {
         try {
-            CommandRunner.Result r = CommandRunner.run(argv, null, timeout);
+            CommandRunner.Result r = CommandRunner.run(argv, stdin, timeout);
             return new Result(r.command(), r.exitCode(), r.stdout(), r.stderr());
         } catch (NotFinishedException e) {
             String command = String.join(" ", argv);

@@ -12,11 +12,12 @@ public interface Executor {
 
     /**
      * Makes sure {@code image} is on this node before a task's container is made: pulled from its
-     * registry, or already here. Runs on the task's thread while the task is PREPARING.
+     * registry (with {@code credentials}, or anonymously when null), or already here. Runs on the
+     * task's thread while the task is PREPARING.
      *
      * @throws RegistryException with the registry's reason when the node cannot have it
      */
-    default void ensureImage(String image) {
+    default void ensureImage(String image, Registry.Credentials credentials) {
     }
 
     /** Forgets the logs of every container not in {@code containerIds} (tasks the store no longer has). */

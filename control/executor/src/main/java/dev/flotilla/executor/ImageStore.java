@@ -65,7 +65,7 @@ public final class ImageStore {
     /** As {@link #ImageStore(Path)}, pulling from registries with {@code registries}' TLS settings. */
     public ImageStore(Path root, Registry.Options registries) {
         Path base = root.toAbsolutePath().normalize();
-        this.registry = new Registry(registries, base.resolve("layout"));
+        this.registry = new Registry(registries, base.resolve("layout"), base.resolve("tmp"));
         this.refs = base.resolve("refs");
         this.store = base.resolve("store");
         this.tmp = base.resolve("tmp");
@@ -135,12 +135,17 @@ public final class ImageStore {
      * @throws IllegalArgumentException for an invalid reference
      */
     public Pull pull(String reference) {
+        return pull(reference, null);
+    }
+
+    /** As {@link #pull(String)}, with {@code credentials} for the image's registry (null: anonymous). */
+    public Pull pull(String reference, Registry.Credentials credentials) {
         ImageReference ref = ImageReference.parse(reference);
-        ImageReference pinned = ref.digest() != null ? ref : ref.withDigest(registry.resolve(ref));
+        ImageReference pinned = ref.digest() != null ? ref : ref.withDigest(registry.resolve(ref, credentials));
         ImageReference exact = ImageReference.parse(pinned.exact());
         synchronized (pulls) {
             Optional<Image> have = find(exact.toString());
-            Path entry = have.isPresent() ? have.get().rootfs().getParent() : pullInto(pinned);
+            Path entry = have.isPresent() ? have.get().rootfs().getParent() : pullInto(pinned, credentials);
             try {
                 publish(exact, entry);
                 if (pinned.tag() != null) {
@@ -164,7 +169,7 @@ public final class ImageStore {
      *
      * @throws RegistryException if the pull failed and the node has no such image
      */
-    public Image ensure(String reference) {
+    public Image ensure(String reference, Registry.Credentials credentials) {
         ImageReference ref = ImageReference.parse(reference);
         if (ref.digest() != null) {
             Optional<Image> have = find(ref.exact());
@@ -179,7 +184,7 @@ public final class ImageStore {
             return local.get();
         }
         try {
-            Image pulled = pull(reference).image();
+            Image pulled = pull(reference, credentials).image();
             recentFailures.remove(ref.exact());
             return pulled;
         } catch (RegistryException e) {
@@ -192,11 +197,11 @@ public final class ImageStore {
         }
     }
 
-    private Path pullInto(ImageReference pinned) {
+    private Path pullInto(ImageReference pinned, Registry.Credentials credentials) {
         Path staging = tmp.resolve(UUID.randomUUID().toString());
         try {
             Files.createDirectory(staging);
-            Registry.Pulled pulled = registry.pull(pinned, staging.resolve(ROOTFS));
+            Registry.Pulled pulled = registry.pull(pinned, staging.resolve(ROOTFS), credentials);
             long size = FileTrees.regularFileBytes(staging.resolve(ROOTFS));
             ImageManifest manifest = new ImageManifest(pinned.tag() != null ? pinned.tagged() : pinned.exact(),
                     pulled.configDigest(), Instant.now().toString(), size, pulled.config(), pulled.layoutTag());

@@ -52,16 +52,33 @@ public final class Registry {
         }
     }
 
+    /** A user and password for a registry; {@link #toString} shows the user only. */
+    public record Credentials(String username, String password) {
+        public Credentials {
+            if (username == null || username.isEmpty() || password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("registry credentials need a username and a password");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials[" + username + "]";
+        }
+    }
+
     /** A pulled image: its manifest's digest, its tag in the layout, and its config. */
     record Pulled(String manifestDigest, String layoutTag, ImageConfig config, String configDigest) {
     }
 
     private final Options options;
     private final Path layout;
+    /** Root-only: where credentials are written for the one skopeo run that needs them. */
+    private final Path scratch;
 
-    Registry(Options options, Path layout) {
+    Registry(Options options, Path layout, Path scratch) {
         this.options = options;
         this.layout = layout;
+        this.scratch = scratch;
     }
 
     /**
@@ -70,11 +87,11 @@ public final class Registry {
      *
      * @throws RegistryException with the registry's reason ({@code manifest unknown}, {@code no such host}, ...)
      */
-    public String resolve(ImageReference ref) {
+    public String resolve(ImageReference ref, Credentials credentials) {
         List<String> argv = new ArrayList<>(List.of("skopeo", "inspect", "--raw", "--retry-times", "1"));
-        argv.addAll(tlsFlags(ref, ""));
+        argv.addAll(tlsFlags(ref.registry(), ""));
         argv.add("docker://" + ref.exact());
-        Commands.Result r = Commands.run(INSPECT_TIMEOUT, argv);
+        Commands.Result r = withCredentials(ref.registry(), credentials, "", argv);
         if (!r.succeeded()) {
             throw new RegistryException(ref, reason(r.stderr()));
         }
@@ -89,13 +106,15 @@ public final class Registry {
      * Copies {@code ref} (which names a digest) into the layout and unpacks its layers into {@code rootfs}
      * (which must not exist). The caller serializes pulls: skopeo rewrites the layout's index.
      */
-    Pulled pull(ImageReference ref, Path rootfs) {
+    Pulled pull(ImageReference ref, Path rootfs, Credentials credentials) {
         String tag = ref.digest().substring("sha256:".length());
-        List<String> copy = new ArrayList<>(List.of("skopeo", "copy", "--quiet", "--retry-times", "2"));
-        copy.addAll(tlsFlags(ref, "src-"));
+        // umoci 0.4.7 reads gzip (and plain) layers only: zstd ones are stored re-compressed, gzip ones as they are.
+        List<String> copy = new ArrayList<>(List.of("skopeo", "copy", "--quiet", "--retry-times", "2",
+                "--dest-compress", "--dest-compress-format", "gzip"));
+        copy.addAll(tlsFlags(ref.registry(), "src-"));
         copy.add("docker://" + ref.exact());
         copy.add("oci:" + layout + ":" + tag);
-        Commands.Result r = Commands.run(PULL_TIMEOUT, copy);
+        Commands.Result r = withCredentials(ref.registry(), credentials, "src-", copy);
         if (!r.succeeded()) {
             throw new RegistryException(ref, reason(r.stderr()));
         }
@@ -108,6 +127,76 @@ public final class Registry {
             return new Pulled(ref.digest(), tag, ImageConfig.fromOci(config.path("config")), configDigest);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the config of " + ref + " in " + layout + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks {@code credentials} with {@code server} ({@code HOST[:PORT]}), as {@code docker login} does.
+     *
+     * @throws RegistryException with the registry's reason ({@code unauthorized: ...})
+     */
+    public void login(String server, Credentials credentials) {
+        Path authfile = authfile(server, null);
+        try {
+            List<String> argv = new ArrayList<>(List.of("skopeo", "login", "--authfile", authfile.toString(),
+                    "--username", credentials.username(), "--password-stdin"));
+            argv.addAll(tlsFlags(server, ""));
+            argv.add(server);
+            Commands.Result r = Commands.run(INSPECT_TIMEOUT, argv, credentials.password() + "\n");
+            if (!r.succeeded()) {
+                throw new RegistryException(server, reason(r.stderr()));
+            }
+        } finally {
+            deleteQuietly(authfile);
+        }
+    }
+
+    /**
+     * Runs {@code argv} with {@code credentials} in an auth file of its own (0600, deleted after),
+     * never on a command line; without them anonymously, so the machine's own logins are never used.
+     */
+    private Commands.Result withCredentials(String registry, Credentials credentials, String prefix, List<String> argv) {
+        List<String> command = new ArrayList<>(argv.subList(0, 2));
+        if (credentials == null) {
+            command.add("--" + prefix + "no-creds");
+            command.addAll(argv.subList(2, argv.size()));
+            return Commands.run(argv.get(1).equals("copy") ? PULL_TIMEOUT : INSPECT_TIMEOUT, command);
+        }
+        Path authfile = authfile(registry, credentials);
+        try {
+            command.add("--" + prefix + "authfile");
+            command.add(authfile.toString());
+            command.addAll(argv.subList(2, argv.size()));
+            return Commands.run(argv.get(1).equals("copy") ? PULL_TIMEOUT : INSPECT_TIMEOUT, command);
+        } finally {
+            deleteQuietly(authfile);
+        }
+    }
+
+    /** A containers-auth.json file readable by root only, with {@code credentials} for {@code registry} (or none). */
+    private Path authfile(String registry, Credentials credentials) {
+        try {
+            Files.createDirectories(scratch);
+            Path file = Files.createTempFile(scratch, ".auth-", ".json", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            String auths = "{}";
+            if (credentials != null) {
+                String token = java.util.Base64.getEncoder().encodeToString(
+                        (credentials.username() + ":" + credentials.password()).getBytes(StandardCharsets.UTF_8));
+                auths = Json.MAPPER.writeValueAsString(java.util.Map.of(registry, java.util.Map.of("auth", token)));
+            }
+            Files.writeString(file, "{\"auths\":" + auths + "}");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write registry credentials under " + scratch + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(Registry.class).warn("cannot delete {}: {}", file, e.toString());
         }
     }
 
@@ -132,9 +221,8 @@ public final class Registry {
         return layout.resolve("blobs").resolve(digest.substring(0, colon)).resolve(digest.substring(colon + 1));
     }
 
-    /** skopeo's TLS flags for {@code ref}'s registry; {@code prefix} is "" for inspect, "src-" for copy. */
-    private List<String> tlsFlags(ImageReference ref, String prefix) {
-        String registry = ref.registry();
+    /** skopeo's TLS flags for {@code registry}; {@code prefix} is "" for inspect and login, "src-" for copy. */
+    private List<String> tlsFlags(String registry, String prefix) {
         if (options.insecure().contains(registry)) {
             return List.of("--" + prefix + "tls-verify=false");
         }

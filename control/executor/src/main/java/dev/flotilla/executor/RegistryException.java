@@ -6,7 +6,12 @@ public final class RegistryException extends RuntimeException {
     private final String reason;
 
     public RegistryException(ImageReference ref, String reason) {
-        super(ref + ": " + reason);
+        this(ref.toString(), reason);
+    }
+
+    /** @param subject the image reference or registry the refusal is about */
+    public RegistryException(String subject, String reason) {
+        super(subject + ": " + reason);
         this.reason = reason;
     }
 

@@ -19,8 +19,8 @@ public final class RuncExecutor implements Executor {
     }
 
     @Override
-    public void ensureImage(String image) {
-        runtime.ensureImage(image);
+    public void ensureImage(String image, Registry.Credentials credentials) {
+        runtime.ensureImage(image, credentials);
     }
 
     @Override

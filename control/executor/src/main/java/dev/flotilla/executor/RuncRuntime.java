@@ -77,8 +77,8 @@ public final class RuncRuntime {
      *
      * @throws RegistryException with the registry's reason, if the node has no such image either
      */
-    public void ensureImage(String reference) {
-        images.ensure(reference);
+    public void ensureImage(String reference, Registry.Credentials credentials) {
+        images.ensure(reference, credentials);
     }
 
     /** How the image {@code reference} on this node says to run it; empty if it is not here. */

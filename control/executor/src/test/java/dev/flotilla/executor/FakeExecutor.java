@@ -53,7 +53,7 @@ public final class FakeExecutor implements Executor {
     }
 
     @Override
-    public synchronized void ensureImage(String image) {
+    public synchronized void ensureImage(String image, Registry.Credentials credentials) {
         String reason = pullFailures.get(ImageStore.normalize(image));
         if (reason != null) {
             throw new RegistryException(ImageReference.parse(image), reason);

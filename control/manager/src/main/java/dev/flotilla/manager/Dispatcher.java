@@ -3,6 +3,7 @@ package dev.flotilla.manager;
 import dev.flotilla.cluster.ca.CertificateAuthority;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.Credentials;
 
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.DispatcherGrpc;
@@ -412,17 +413,21 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
 
     /**
      * What a node receives: the cluster without its CA key and join tokens, every node, service
-     * and network, its own tasks, and the live tasks of other nodes (the endpoint tables).
+     * and network, its own tasks, and the live tasks of other nodes (the endpoint tables); registry
+     * credentials only in its own tasks.
      */
     static StoreSnapshot assignments(StoreView view, String nodeId) {
         StoreSnapshot.Builder b = StoreSnapshot.newBuilder();
         view.cluster().ifPresent(c -> b.addClusters(c.toBuilder().clearRootCaKeyPem().clearJoinTokens()));
         b.addAllNodes(view.nodes().values());
-        b.addAllServices(view.services().values());
+        view.services().values().forEach(s -> b.addServices(Credentials.redacted(s)));
         b.addAllNetworks(view.networks().values());
         for (Task t : view.tasks().values()) {
-            if (t.getNodeId().equals(nodeId) || (!t.getNodeId().isEmpty() && !TaskStates.isTerminal(t.getStatus().getState()))) {
+            if (t.getNodeId().equals(nodeId)) {
+                // Its own tasks carry the registry credentials their image is pulled with; no other node's do.
                 b.addTasks(t);
+            } else if (!t.getNodeId().isEmpty() && !TaskStates.isTerminal(t.getStatus().getState())) {
+                b.addTasks(Credentials.redacted(t));
             }
         }
         return b.build();

@@ -38,13 +38,15 @@ class RegistryIT {
     private TestRegistry insecure;
     private TestRegistry unlisted;
     private TestRegistry tls;
+    private TestRegistry guarded;
+    private Path certs;
     private Path layout;
     private String registry;
 
     @BeforeAll
     void start() throws IOException {
         dir = Files.createTempDirectory("ft-registry-");
-        Path certs = dir.resolve("certs.d");
+        certs = dir.resolve("certs.d");
         Files.createDirectories(certs);
         cluster = TestCluster.startSwarm(getClass().getSimpleName(), 3, "1s", c -> List.of(
                 "--insecure-registry", c.gateway() + ":5000", "--registry-certs-dir", certs.toString()));
@@ -77,7 +79,7 @@ class RegistryIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {cluster, insecure, unlisted, tls}) {
+        for (AutoCloseable c : new AutoCloseable[] {cluster, insecure, unlisted, tls, guarded}) {
             try {
                 if (c != null) {
                     c.close();
@@ -231,5 +233,70 @@ class RegistryIT {
         Cli unknown = node.cli("image", "pull", registry + "/team/nothing:1");
         assertThat(unknown.exitCode()).isNotZero();
         assertThat(unknown.stderr()).contains("Error response from daemon").contains("unknown");
+    }
+
+    /** `flotilla login` with the password on stdin and the docker CLI's config in {@code config}. */
+    private Cli login(Path config, String server, String password) {
+        return Processes.run(Duration.ofSeconds(60), "sh", "-c",
+                "printf '%s\\n' \"$0\" | DOCKER_CONFIG=\"$1\" \"$2\" -H \"$3\" login -u alice --password-stdin \"$4\"",
+                password, config.toString(), Processes.flotilla().toString(), manager.host(), server);
+    }
+
+    private Cli withConfig(Path config, TestNode node, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("env", "DOCKER_CONFIG=" + config,
+                Processes.flotilla().toString(), "-H", node.host()));
+        command.addAll(List.of(args));
+        return Processes.run(Duration.ofSeconds(120), command);
+    }
+
+    @Test
+    @Order(6)
+    void aRegistryThatWantsAPasswordGetsTheOneOfLoginWithRegistryAuthAndNoOneSeesIt() throws IOException {
+        String password = "s3cret-" + Long.toHexString(System.nanoTime());
+        guarded = TestRegistry.withTlsAndPassword(cluster.underlay(), cluster.gateway() + ":5444", dir.resolve("guarded"),
+                "alice", password);
+        Files.createDirectories(certs.resolve(guarded.address()));
+        Files.copy(guarded.caCertificate(), certs.resolve(guarded.address()).resolve("ca.crt"));
+        guarded.push(layout, "v1", "team/web:1", "gzip");
+        String image = guarded.address() + "/team/web:1";
+
+        Cli anonymous = manager.ok("service", "create", "-d", "--name", "anon", image);
+        assertThat(anonymous.stderr()).as(manager.context(anonymous)).contains(WARNING);
+        rejectedWith("anon", "unauthorized");
+
+        Path config = dir.resolve("docker-config");
+        Cli wrong = login(config, guarded.address(), "not-" + password);
+        assertThat(wrong.exitCode()).as(wrong.toString()).isNotZero();
+        assertThat(wrong.stderr()).contains("login attempt to " + guarded.address() + " failed");
+        assertThat(config.resolve("config.json")).as("nothing kept after a refused login").doesNotExist();
+
+        Cli right = login(config, guarded.address(), password);
+        assertThat(right.stdout().strip()).as(right.toString()).isEqualTo("Login Succeeded");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(config.resolve("config.json")))).isEqualTo("rw-------");
+        assertThat(Files.readString(config.resolve("config.json"))).contains("\"" + guarded.address() + "\"");
+
+        Cli create = withConfig(config, manager, "service", "create", "--with-registry-auth", "--name", "private", image);
+        assertThat(create.exitCode()).as(create.toString()).isZero();
+        assertThat(create.stderr()).doesNotContain(WARNING);
+        assertThat(inspectedImage("private")).isEqualTo(image + "@" + guarded.digest("team/web:1"));
+        assertThat(running("private")).singleElement().satisfies(t ->
+                assertThat(t.exec("cat", "/www/extra.txt").stdout()).isEqualTo("v1\n"));
+        String token = java.util.Base64.getEncoder().encodeToString(("alice:" + password).getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
+        for (String[] args : List.of(new String[] {"service", "inspect", "private"},
+                new String[] {"service", "inspect", "--pretty", "private"}, new String[] {"service", "ps", "private"})) {
+            assertThat(manager.ok(args).stdout()).as(String.join(" ", args)).doesNotContain(password).doesNotContain(token);
+        }
+        for (TestNode n : cluster.nodes()) {
+            assertThat(Files.readString(n.dir().resolve("daemon.log"))).as(n.name() + "'s log")
+                    .doesNotContain(password).doesNotContain(token);
+        }
+
+        Cli pull = withConfig(config, cluster.node(2), "image", "pull", image);
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
+        assertThat(withConfig(config, manager, "logout", guarded.address()).stdout().strip())
+                .isEqualTo("Removing login credentials for " + guarded.address());
+        manager.ok("service", "rm", "anon", "private");
     }
 }

@@ -29,18 +29,21 @@ final class TestRegistry implements AutoCloseable {
     private final String address;
     private final Path dir;
     private final boolean tls;
+    /** {@code user:password} the registry wants (htpasswd, bcrypt), or null for none. */
+    private final String credentials;
     private Process process;
 
-    private TestRegistry(String netns, String address, Path dir, boolean tls) {
+    private TestRegistry(String netns, String address, Path dir, boolean tls, String credentials) {
         this.netns = netns;
         this.address = address;
         this.dir = dir;
         this.tls = tls;
+        this.credentials = credentials;
     }
 
     /** A registry at {@code address} ({@code IP:PORT}) in namespace {@code netns}, plain HTTP. */
     static TestRegistry plain(String netns, String address, Path dir) {
-        return new TestRegistry(netns, address, dir, false).start();
+        return new TestRegistry(netns, address, dir, false, null).start();
     }
 
     /**
@@ -48,7 +51,12 @@ final class TestRegistry implements AutoCloseable {
      * fresh CA whose certificate is {@link #caCertificate()}.
      */
     static TestRegistry withTls(String netns, String address, Path dir) {
-        return new TestRegistry(netns, address, dir, true).start();
+        return new TestRegistry(netns, address, dir, true, null).start();
+    }
+
+    /** As {@link #withTls}, answering only {@code user} with {@code password} (basic auth over TLS). */
+    static TestRegistry withTlsAndPassword(String netns, String address, Path dir, String user, String password) {
+        return new TestRegistry(netns, address, dir, true, user + ":" + password).start();
     }
 
     String address() {
@@ -82,6 +90,12 @@ final class TestRegistry implements AutoCloseable {
                 makeCertificates();
                 config.append("  tls:\n    certificate: ").append(dir.resolve("registry.crt"))
                         .append("\n    key: ").append(dir.resolve("registry.key")).append('\n');
+            }
+            if (credentials != null) {
+                int colon = credentials.indexOf(':');
+                Cli hash = Processes.ok(TOOL, "htpasswd", "-Bbn", credentials.substring(0, colon), credentials.substring(colon + 1));
+                Files.writeString(dir.resolve("htpasswd"), hash.stdout().strip() + "\n");
+                config.append("auth:\n  htpasswd:\n    realm: flotilla-test\n    path: ").append(dir.resolve("htpasswd")).append('\n');
             }
             Files.writeString(dir.resolve("config.yml"), config);
             process = new ProcessBuilder("nsenter", "--net=/run/netns/" + netns, "docker-registry", "serve",
@@ -156,6 +170,9 @@ final class TestRegistry implements AutoCloseable {
     void push(Path layout, String tag, String repository, String compression) {
         List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns, "skopeo", "copy", "-q"));
         command.addAll(tls ? List.of("--dest-cert-dir", clientCerts().toString()) : List.of("--dest-tls-verify=false"));
+        if (credentials != null) {
+            command.addAll(List.of("--dest-creds", credentials));
+        }
         command.addAll(List.of("--dest-compress", "--dest-compress-format", compression,
                 "oci:" + layout + ":" + tag, "docker://" + address + "/" + repository));
         Processes.ok(TOOL, command.toArray(String[]::new));
@@ -168,6 +185,9 @@ final class TestRegistry implements AutoCloseable {
                 "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json"));
         if (tls) {
             command.addAll(List.of("--cacert", caCertificate().toString()));
+        }
+        if (credentials != null) {
+            command.addAll(List.of("-u", credentials));
         }
         int colon = repository.lastIndexOf(':');
         command.add((tls ? "https://" : "http://") + address + "/v2/" + repository.substring(0, colon)

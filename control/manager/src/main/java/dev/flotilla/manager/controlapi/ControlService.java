@@ -58,6 +58,7 @@ import dev.flotilla.manager.orchestrator.Orchestrator;
 import dev.flotilla.manager.orchestrator.Updater;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.Credentials;
 import dev.flotilla.manager.Manager;
 import dev.flotilla.manager.allocator.PortAllocator;
 import dev.flotilla.manager.allocator.PortProbe;
@@ -297,7 +298,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             log.info("Service {} ({}) created: {} replicas, image {}", valid.getName(), service.getId(),
                     valid.getReplicas(), valid.getContainer().getImage());
             return ServiceResponse.newBuilder()
-                    .setService(m.view().service(service.getId()).orElse(service)).addAllWarnings(warnings).build();
+                    .setService(Credentials.redacted(m.view().service(service.getId()).orElse(service)))
+                    .addAllWarnings(warnings).build();
         });
     }
 
@@ -312,7 +314,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             return spec;
         }
         try {
-            String digest = images.digest(image);
+            String digest = images.digest(image, spec.getContainer().getRegistryAuth());
             return spec.toBuilder().setContainer(spec.getContainer().toBuilder().setImage(image + "@" + digest)).build();
         } catch (RuntimeException e) {
             log.info("Image {} of service {} keeps its tag: {}", image, spec.getName(), e.getMessage());
@@ -354,7 +356,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     && t.getStatus().getState() != TaskState.COMPLETE).count();
             default -> s.getSpec().getReplicas();
         };
-        return ServiceSummary.newBuilder().setService(s).setRunning(running).setDesired(desired)
+        return ServiceSummary.newBuilder().setService(Credentials.redacted(s)).setRunning(running).setDesired(desired)
                 .setCompleted(Orchestrator.isJob(s.getSpec()) ? completed : 0).build();
     }
 
@@ -367,7 +369,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void getService(GetServiceRequest request, StreamObserver<ServiceResponse> out) {
-        answer(out, () -> ServiceResponse.newBuilder().setService(service(manager(), request.getService())).build());
+        answer(out, () -> ServiceResponse.newBuilder()
+                .setService(Credentials.redacted(service(manager(), request.getService()))).build());
     }
 
     @Override
@@ -389,7 +392,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                 Service scaled = b.build();
                 try {
                     m.write(List.of(Actions.update(scaled)));
-                    return ServiceResponse.newBuilder().setService(m.view().service(s.getId()).orElse(scaled)).build();
+                    return ServiceResponse.newBuilder()
+                            .setService(Credentials.redacted(m.view().service(s.getId()).orElse(scaled))).build();
                 } catch (StoreConflictException e) {
                     if (attempt >= 3) {
                         throw e;
@@ -410,9 +414,18 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         answer(out, () -> {
             Manager m = manager();
             List<String> warnings = new ArrayList<>();
+            ServiceSpec given = request.getSpec();
+            if (!request.getRollback() && !given.getContainer().hasRegistryAuth()) {
+                // Answers never carry the credentials, so a spec read back and sent again has none:
+                // the service keeps those it has (Docker's update does too).
+                ServiceSpec current = service(m, request.getService()).getSpec();
+                if (current.getContainer().hasRegistryAuth()) {
+                    given = given.toBuilder().setContainer(given.getContainer().toBuilder()
+                            .setRegistryAuth(current.getContainer().getRegistryAuth())).build();
+                }
+            }
             // Asked before anything is locked: a registry may take its time.
-            ServiceSpec asked = request.getRollback() || request.getNoResolveImage() ? request.getSpec()
-                    : pinned(request.getSpec(), warnings);
+            ServiceSpec asked = request.getRollback() || request.getNoResolveImage() ? given : pinned(given, warnings);
             Service updated = allocating(() -> {
                 Service s = service(m, request.getService());
                 if (s.getMeta().getVersion() != request.getVersion()) {
@@ -468,7 +481,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             });
             log.info("Service {} ({}) {}: image {}", updated.getSpec().getName(), updated.getId(),
                     request.getRollback() ? "rolled back" : "updated", updated.getSpec().getContainer().getImage());
-            return ServiceResponse.newBuilder().setService(m.view().service(updated.getId()).orElse(updated))
+            return ServiceResponse.newBuilder()
+                    .setService(Credentials.redacted(m.view().service(updated.getId()).orElse(updated)))
                     .addAllWarnings(warnings).build();
         });
     }
@@ -497,7 +511,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     tasks.addAll(view.tasksOfService(service(m, name).getId()));
                 }
             }
-            ListTasksResponse.Builder b = ListTasksResponse.newBuilder().addAllTasks(tasks);
+            ListTasksResponse.Builder b = ListTasksResponse.newBuilder()
+                    .addAllTasks(tasks.stream().map(Credentials::redacted).toList());
             for (Node n : view.nodes().values()) {
                 b.putNodeHostnames(n.getId(), n.getHostname());
             }

@@ -9,14 +9,15 @@ package dev.flotilla.manager.controlapi;
 public interface ImageResolver {
 
     /** A resolver that reaches no registry: every image keeps its tag. */
-    ImageResolver NONE = image -> {
+    ImageResolver NONE = (image, auth) -> {
         throw new IllegalStateException("this manager asks no registry");
     };
 
     /**
      * The digest ({@code sha256:...}) of {@code image}'s manifest at its registry.
      *
+     * @param auth credentials for the registry; the default instance: anonymous
      * @throws RuntimeException with the registry's reason when it cannot be had
      */
-    String digest(String image);
+    String digest(String image, dev.flotilla.api.v1.RegistryAuth auth);
 }

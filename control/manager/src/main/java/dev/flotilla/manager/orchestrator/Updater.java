@@ -8,6 +8,7 @@ import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.api.v1.UpdateStatus;
+import dev.flotilla.cluster.store.Credentials;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.StoreConstraints;
 import dev.flotilla.cluster.store.StoreView;
@@ -51,7 +52,8 @@ public final class Updater {
 
     /** Whether {@code task} was made from another spec than the service's (an update replaces it). */
     public static boolean isDirty(StoreView view, Service service, Task task) {
-        return !task.getSpec().equals(service.getSpec().getContainer())
+        // New registry credentials alone replace no task (swarmkit ignores PullOptions likewise).
+        return !Credentials.redacted(task.getSpec()).equals(Credentials.redacted(service.getSpec().getContainer()))
                 || !task.getRestart().equals(service.getSpec().getRestart())
                 || !task.getPortsList().equals(service.getEndpointPortsList())
                 || !networks(view, task).equals(Set.copyOf(service.getSpec().getNetworksList()))

@@ -94,7 +94,7 @@ class ControlServiceTest {
     private static final String NGINX_DIGEST = "sha256:" + "ab".repeat(32);
     private final java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private String digest(String image) {
+    private String digest(String image, dev.flotilla.api.v1.RegistryAuth auth) {
         asked.add(image);
         if (image.startsWith("registry.test/")) {
             return NGINX_DIGEST;

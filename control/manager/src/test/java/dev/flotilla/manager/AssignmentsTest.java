@@ -1,0 +1,45 @@
+package dev.flotilla.manager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.api.v1.ContainerSpec;
+import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.RegistryAuth;
+import dev.flotilla.api.v1.Service;
+import dev.flotilla.api.v1.ServiceSpec;
+import dev.flotilla.api.v1.StoreSnapshot;
+import dev.flotilla.api.v1.Task;
+import dev.flotilla.api.v1.TaskState;
+import dev.flotilla.api.v1.TaskStatus;
+import dev.flotilla.cluster.store.Actions;
+import dev.flotilla.cluster.store.StoreFixtures;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AssignmentsTest {
+
+    private static final ContainerSpec WITH_AUTH = ContainerSpec.newBuilder().setImage("r.test/web:1")
+            .setRegistryAuth(RegistryAuth.newBuilder().setUsername("alice").setPassword("s3cret")).build();
+
+    private static Task running(String id, String node) {
+        return Task.newBuilder().setId(id).setServiceId("s1").setNodeId(node).setSpec(WITH_AUTH)
+                .setDesiredState(TaskState.RUNNING).setStatus(TaskStatus.newBuilder().setState(TaskState.RUNNING)).build();
+    }
+
+    @Test
+    void aNodeGetsRegistryCredentialsOnlyInItsOwnTasks() {
+        StoreFixtures store = new StoreFixtures();
+        store.commit(List.of(Actions.create(Node.newBuilder().setId("a").build()),
+                Actions.create(Node.newBuilder().setId("b").build()),
+                Actions.create(Service.newBuilder().setId("s1")
+                        .setSpec(ServiceSpec.newBuilder().setName("web").setContainer(WITH_AUTH)).build()),
+                Actions.create(running("t-a", "a")), Actions.create(running("t-b", "b"))));
+
+        StoreSnapshot forA = Dispatcher.assignments(store.view(), "a");
+
+        assertThat(forA.getServicesList()).singleElement()
+                .satisfies(s -> assertThat(s.getSpec().getContainer().hasRegistryAuth()).isFalse());
+        assertThat(forA.getTasksList()).hasSize(2).allSatisfy(t ->
+                assertThat(t.getSpec().hasRegistryAuth()).as(t.getId()).isEqualTo(t.getNodeId().equals("a")));
+    }
+}
