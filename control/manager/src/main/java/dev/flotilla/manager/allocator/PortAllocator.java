@@ -74,7 +74,7 @@ public final class PortAllocator {
             } else {
                 Optional<String> busy = probe.check(p.getPublishedPort(), p.getProtocol());
                 if (busy.isPresent()) {
-                    throw Errors.invalid(busy.get());
+                    throw new BusyOnThisNode(busy.get());
                 }
             }
             taken.add(new PublishedPort(b.getPublishedPort(), b.getProtocol()));
@@ -94,5 +94,17 @@ public final class PortAllocator {
     }
 
     private record PublishedPort(int port, PortConfig.Protocol protocol) {
+    }
+
+    /**
+     * A port the store gives no service but this node cannot bind. It may be this node's own mesh
+     * holding it for a service created through another manager, committed but not yet applied
+     * here (the node's session can be ahead of its Raft member): the caller reads the store again
+     * once it has caught up before it answers.
+     */
+    public static final class BusyOnThisNode extends RuntimeException {
+        BusyOnThisNode(String message) {
+            super(message);
+        }
     }
 }

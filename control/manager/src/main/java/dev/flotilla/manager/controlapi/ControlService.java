@@ -592,10 +592,19 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
      * store that now holds the winner; a clash with something the user named (a name, a given
      * subnet or port) is then seen by the API's own checks and answered with their sentence.
      */
-    private static <T> T allocating(Supplier<T> create) {
+    private <T> T allocating(Supplier<T> create) {
+        boolean synced = false;
         for (int attempt = 1; ; attempt++) {
             try {
                 return create.get();
+            } catch (PortAllocator.BusyOnThisNode e) {
+                if (synced) {
+                    throw Errors.invalid(e.getMessage());
+                }
+                // An empty transaction: once it is applied here, so is every write before it.
+                manager().write(List.of());
+                synced = true;
+                attempt--;
             } catch (StoreConflictException e) {
                 StoreConflict c = e.conflict();
                 boolean allocated = c == StoreConflict.STORE_CONFLICT_VNI || c == StoreConflict.STORE_CONFLICT_SUBNET

@@ -94,10 +94,8 @@ class PortAllocatorTest {
     void aPortThisNodeCannotBindIsRefusedWithTheProbesReason() {
         boundHere.add("9090/tcp");
 
-        StatusRuntimeException e = refusal(() -> ports.allocate(store.view(), spec("web", port(9090, TCP))));
-
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(e.getStatus().getDescription()).isEqualTo("port 9090/tcp is already in use on this node");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ports.allocate(store.view(), spec("web", port(9090, TCP))))
+                .isInstanceOf(PortAllocator.BusyOnThisNode.class).hasMessage("port 9090/tcp is already in use on this node");
         assertThat(store.view().services()).isEmpty();
     }
 

@@ -425,4 +425,33 @@ class ControlServiceTest {
         assertThat(back.getSpec().getContainer().getImage()).isEqualTo("nginx:1.25");
         assertThat(back.getPreviousSpec().getContainer().getImage()).as("one level, toggling").isEqualTo("nginx:1.26");
     }
+
+    @Test
+    void aPortThisNodesMeshHoldsForAServiceNotYetAppliedHereGetsTheStoresAnswer() throws Exception {
+        // This node's session may be ahead of its Raft member: the mesh already listens on the port
+        // of a service another manager created, which this store gets a moment later.
+        Service other = Service.newBuilder().setId("otherid1").setMeta(Actions.meta(0)).setSpec(web("a1"))
+                .addEndpointPorts(dev.flotilla.api.v1.PortConfig.newBuilder().setPublishedPort(30001).setTargetPort(80)).build();
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.flotilla.manager.allocator.PortProbe meshAhead = (port, protocol) -> {
+            if (late.compareAndSet(false, true)) {
+                one.write(Actions.create(other));
+            }
+            return Optional.of("port " + port + "/tcp is already in use on this node");
+        };
+        String name = InProcessServerBuilder.generateName();
+        Server s2 = InProcessServerBuilder.forName(name).directExecutor()
+                .addService(new ControlService(new LocalSwarmStub(Optional.of(one.manager())), meshAhead)).build().start();
+        ManagedChannel c2 = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+            ServiceSpec b1 = web("b1").toBuilder().addPorts(dev.flotilla.api.v1.PortConfig.newBuilder()
+                    .setPublishedPort(30001).setTargetPort(80)).build();
+            assertRefused(() -> ControlGrpc.newBlockingStub(c2).createService(CreateServiceRequest.newBuilder().setSpec(b1)
+                            .setNoResolveImage(true).build()), Status.Code.INVALID_ARGUMENT,
+                    "port '30001' is already in use by service 'a1' (otherid1) as an ingress port");
+        } finally {
+            c2.shutdownNow();
+            s2.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
 }
