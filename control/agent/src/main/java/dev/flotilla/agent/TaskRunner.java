@@ -1,8 +1,11 @@
 package dev.flotilla.agent;
 
+import dev.flotilla.api.v1.FileTarget;
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.Resources;
+import dev.flotilla.api.v1.Secret;
+import dev.flotilla.api.v1.SecretReference;
 import dev.flotilla.api.v1.Task;
 import dev.flotilla.api.v1.TaskState;
 import dev.flotilla.api.v1.TaskStatus;
@@ -13,6 +16,7 @@ import dev.flotilla.executor.NoSuchImageException;
 import dev.flotilla.executor.Registry;
 import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.ResourceLimits;
+import dev.flotilla.executor.TaskFile;
 import dev.flotilla.common.Ids;
 import dev.flotilla.common.TaskNames;
 import dev.flotilla.dataplane.addr.Ipv4Interface;
@@ -62,6 +66,7 @@ final class TaskRunner implements Runnable, TaskHandle {
     /** The user-defined networks this task's DNS lookups see (empty: no embedded DNS, the host's resolvers). */
     private final List<String> dnsScope;
     private final Runnable onDone;
+    private final Map<String, Secret> secrets;
     /** The node's permits to make sandboxes and start containers (see {@link #startsAtOnce}). */
     private final Semaphore starts;
     private final String containerId = Ids.newContainerId();
@@ -77,7 +82,15 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
             ServiceDiscovery discovery, List<String> dnsScope, Semaphore starts, Runnable onDone) {
+        this(task, nodeId, executor, network, reporter, discovery, dnsScope, Map.of(), starts, onDone);
+    }
+
+    /** @param secrets the secrets the task uses, by id, as the node's session received them */
+    TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
+            ServiceDiscovery discovery, List<String> dnsScope, Map<String, Secret> secrets, Semaphore starts,
+            Runnable onDone) {
         this.task = task;
+        this.secrets = Map.copyOf(secrets);
         this.nodeId = nodeId;
         this.executor = executor;
         this.network = network;
@@ -365,7 +378,23 @@ final class TaskRunner implements Runnable, TaskHandle {
                 Map.of("flotilla.task.id", task.getId(),
                         "flotilla.service.id", task.getServiceId(),
                         "flotilla.node.id", nodeId),
-                null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()));
+                null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()), secretFiles());
+    }
+
+    /** The task's secrets as files; a secret the session did not bring rejects the task. */
+    private List<TaskFile> secretFiles() {
+        List<TaskFile> files = new ArrayList<>();
+        for (SecretReference ref : task.getSpec().getSecretsList()) {
+            Secret s = secrets.get(ref.getSecretId());
+            if (s == null) {
+                throw new IllegalArgumentException("secret " + ref.getSecretName() + " (" + ref.getSecretId()
+                        + ") not found on this node");
+            }
+            FileTarget f = ref.getFile();
+            files.add(new TaskFile(f.getName(), s.getSpec().getData().toByteArray(), Integer.parseInt(f.getUid()),
+                    Integer.parseInt(f.getGid()), f.getMode()));
+        }
+        return files;
     }
 
     private static ResourceLimits limits(Resources r) {

@@ -23,6 +23,7 @@ final class CommandTree {
             NodeCommands.class,
             ServiceCommands.class,
             NetworkCommands.class,
+            SecretCommands.class,
             EngineCommands.Image.class,
             EngineCommands.Ps.class,
             EngineCommands.Exec.class,
@@ -38,6 +39,7 @@ final class CommandTree {
             NodeCommands.class, NodeCommands.SUBCOMMANDS,
             ServiceCommands.class, ServiceCommands.SUBCOMMANDS,
             NetworkCommands.class, NetworkCommands.SUBCOMMANDS,
+            SecretCommands.class, SecretCommands.SUBCOMMANDS,
             EngineCommands.Image.class, EngineCommands.Image.SUBCOMMANDS);
 
     /** The root's options that take a value (their value is not a command name). */

@@ -93,6 +93,9 @@ final class ServiceCommands {
         @Option(names = "--replicas-max-per-node", paramLabel = "N", description = "Maximum number of tasks per node (default 0 = unlimited)")
         String maxReplicasPerNode;
 
+        @Option(names = "--secret", paramLabel = "NAME|source=NAME[,target=FILE,uid=,gid=,mode=]", description = "Specify secrets to expose to the service")
+        List<String> secrets = new ArrayList<>();
+
         @picocli.CommandLine.Mixin
         RestartFlags restartFlags;
 
@@ -173,6 +176,7 @@ final class ServiceCommands {
             if (withRegistryAuth) {
                 DockerConfig.forUser().credentials(DockerConfig.registryOf(image)).ifPresent(container::setRegistryAuth);
             }
+            container.addAllSecrets(SecretOption.parseAll(secrets));
             StopFlags.apply(container, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(HealthConfig.getDefaultInstance());
             if (!health.equals(HealthConfig.getDefaultInstance())) {
@@ -416,6 +420,13 @@ final class ServiceCommands {
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
+            }
+            if (spec.getContainer().getSecretsCount() > 0) {
+                System.out.println("Secrets:");
+                for (dev.flotilla.api.v1.SecretReference r : spec.getContainer().getSecretsList()) {
+                    System.out.println(" Target:\t" + r.getFile().getName());
+                    System.out.println("  Source:\t" + r.getSecretName());
+                }
             }
             printResources(spec.getContainer().getResources());
             System.out.println("Endpoint Mode:  " + DockerWords.of(s.getSpec().getEndpointMode()));

@@ -97,6 +97,15 @@ final class ServiceJson {
         if (spec.getContainer().hasStopGracePeriodMs()) {
             container.put("StopGracePeriod", spec.getContainer().getStopGracePeriodMs() * NANOS_PER_MILLI);
         }
+        if (spec.getContainer().getSecretsCount() > 0) {
+            ArrayNode secrets = container.putArray("Secrets");
+            for (dev.flotilla.api.v1.SecretReference r : spec.getContainer().getSecretsList()) {
+                ObjectNode ref = secrets.addObject();
+                ref.putObject("File").put("Name", r.getFile().getName()).put("UID", r.getFile().getUid())
+                        .put("GID", r.getFile().getGid()).put("Mode", r.getFile().getMode());
+                ref.put("SecretID", r.getSecretId()).put("SecretName", r.getSecretName());
+            }
+        }
         if (spec.getNetworksCount() > 0) {
             ArrayNode networks = template.putArray("Networks");
             for (String id : spec.getNetworksList()) {

@@ -60,6 +60,12 @@ final class ServiceUpdate {
         @Option(names = "--hostname", description = "Container hostname")
         String hostname;
 
+        @Option(names = "--secret-add", paramLabel = "NAME|source=NAME[,target=FILE,...]", description = "Add or update a secret on a service")
+        List<String> secretAdd = new ArrayList<>();
+
+        @Option(names = "--secret-rm", paramLabel = "NAME", description = "Remove a secret")
+        List<String> secretRm = new ArrayList<>();
+
         @Option(names = "--constraint-add", paramLabel = "KEY==VALUE", description = "Add or update a placement constraint")
         List<String> constraintAdd = new ArrayList<>();
 
@@ -158,6 +164,9 @@ final class ServiceUpdate {
             }
             if (hostname != null) {
                 c.setHostname(hostname);
+            }
+            if (!secretAdd.isEmpty() || !secretRm.isEmpty()) {
+                c.clearSecrets().addAllSecrets(SecretOption.update(current.getContainer().getSecretsList(), secretAdd, secretRm));
             }
             StopFlags.apply(c, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(c.getHealthcheck());

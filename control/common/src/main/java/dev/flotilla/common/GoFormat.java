@@ -41,4 +41,19 @@ public final class GoFormat {
                 : new BigDecimal(bytes).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         return number + BINARY_UNITS[unit];
     }
+
+    /**
+     * Go's {@code time.Time.String()} of an instant in UTC: {@code 2017-03-24 08:15:09.735 +0000 UTC}
+     * (fraction without trailing zeros, none for a whole second), as Docker's pretty inspect prints it.
+     */
+    public static String time(long epochMs) {
+        java.time.ZonedDateTime t = java.time.Instant.ofEpochMilli(epochMs).atZone(java.time.ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(t));
+        int millis = t.getNano() / 1_000_000;
+        if (millis != 0) {
+            String frac = String.format("%03d", millis);
+            b.append('.').append(frac.replaceAll("0+$", ""));
+        }
+        return b.append(" +0000 UTC").toString();
+    }
 }

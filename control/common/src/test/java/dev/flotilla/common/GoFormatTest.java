@@ -25,4 +25,11 @@ class GoFormatTest {
         assertThat(GoFormat.bytesSize(24558180L * 1024)).isEqualTo("23.42GiB");
         assertThat(GoFormat.bytesSize(1023.99 * 1024)).isEqualTo("1024KiB");
     }
+
+    @Test
+    void instantsAreWrittenAsGosTimeString() {
+        assertThat(GoFormat.time(1_490_343_309_735L)).isEqualTo("2017-03-24 08:15:09.735 +0000 UTC");
+        assertThat(GoFormat.time(1_490_343_309_700L)).isEqualTo("2017-03-24 08:15:09.7 +0000 UTC");
+        assertThat(GoFormat.time(1_490_343_309_000L)).isEqualTo("2017-03-24 08:15:09 +0000 UTC");
+    }
 }

@@ -95,6 +95,11 @@ final class Bundle {
         return dir.resolve("resolv.conf");
     }
 
+    /** The container's secrets: a tmpfs while it runs (see {@link SecretMounts}). */
+    Path secrets() {
+        return dir.resolve("secrets");
+    }
+
     Optional<ContainerMetadata> readMetadata() {
         try {
             return Optional.of(Json.read(metadata(), ContainerMetadata.class));

@@ -11,6 +11,7 @@ import java.util.List;
 final class Mounts {
 
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mounts.class);
 
     private Mounts() {
     }
@@ -25,6 +26,21 @@ final class Mounts {
             }
         }
         return found;
+    }
+
+    /**
+     * Unmounts {@code dir} if it is a mount point; when it is busy (a process still has its cwd or
+     * a file there) it is detached now and the kernel frees it when the last user leaves.
+     */
+    static void unmount(Path dir, java.time.Duration timeout) {
+        if (!isMountPoint(dir)) {
+            return;
+        }
+        Commands.Result result = Commands.run(timeout, List.of("umount", dir.toString()));
+        if (!result.succeeded()) {
+            LOG.warn("Cannot unmount {} ({}); detaching it lazily", dir, result.output().strip());
+            Commands.run(timeout, List.of("umount", "-l", dir.toString())).orThrow();
+        }
     }
 
     static boolean isMountPoint(Path dir) {

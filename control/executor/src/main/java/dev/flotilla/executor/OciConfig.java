@@ -55,7 +55,12 @@ final class OciConfig {
         config.put("process", process(process));
         config.put("root", Map.of("path", bundle.rootfs().toString(), "readonly", false));
         config.put("hostname", spec.hostname());
-        config.put("mounts", mounts(bundle, resolvConf));
+        List<Map<String, Object>> mounts = mounts(bundle, resolvConf);
+        for (int i = 0; i < spec.secrets().size(); i++) {
+            mounts.add(mount(spec.secrets().get(i).destination(), "bind", SecretMounts.source(bundle, i).toString(),
+                    List.of("rbind", "rprivate", "ro", "nosuid", "nodev", "noexec")));
+        }
+        config.put("mounts", mounts);
         config.put("linux", linux(spec));
         return config;
     }

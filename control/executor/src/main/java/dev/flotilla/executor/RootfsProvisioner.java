@@ -57,16 +57,7 @@ final class RootfsProvisioner {
 
     /** Unmounts {@code bundle.rootfs()} if it is mounted; afterwards nothing is mounted there. */
     void release(Bundle bundle) {
-        Path rootfs = bundle.rootfs();
-        if (!Mounts.isMountPoint(rootfs)) {
-            return;
-        }
-        Commands.Result result = Commands.run(MOUNT_TIMEOUT, List.of("umount", rootfs.toString()));
-        if (!result.succeeded()) {
-            // Busy (a process still has its cwd there): detach it now, the kernel frees it when the user leaves.
-            log.warn("Cannot unmount {} ({}); detaching it lazily", rootfs, result.output().strip());
-            Commands.run(MOUNT_TIMEOUT, List.of("umount", "-l", rootfs.toString())).orThrow();
-        }
+        Mounts.unmount(bundle.rootfs(), MOUNT_TIMEOUT);
     }
 
     private static void copy(List<String> argv) {

@@ -49,7 +49,9 @@ public final class RuncExecutor implements Executor {
 
         @Override
         public int waitExit() {
-            return runtime.exitFuture(spec.id()).join();
+            int code = runtime.exitFuture(spec.id()).join();
+            runtime.releaseSecrets(spec.id());
+            return code;
         }
 
         @Override

@@ -115,6 +115,7 @@ public final class RuncRuntime {
             ContainerMetadata metadata = ContainerMetadata.of(spec, image, process, created, rootfs.mode());
             Json.write(bundle.metadata(), metadata);
             Path resolvConf = EtcFiles.write(bundle, spec);
+            SecretMounts.write(bundle, spec.secrets());
             rootfs.provision(image.rootfs(), bundle);
             Json.write(bundle.config(), OciConfig.build(spec, process, bundle, resolvConf));
             log.info("Created container {} ({}) from {} with {} rootfs", spec.id(), spec.name(), image.reference(),
@@ -200,6 +201,14 @@ public final class RuncRuntime {
     }
 
     /**
+     * Unmounts the secrets of a container that ended: their values leave the node with the task,
+     * before the container itself is removed. Fine if it has none.
+     */
+    public void releaseSecrets(String id) {
+        SecretMounts.release(Bundle.of(stateRoot, id));
+    }
+
+    /**
      * Sends a signal ({@code KILL}, {@code SIGTERM}, {@code 9}) to the container's init process.
      *
      * @throws IllegalStateException if it is not running
@@ -254,6 +263,7 @@ public final class RuncRuntime {
                 killShimAndContainer(id, shim);
             }
         });
+        SecretMounts.release(bundle);
         rootfs.release(bundle);
         try {
             FileTrees.deleteRecursively(bundle.dir());
@@ -423,6 +433,7 @@ public final class RuncRuntime {
 
     private void discard(Bundle bundle, Exception cause) {
         try {
+            SecretMounts.release(bundle);
             rootfs.release(bundle);
             FileTrees.deleteRecursively(bundle.dir());
         } catch (IOException | RuntimeException e) {

@@ -66,4 +66,34 @@ class OciConfigTest {
     private static List<String> texts(JsonNode array) {
         return Json.MAPPER.convertValue(array, Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
     }
+
+    @Test
+    void eachSecretIsBoundReadOnlyFromTheBundlesTmpfsToItsPlace() {
+        List<TaskFile> secrets = List.of(new TaskFile("db_password", new byte[] {1}, 0, 0, 0444),
+                new TaskFile("/etc/app/key", new byte[] {2}, 1000, 1000, 0400));
+        ContainerSpec spec = new ContainerSpec(ID, "n", "busybox", List.of("sh"), null, null, null, null, null, false,
+                null, secrets);
+        Bundle bundle = Bundle.of(Path.of("/x"), ID);
+        JsonNode mounts = Json.MAPPER.valueToTree(OciConfig.build(spec,
+                new ProcessConfig(List.of("sh"), List.of(), "/"), bundle, Path.of("/r"))).get("mounts");
+
+        List<JsonNode> binds = new java.util.ArrayList<>();
+        mounts.forEach(m -> {
+            if (m.get("source").asText().startsWith(bundle.secrets().toString())) {
+                binds.add(m);
+            }
+        });
+        assertThat(binds).extracting(m -> m.get("destination").asText())
+                .containsExactly("/run/secrets/db_password", "/etc/app/key");
+        assertThat(binds).allSatisfy(m -> assertThat(m.get("options").toString()).contains("\"ro\"", "\"rbind\""));
+        assertThat(secrets.get(0).toString()).as("never the value").doesNotContain("[1]");
+    }
+
+    @Test
+    void twoSecretsAtOnePlaceAreRefused() {
+        List<TaskFile> clash = List.of(new TaskFile("pw", new byte[] {1}, 0, 0, 0444),
+                new TaskFile("/run/secrets/pw", new byte[] {2}, 0, 0, 0444));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContainerSpec(ID, "n", "busybox", List.of("sh"),
+                null, null, null, null, null, false, null, clash)).hasMessageContaining("land at /run/secrets/pw");
+    }
 }

@@ -4,6 +4,8 @@ import dev.flotilla.cluster.store.Actions;
 
 import dev.flotilla.api.v1.AddManagerRequest;
 import dev.flotilla.api.v1.AddManagerResponse;
+import dev.flotilla.api.v1.DataKeyRequest;
+import dev.flotilla.api.v1.DataKeyResponse;
 import dev.flotilla.api.v1.MemberStatusRequest;
 import dev.flotilla.api.v1.MemberStatusResponse;
 import dev.flotilla.api.v1.Node;
@@ -64,6 +66,25 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
             log.warn("Manager {} could not join the Raft group: {}", node.getId(), e.getMessage());
             out.onError(Errors.unavailable(e, "the Raft group did not add this manager"));
         }
+    }
+
+    /**
+     * The swarm's data key, for a manager being admitted or promoted: only a node holding a manager
+     * certificate and recorded as a manager in the store gets it (over the mutual TLS of port 2377).
+     */
+    @Override
+    public void dataKey(DataKeyRequest request, StreamObserver<DataKeyResponse> out) {
+        PeerIdentity peer = NodeAuthInterceptor.PEER.get();
+        Node node = manager.view().node(peer.nodeId()).orElse(null);
+        if (!peer.manager() || node == null || node.getRole() != NodeRole.MANAGER) {
+            out.onError(Errors.denied("only a manager may have the swarm's data key"));
+            return;
+        }
+        DataKeyResponse.Builder b = DataKeyResponse.newBuilder();
+        manager.raft().dataKey().ifPresent(k -> b.setKey(com.google.protobuf.ByteString.copyFrom(k.bytes())));
+        log.info("Handing the data key to manager {} ({})", node.getId(), node.getHostname());
+        out.onNext(b.build());
+        out.onCompleted();
     }
 
     @Override

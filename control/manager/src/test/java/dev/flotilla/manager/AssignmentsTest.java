@@ -42,4 +42,32 @@ class AssignmentsTest {
         assertThat(forA.getTasksList()).hasSize(2).allSatisfy(t ->
                 assertThat(t.getSpec().hasRegistryAuth()).as(t.getId()).isEqualTo(t.getNodeId().equals("a")));
     }
+
+    @Test
+    void aNodeGetsOnlyTheSecretsItsOwnLiveTasksUse() {
+        StoreFixtures store = new StoreFixtures();
+        dev.flotilla.api.v1.SecretReference pwRef = dev.flotilla.api.v1.SecretReference.newBuilder()
+                .setSecretId("x-pw").setSecretName("pw").build();
+        dev.flotilla.api.v1.SecretReference keyRef = dev.flotilla.api.v1.SecretReference.newBuilder()
+                .setSecretId("x-key").setSecretName("key").build();
+        Task onA = running("t-a", "a").toBuilder().setSpec(WITH_AUTH.toBuilder().addSecrets(pwRef)).build();
+        Task onB = running("t-b", "b").toBuilder().setSpec(WITH_AUTH.toBuilder().addSecrets(keyRef)).build();
+        Task endedOnA = running("t-a0", "a").toBuilder().setSpec(WITH_AUTH.toBuilder().addSecrets(keyRef))
+                .setStatus(TaskStatus.newBuilder().setState(TaskState.SHUTDOWN)).build();
+        store.commit(List.of(Actions.create(Node.newBuilder().setId("a").build()),
+                Actions.create(Node.newBuilder().setId("b").build()),
+                Actions.create(secret("x-pw", "pw")), Actions.create(secret("x-key", "key")),
+                Actions.create(onA), Actions.create(onB), Actions.create(endedOnA)));
+
+        assertThat(Dispatcher.assignments(store.view(), "a").getSecretsList()).extracting(s -> s.getId())
+                .containsExactly("x-pw");
+        assertThat(Dispatcher.assignments(store.view(), "b").getSecretsList()).singleElement()
+                .satisfies(s -> assertThat(s.getSpec().getData().toStringUtf8()).isEqualTo("value of key"));
+        assertThat(Dispatcher.assignments(store.view(), "c").getSecretsList()).isEmpty();
+    }
+
+    private static dev.flotilla.api.v1.Secret secret(String id, String name) {
+        return dev.flotilla.api.v1.Secret.newBuilder().setId(id).setSpec(dev.flotilla.api.v1.SecretSpec.newBuilder()
+                .setName(name).setData(com.google.protobuf.ByteString.copyFromUtf8("value of " + name))).build();
+    }
 }

@@ -40,7 +40,12 @@ public final class Processes {
     }
 
     public static Cli run(Duration timeout, List<String> command) {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return run(timeout, command, new java.io.File("/dev/null"));
+    }
+
+    /** Like {@link #run(Duration, List)}, with {@code stdin} as the command's standard input. */
+    public static Cli run(Duration timeout, List<String> command, java.io.File stdin) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(stdin));
         // The tests always name the daemon; a developer's own FLOTILLA_HOST must not redirect them.
         pb.environment().remove("FLOTILLA_HOST");
         Process p;

@@ -288,6 +288,18 @@ public final class TestNode implements AutoCloseable {
         return Processes.flotilla(host(), CLI_TIMEOUT, args);
     }
 
+    /** Like {@link #cli}, with {@code stdin} (a file) as the CLI's standard input. */
+    public Cli cliWithInput(Path stdin, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(Processes.flotilla().toString(), "-H", host()));
+        command.addAll(List.of(args));
+        return Processes.run(CLI_TIMEOUT, command, stdin.toFile());
+    }
+
+    /** The daemon's log file. */
+    public Path logFile() {
+        return log;
+    }
+
     /** Like {@link #cli}, failing with the output and the daemon log unless it exits 0. */
     public Cli ok(String... args) {
         Cli cli = cli(args);
@@ -530,7 +542,8 @@ public final class TestNode implements AutoCloseable {
         }
     }
 
-    private static List<String> mountsUnder(Path dir) {
+    /** Mount points below {@code dir}, deepest first. */
+    public static List<String> mountsUnder(Path dir) {
         try {
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .map(l -> l.split(" ")[4].replace("\\040", " "))

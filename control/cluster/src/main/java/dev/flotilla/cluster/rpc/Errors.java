@@ -67,7 +67,8 @@ public final class Errors {
      * The status a user's call that failed with {@code t} answers with. A status thrown on purpose
      * stays as it is; a value the code refused (IllegalArgumentException) is INVALID_ARGUMENT; a
      * transaction the store refused is ALREADY_EXISTS, but INVALID_ARGUMENT for a published port
-     * another service holds (as Docker answers); a write without quorum is UNAVAILABLE; anything
+     * another service holds (as Docker answers) and for a write the store found invalid (a missing
+     * secret, one still in use); a write without quorum is UNAVAILABLE; anything
      * else is INTERNAL with its message, and logged.
      */
     public static StatusRuntimeException toStatus(Throwable t) {
@@ -81,7 +82,9 @@ public final class Errors {
             return invalid(t.getMessage());
         }
         if (t instanceof StoreConflictException e) {
-            return e.conflict() == StoreConflict.STORE_CONFLICT_PORT ? invalid(e.getMessage()) : conflict(e.getMessage());
+            boolean invalid = e.conflict() == StoreConflict.STORE_CONFLICT_PORT
+                    || e.conflict() == StoreConflict.STORE_CONFLICT_INVALID;
+            return invalid ? invalid(e.getMessage()) : conflict(e.getMessage());
         }
         if (t instanceof NoQuorumException) {
             return unavailable(t.getMessage());

@@ -4,6 +4,7 @@ import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.Secret;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.v1.Task;
@@ -59,6 +60,18 @@ public final class Actions {
 
     public static StoreAction remove(Network n) {
         return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setNetwork(n).build();
+    }
+
+    public static StoreAction create(Secret s) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setSecret(s).build();
+    }
+
+    public static StoreAction update(Secret s) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_UPDATE).setSecret(s).build();
+    }
+
+    public static StoreAction remove(Secret s) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setSecret(s).build();
     }
 
     public static StoreAction status(String taskId, TaskStatus status) {

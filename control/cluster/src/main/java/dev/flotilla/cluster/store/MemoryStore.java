@@ -5,6 +5,7 @@ import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.Secret;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.raft.v1.StoreAction;
 import dev.flotilla.api.raft.v1.StoreConflict;
@@ -108,6 +109,7 @@ public final class MemoryStore {
                 .addAllServices(v.services().values())
                 .addAllTasks(v.tasks().values())
                 .addAllNetworks(v.networks().values())
+                .addAllSecrets(v.secrets().values())
                 .build();
     }
 
@@ -118,6 +120,7 @@ public final class MemoryStore {
         snapshot.getServicesList().forEach(o -> t.services.put(o.getId(), LegacyStrings.upgrade(o)));
         snapshot.getTasksList().forEach(o -> t.tasks.put(o.getId(), LegacyStrings.upgrade(o)));
         snapshot.getNetworksList().forEach(o -> t.networks.put(o.getId(), o));
+        snapshot.getSecretsList().forEach(o -> t.secrets.put(o.getId(), o));
         publish(t.toView(index));
         markApplied(index);
     }
@@ -148,6 +151,7 @@ public final class MemoryStore {
         final Map<String, Service> services;
         final Map<String, Task> tasks;
         final Map<String, Network> networks;
+        final Map<String, Secret> secrets;
 
         Tables(StoreView v) {
             clusters = new HashMap<>(v.clusters());
@@ -155,11 +159,12 @@ public final class MemoryStore {
             services = new HashMap<>(v.services());
             tasks = new HashMap<>(v.tasks());
             networks = new HashMap<>(v.networks());
+            secrets = new HashMap<>(v.secrets());
         }
 
         StoreView toView(long index) {
             return new StoreView(index, Map.copyOf(clusters), Map.copyOf(nodes),
-                    Map.copyOf(services), Map.copyOf(tasks), Map.copyOf(networks));
+                    Map.copyOf(services), Map.copyOf(tasks), Map.copyOf(networks), Map.copyOf(secrets));
         }
 
         /** Returns null when applied, else why the action was refused. */
@@ -180,6 +185,9 @@ public final class MemoryStore {
                     Service o = LegacyStrings.upgrade(a.getService());
                     if (kind != ActionKind.ACTION_REMOVE) {
                         Refusal clash = StoreConstraints.service(services.values(), o);
+                        if (clash == null) {
+                            clash = StoreConstraints.secretsOf(secrets, o);
+                        }
                         if (clash != null) {
                             return clash;
                         }
@@ -208,6 +216,17 @@ public final class MemoryStore {
                         }
                     }
                     return put(networks, o.getId(), o.getMeta(), kind, "network",
+                            m -> o.toBuilder().setMeta(m).build(), index);
+                }
+                case SECRET: {
+                    Secret o = a.getSecret();
+                    Refusal clash = kind == ActionKind.ACTION_REMOVE
+                            ? StoreConstraints.secretInUse(services.values(), secrets.getOrDefault(o.getId(), o))
+                            : StoreConstraints.secret(secrets.values(), o);
+                    if (clash != null) {
+                        return clash;
+                    }
+                    return put(secrets, o.getId(), o.getMeta(), kind, "secret",
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
                 case TASK_STATUS:
@@ -279,6 +298,8 @@ public final class MemoryStore {
                 return t.getMeta().getVersion();
             } else if (o instanceof Network n) {
                 return n.getMeta().getVersion();
+            } else if (o instanceof Secret s) {
+                return s.getMeta().getVersion();
             }
             throw new IllegalArgumentException("not a store object: " + o.getClass());
         }

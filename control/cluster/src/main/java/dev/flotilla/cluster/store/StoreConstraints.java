@@ -2,6 +2,7 @@ package dev.flotilla.cluster.store;
 
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.PortConfig;
+import dev.flotilla.api.v1.Secret;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.cluster.store.MemoryStore.Refusal;
@@ -11,7 +12,7 @@ import java.util.Optional;
 
 /**
  * What must stay unique in the store, checked when a transaction is applied (in Raft order, on
- * every manager alike): names per kind of object, VXLAN ids, non-overlapping subnets, one service
+ * every manager alike): names per kind of object (services, networks, secrets), VXLAN ids, non-overlapping subnets, one service
  * per published port and protocol. The messages are the API's own for the same clash, so a user
  * who lost a race reads what a user who came second reads.
  */
@@ -74,6 +75,40 @@ public final class StoreConstraints {
             if (subnet != null && theirs != null && subnet.overlaps(theirs)) {
                 return new Refusal(StoreConflict.STORE_CONFLICT_SUBNET, "subnet " + subnet
                         + " overlaps with network subnet " + theirs);
+            }
+        }
+        return null;
+    }
+
+    /** Why {@code candidate}'s spec names a secret the store does not have, or null. */
+    static Refusal secretsOf(java.util.Map<String, Secret> secrets, Service candidate) {
+        java.util.List<String> missing = candidate.getSpec().getContainer().getSecretsList().stream()
+                .filter(r -> !secrets.containsKey(r.getSecretId())).map(r -> r.getSecretName()).toList();
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return Refusal.invalid((missing.size() == 1 ? "secret" : "secrets") + " not found: " + String.join(", ", missing));
+    }
+
+    /** Why {@code secret} may not be removed (a service uses it), or null. */
+    static Refusal secretInUse(Collection<Service> services, Secret secret) {
+        java.util.List<String> users = services.stream()
+                .filter(s -> s.getSpec().getContainer().getSecretsList().stream()
+                        .anyMatch(r -> r.getSecretId().equals(secret.getId())))
+                .map(s -> s.getSpec().getName()).sorted().toList();
+        if (users.isEmpty()) {
+            return null;
+        }
+        return Refusal.invalid("secret '" + secret.getSpec().getName() + "' is in use by the following "
+                + (users.size() == 1 ? "service" : "services") + ": " + String.join(", ", users));
+    }
+
+    /** Why {@code candidate} (created or updated) has another secret's name, or null. */
+    static Refusal secret(Collection<Secret> secrets, Secret candidate) {
+        String name = candidate.getSpec().getName();
+        for (Secret other : secrets) {
+            if (!other.getId().equals(candidate.getId()) && other.getSpec().getName().equals(name)) {
+                return new Refusal(StoreConflict.STORE_CONFLICT_NAME, "secret " + name + " already exists");
             }
         }
         return null;

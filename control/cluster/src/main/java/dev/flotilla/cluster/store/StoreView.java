@@ -3,6 +3,7 @@ package dev.flotilla.cluster.store;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
+import dev.flotilla.api.v1.Secret;
 import dev.flotilla.api.v1.Service;
 import dev.flotilla.api.v1.Task;
 import java.util.Collection;
@@ -21,10 +22,17 @@ public record StoreView(
         Map<String, Node> nodes,
         Map<String, Service> services,
         Map<String, Task> tasks,
-        Map<String, Network> networks) {
+        Map<String, Network> networks,
+        Map<String, Secret> secrets) {
 
     public static final StoreView EMPTY =
-            new StoreView(0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+            new StoreView(0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+
+    /** A view with no secrets (a test's). */
+    public StoreView(long index, Map<String, Cluster> clusters, Map<String, Node> nodes, Map<String, Service> services,
+            Map<String, Task> tasks, Map<String, Network> networks) {
+        this(index, clusters, nodes, services, tasks, networks, Map.of());
+    }
 
     public Optional<Cluster> cluster() {
         return clusters.values().stream().findFirst();
@@ -44,6 +52,15 @@ public record StoreView(
 
     public Optional<Network> network(String id) {
         return Optional.ofNullable(networks.get(id));
+    }
+
+    public Optional<Secret> secret(String id) {
+        return Optional.ofNullable(secrets.get(id));
+    }
+
+    /** A secret by exact id, exact name, then unique id prefix. */
+    public Optional<Secret> findSecret(String idOrName) {
+        return find(secrets.values(), idOrName, Secret::getId, s -> s.getSpec().getName());
     }
 
     /** The swarm's ingress network (the routing mesh's overlay). */

@@ -102,4 +102,46 @@ class MemoryStoreTest {
             assertThat(t.getRestart().getCondition()).isEqualTo(RestartPolicy.Condition.NONE);
         }
     }
+
+    private static dev.flotilla.api.v1.Secret secret(String id, String name) {
+        return dev.flotilla.api.v1.Secret.newBuilder().setId(id).setSpec(dev.flotilla.api.v1.SecretSpec.newBuilder()
+                .setName(name).setData(com.google.protobuf.ByteString.copyFromUtf8("v"))).build();
+    }
+
+    private static Service usingSecret(String id, String name, String secretId) {
+        Service s = StoreFixtures.service(id, name);
+        return s.toBuilder().setSpec(s.getSpec().toBuilder().setContainer(s.getSpec().getContainer().toBuilder()
+                .addSecrets(dev.flotilla.api.v1.SecretReference.newBuilder().setSecretId(secretId).setSecretName("pw")))).build();
+    }
+
+    @Test
+    void secretNamesAreUniqueAServiceNamesOnlySecretsThatExistAndAUsedSecretStays() {
+        assertThat(apply(1, Actions.create(secret("x1", "pw"))).getOk()).isTrue();
+        StoreResult twice = apply(2, Actions.create(secret("x2", "pw")));
+        assertThat(twice.getError()).isEqualTo("secret pw already exists");
+        assertThat(twice.getConflict()).isEqualTo(StoreConflict.STORE_CONFLICT_NAME);
+
+        StoreResult dangling = apply(3, Actions.create(usingSecret("s1", "db", "gone")));
+        assertThat(dangling.getOk()).isFalse();
+        assertThat(dangling.getError()).isEqualTo("secret not found: pw");
+
+        assertThat(apply(4, Actions.create(usingSecret("s1", "db", "x1"))).getOk()).isTrue();
+        StoreResult inUse = apply(5, Actions.remove(secret("x1", "pw")));
+        assertThat(inUse.getOk()).isFalse();
+        assertThat(inUse.getError()).isEqualTo("secret 'pw' is in use by the following service: db");
+        assertThat(store.view().secrets()).containsOnlyKeys("x1");
+
+        apply(6, Actions.remove(store.view().service("s1").orElseThrow()));
+        assertThat(apply(7, Actions.remove(secret("x1", "pw"))).getOk()).isTrue();
+        assertThat(store.view().secrets()).isEmpty();
+    }
+
+    @Test
+    void secretsAreInTheSnapshotAndComeBackFromIt() {
+        apply(1, Actions.create(secret("x1", "pw")));
+        MemoryStore restored = new MemoryStore();
+        restored.restore(store.snapshot(), 1);
+        assertThat(restored.view().findSecret("pw")).hasValueSatisfying(s ->
+                assertThat(s.getSpec().getData().toStringUtf8()).isEqualTo("v"));
+    }
 }

@@ -56,7 +56,7 @@ final class Demotion {
         // node again as early as it can, and the agent is never without a view of its tasks.
         WorkerSession w = membership.startWorker(next, workerId);
         membership.stopManager();
-        files.deleteRaftLog();
+        files.deleteManagerState();
         try {
             files.save(workerId);
             files.save(next);

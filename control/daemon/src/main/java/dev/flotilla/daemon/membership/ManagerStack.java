@@ -5,6 +5,7 @@ import dev.flotilla.manager.logs.NodeLogsService;
 import java.util.Optional;
 import dev.flotilla.api.v1.ManagerStatus;
 import dev.flotilla.api.v1.NodeState;
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
@@ -65,12 +66,12 @@ final class ManagerStack {
      * @param logs        this node's task logs, which other managers read on port 2377
      */
     static ManagerStack start(Path raftDir, SwarmState s, NodeCertificate identity, List<RaftNode.Peer> serverPeers,
-            List<RaftNode.Peer> knownPeers, LogReader logs) {
+            List<RaftNode.Peer> knownPeers, LogReader logs, DataKey dataKey) {
         MemoryStore store = new MemoryStore();
         RaftNode raft;
         try {
             raft = RaftNode.start(raftDir, s.raftGroupId(), s.nodeId(), s.advertiseAddr(), s.raftPort(),
-                    serverPeers, knownPeers.isEmpty() ? serverPeers : knownPeers, store, identity);
+                    serverPeers, knownPeers.isEmpty() ? serverPeers : knownPeers, store, identity, dataKey);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Raft on " + raftAddr(s), e);
         }

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.common.Platform;
 import dev.flotilla.cluster.logs.LogReader;
 import dev.flotilla.agent.WorkerSession;
@@ -104,8 +105,10 @@ final class Membership {
         state = null;
     }
 
-    ManagerStack startManager(SwarmState s, NodeCertificate id, List<RaftNode.Peer> serverPeers, List<RaftNode.Peer> knownPeers) {
-        ManagerStack m = ManagerStack.start(files.raftDir(), s, id, serverPeers, knownPeers, logs);
+    /** @param dataKey the swarm's key the Raft log is sealed with; null for an older build's swarm that has none */
+    ManagerStack startManager(SwarmState s, NodeCertificate id, List<RaftNode.Peer> serverPeers, List<RaftNode.Peer> knownPeers,
+            DataKey dataKey) {
+        ManagerStack m = ManagerStack.start(files.raftDir(), s, id, serverPeers, knownPeers, logs, dataKey);
         manager = m;
         identity = id;
         return m;

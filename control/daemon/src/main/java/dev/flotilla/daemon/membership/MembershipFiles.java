@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where a node keeps its membership under the data root: {@code swarm/state.json} (its
- * {@link SwarmState}), {@code certificates/} (its key, certificate and the root CA) and
- * {@code raft/} (a manager's Raft log and snapshots). The state file is written last and
+ * {@link SwarmState}), {@code certificates/} (its key, certificate and the root CA),
+ * {@code raft/} (a manager's Raft log and snapshots) and {@code swarm/data.key} (a manager's copy
+ * of the key that seals that log, never inside it). The state file is written last and
  * atomically, so a node that has one has everything it names.
  */
 final class MembershipFiles {
@@ -24,11 +26,13 @@ final class MembershipFiles {
     private final Path stateFile;
     private final Path raftDir;
     private final Path certDir;
+    private final Path dataKeyFile;
 
     MembershipFiles(Path dataRoot) {
         this.stateFile = dataRoot.resolve("swarm").resolve("state.json");
         this.raftDir = dataRoot.resolve("raft");
         this.certDir = dataRoot.resolve("certificates");
+        this.dataKeyFile = dataRoot.resolve("swarm").resolve("data.key");
     }
 
     /** The folder error messages name: the state file's. */
@@ -61,6 +65,15 @@ final class MembershipFiles {
         identity.save(certDir);
     }
 
+    /** The swarm's data key, as this manager keeps it; empty on a worker (or a manager of an older build's swarm). */
+    Optional<DataKey> dataKey() throws IOException {
+        return DataKey.load(dataKeyFile);
+    }
+
+    void save(DataKey key) throws IOException {
+        key.save(dataKeyFile);
+    }
+
     /** Forgets the membership on disk: state, certificates, Raft log. */
     void erase() {
         try {
@@ -69,11 +82,16 @@ final class MembershipFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the swarm state under " + where(), e);
         }
-        deleteRaftLog();
+        deleteManagerState();
     }
 
-    /** A manager's Raft log, gone when it stops being one; best effort. */
-    void deleteRaftLog() {
+    /** A manager's Raft log and data key, gone when it stops being one; best effort. */
+    void deleteManagerState() {
+        try {
+            Files.deleteIfExists(dataKeyFile);
+        } catch (IOException e) {
+            log.warn("Cannot remove {}: {}", dataKeyFile, e.toString());
+        }
         if (!Files.exists(raftDir)) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import com.google.protobuf.ByteString;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.api.v1.JoinRequest;
@@ -88,6 +89,17 @@ final class NodeJoin {
         withManager(identity, managers, channel -> RaftMembershipGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(60, TimeUnit.SECONDS)
                 .addManager(AddManagerRequest.newBuilder().setRaftAddr(raftAddr).build()));
+    }
+
+    /**
+     * The swarm's data key, from a manager, for this node's manager certificate (mutual TLS);
+     * empty when the swarm has none (an older build made it).
+     */
+    static java.util.Optional<DataKey> dataKey(NodeCertificate identity, List<String> managers) {
+        byte[] key = withManager(identity, managers, channel -> RaftMembershipGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS)
+                .dataKey(dev.flotilla.api.v1.DataKeyRequest.getDefaultInstance()).getKey().toByteArray());
+        return key.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(DataKey.of(key));
     }
 
     /** How long a follower answering `node ls` waits for the leader's view of the Raft members. */

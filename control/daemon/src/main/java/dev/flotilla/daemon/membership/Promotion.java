@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.api.v1.JoinResponse;
 import dev.flotilla.cluster.ca.CertificateAuthority;
@@ -47,7 +48,11 @@ final class Promotion {
                 .map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
         ManagerStack stack;
         try {
-            stack = membership.startManager(next, managerId, List.of(), known);
+            DataKey dataKey = NodeJoin.dataKey(managerId, others).orElse(null);
+            if (dataKey != null) {
+                files.save(dataKey);
+            }
+            stack = membership.startManager(next, managerId, List.of(), known, dataKey);
             stack.listen();
             NodeJoin.addToRaft(managerId, others, ManagerStack.raftAddr(next));
             stack.awaitOwnNode(next.nodeId(), SwarmJoin.JOIN_WAIT_MS);
@@ -55,7 +60,7 @@ final class Promotion {
             files.save(next);
         } catch (RuntimeException | IOException e) {
             membership.stopManager();
-            files.deleteRaftLog();
+            files.deleteManagerState();
             throw new IllegalStateException("promotion failed, staying a worker: " + e.getMessage(), e);
         }
         membership.enter(stack.manager(), next.nodeId());

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import java.io.IOException;
@@ -45,7 +46,12 @@ final class Rejoin {
                 throw new IOException("this manager's certificate is missing from " + files.certDir()
                         + ": leave the swarm (flotilla swarm leave --force) and init or join again");
             }
-            ManagerStack m = membership.startManager(s, identity, ManagerStack.self(s), List.of());
+            DataKey dataKey = files.dataKey().orElse(null);
+            if (dataKey == null) {
+                log.warn("This manager has no data key ({}): its Raft log stays in plain protobuf, as the build that "
+                        + "made the swarm wrote it", files.where().resolve("data.key"));
+            }
+            ManagerStack m = membership.startManager(s, identity, ManagerStack.self(s), List.of(), dataKey);
             if (!m.raft().awaitReplay(REPLAY_WAIT_MS)) {
                 log.warn("The Raft log was not replayed within {} s: answering from the store as it is", REPLAY_WAIT_MS / 1000);
             }

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.api.v1.InitSwarmResponse;
@@ -47,7 +48,9 @@ final class SwarmInit {
         ManagerStack stack;
         try {
             files.save(identity);
-            stack = membership.startManager(fresh, identity, ManagerStack.self(fresh), List.of());
+            DataKey dataKey = DataKey.generate();
+            files.save(dataKey);
+            stack = membership.startManager(fresh, identity, ManagerStack.self(fresh), List.of(), dataKey);
             membership.enter(stack.manager(), fresh.nodeId());
             // The Raft client retries until the one-member group has elected itself.
             stack.manager().write(InitialObjects.of(fresh, self, ca, clusterId, settings, System.currentTimeMillis()));

@@ -1,5 +1,6 @@
 package dev.flotilla.daemon.membership;
 
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.agent.WorkerSession;
 import dev.flotilla.api.v1.JoinSwarmRequest;
 import dev.flotilla.api.v1.JoinSwarmResponse;
@@ -78,7 +79,11 @@ final class SwarmJoin {
         try {
             files.save(admitted.identity());
             List<RaftNode.Peer> known = admitted.raftMembers().stream().map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
-            ManagerStack stack = membership.startManager(fresh, admitted.identity(), List.of(), known);
+            DataKey dataKey = NodeJoin.dataKey(admitted.identity(), List.of(admitted.manager())).orElse(null);
+            if (dataKey != null) {
+                files.save(dataKey);
+            }
+            ManagerStack stack = membership.startManager(fresh, admitted.identity(), List.of(), known, dataKey);
             membership.enter(stack.manager(), fresh.nodeId());
             stack.listen();
             NodeJoin.addToRaft(admitted.identity(), List.of(admitted.manager()), ManagerStack.raftAddr(fresh));

@@ -6,6 +6,16 @@ import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.StoreConflictException;
 
 import dev.flotilla.api.v1.ControlGrpc;
+import dev.flotilla.api.v1.CreateSecretRequest;
+import dev.flotilla.api.v1.GetSecretRequest;
+import dev.flotilla.api.v1.ListSecretsRequest;
+import dev.flotilla.api.v1.ListSecretsResponse;
+import dev.flotilla.api.v1.RemoveSecretRequest;
+import dev.flotilla.api.v1.RemoveSecretResponse;
+import dev.flotilla.api.v1.Secret;
+import dev.flotilla.api.v1.SecretResponse;
+import dev.flotilla.api.v1.SecretSpec;
+import dev.flotilla.api.v1.UpdateSecretRequest;
 import dev.flotilla.api.v1.CreateServiceRequest;
 import dev.flotilla.api.raft.v1.StoreConflict;
 import dev.flotilla.api.v1.ManagerStatus;
@@ -275,7 +285,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (spec.getName().isEmpty()) {
                 spec.setName(Names.random());
             }
-            ServiceSpec checked = ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build()));
+            ServiceSpec checked = Secrets.resolve(m.view(), ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build())));
             List<String> warnings = new ArrayList<>();
             ServiceSpec valid = request.getNoResolveImage() ? checked : pinned(checked, warnings);
             String id = Ids.newId();
@@ -444,7 +454,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     status = UpdateStatus.newBuilder().setState(UpdateStatus.State.ROLLBACK_STARTED)
                             .setMessage("manually requested rollback");
                 } else {
-                    ServiceSpec next = ServiceSpecs.validate(NetworkResolver.attach(m.view(), asked));
+                    ServiceSpec next = Secrets.resolve(m.view(), ServiceSpecs.validate(NetworkResolver.attach(m.view(), asked)));
                     if (!next.getName().equals(s.getSpec().getName())) {
                         throw Errors.invalid("renaming services is not supported");
                     }
@@ -573,6 +583,76 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             m.write(List.of(Actions.remove(n)));
             return RemoveNetworkResponse.newBuilder().setId(n.getId()).build();
         });
+    }
+
+    @Override
+    public void createSecret(CreateSecretRequest request, StreamObserver<SecretResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            SecretSpec spec = request.getSpec();
+            Secrets.validate(spec);
+            if (m.view().secrets().values().stream().anyMatch(x -> x.getSpec().getName().equals(spec.getName()))) {
+                throw Errors.conflict("secret " + spec.getName() + " already exists");
+            }
+            Secret fresh = Secret.newBuilder().setId(Ids.newId()).setMeta(Actions.meta(m.now())).setSpec(spec).build();
+            m.write(List.of(Actions.create(fresh)));
+            // The id and name only: never the value (nor its size).
+            log.info("Secret {} ({}) created", spec.getName(), fresh.getId());
+            return secretAnswer(m, fresh.getId(), fresh);
+        });
+    }
+
+    @Override
+    public void listSecrets(ListSecretsRequest request, StreamObserver<ListSecretsResponse> out) {
+        answer(out, () -> ListSecretsResponse.newBuilder().addAllSecrets(manager().view().secrets().values().stream()
+                .map(Credentials::redacted).toList()).build());
+    }
+
+    @Override
+    public void getSecret(GetSecretRequest request, StreamObserver<SecretResponse> out) {
+        answer(out, () -> SecretResponse.newBuilder()
+                .setSecret(Credentials.redacted(Secrets.find(manager().view(), request.getSecret()))).build());
+    }
+
+    @Override
+    public void updateSecret(UpdateSecretRequest request, StreamObserver<SecretResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Secret current = Secrets.find(m.view(), request.getSecret());
+            if (current.getMeta().getVersion() != request.getVersion()) {
+                throw Errors.invalid("update out of sequence");
+            }
+            Secret next = current.toBuilder().setSpec(Secrets.relabeled(current, request.getSpec()))
+                    .setMeta(Actions.touched(current.getMeta(), m.now())).build();
+            try {
+                m.write(List.of(Actions.update(next)));
+            } catch (StoreConflictException e) {
+                if (e.conflict() == StoreConflict.STORE_CONFLICT_VERSION) {
+                    throw Errors.invalid("update out of sequence");
+                }
+                throw e;
+            }
+            return secretAnswer(m, next.getId(), next);
+        });
+    }
+
+    @Override
+    public void removeSecret(RemoveSecretRequest request, StreamObserver<RemoveSecretResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Secret s = Secrets.find(m.view(), request.getSecret());
+            Optional<String> inUse = Secrets.inUse(m.view(), s);
+            if (inUse.isPresent()) {
+                throw Errors.invalid(inUse.get());
+            }
+            m.write(List.of(Actions.remove(s)));
+            log.info("Secret {} ({}) removed", s.getSpec().getName(), s.getId());
+            return RemoveSecretResponse.newBuilder().setId(s.getId()).build();
+        });
+    }
+
+    private static SecretResponse secretAnswer(Manager m, String id, Secret written) {
+        return SecretResponse.newBuilder().setSecret(Credentials.redacted(m.view().secret(id).orElse(written))).build();
     }
 
     private Manager manager() {

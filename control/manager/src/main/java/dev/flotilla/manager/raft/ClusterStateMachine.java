@@ -6,7 +6,6 @@ import dev.flotilla.api.v1.StoreSnapshot;
 import dev.flotilla.api.raft.v1.StoreTransaction;
 import dev.flotilla.cluster.store.MemoryStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies protobuf-encoded {@link StoreTransaction}s to the {@link MemoryStore} in log order and
- * snapshots the whole store to one file. Apply does no I/O and is deterministic; a restarted
+ * snapshots the whole store to one file; both sealed with the swarm's data key. Apply does no I/O and is deterministic; a restarted
  * manager rebuilds its store from the latest snapshot plus the log after it.
  */
 public final class ClusterStateMachine extends BaseStateMachine {
@@ -34,9 +33,11 @@ public final class ClusterStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MemoryStore store;
+    private final RecordSeal seal;
 
-    public ClusterStateMachine(MemoryStore store) {
+    ClusterStateMachine(MemoryStore store, RecordSeal seal) {
         this.store = store;
+        this.seal = seal;
     }
 
     @Override
@@ -62,9 +63,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
             return;
         }
         Path file = snapshot.getFile().getPath();
-        try (InputStream in = Files.newInputStream(file)) {
-            store.restore(StoreSnapshot.parseFrom(in), snapshot.getIndex());
-        }
+        store.restore(StoreSnapshot.parseFrom(seal.open(Files.readAllBytes(file))), snapshot.getIndex());
         setLastAppliedTermIndex(snapshot.getTermIndex());
         log.info("Store restored from snapshot {} (index {})", file.getFileName(), snapshot.getIndex());
     }
@@ -77,7 +76,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
         }
         Path file = storage.getSnapshotFile(last.getTerm(), last.getIndex()).toPath();
         StoreSnapshot snapshot = store.snapshot();
-        DurableFiles.write(file, snapshot::writeTo);
+        DurableFiles.write(file, seal.seal(snapshot.toByteArray()));
         log.info("Store snapshot written at index {}", last.getIndex());
         return last.getIndex();
     }
@@ -88,7 +87,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
         long index = entry.getIndex();
         StoreResult result;
         try {
-            StoreTransaction tx = RatisMessages.transaction(entry.getStateMachineLogEntry().getLogData());
+            StoreTransaction tx = RatisMessages.transaction(entry.getStateMachineLogEntry().getLogData(), seal);
             result = store.apply(tx, index);
         } catch (IOException e) {
             result = StoreResult.newBuilder().setOk(false).setIndex(index)

@@ -22,6 +22,7 @@ import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import dev.flotilla.cluster.ca.DataKey;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos;
@@ -84,10 +85,12 @@ public final class RaftNode implements Closeable {
     private volatile Set<RaftPeer> clientPeers;
 
     private final RaftGroupId groupId;
+    private final RecordSeal seal;
     private volatile long logEndAtStart = -1;
 
     private RaftNode(RaftServer server, RaftProperties properties, Parameters parameters, RaftPeerId peerId,
-            RaftGroupId groupId, List<RaftPeer> clientPeers) {
+            RaftGroupId groupId, List<RaftPeer> clientPeers, RecordSeal seal) {
+        this.seal = seal;
         this.server = server;
         this.properties = properties;
         this.parameters = parameters;
@@ -135,7 +138,7 @@ public final class RaftNode implements Closeable {
      */
     public static RaftNode start(Path dir, UUID groupId, String selfId, String bindHost, int port,
             List<Peer> peers, MemoryStore store) throws IOException {
-        return start(dir, groupId, selfId, bindHost, port, peers, peers, store, null);
+        return start(dir, groupId, selfId, bindHost, port, peers, peers, store, null, DataKey.generate());
     }
 
     /**
@@ -144,10 +147,13 @@ public final class RaftNode implements Closeable {
      *                    leader adds it and streams it the log)
      * @param knownPeers  where its client first looks for the leader
      * @param tls         this member's node certificate, for mutual TLS between members, or null
+     * @param dataKey     the swarm's key, which seals the log and snapshots; null only for a swarm an
+     *                    older build made, whose managers have none (records are then written plain)
      */
     public static RaftNode start(Path dir, UUID groupId, String selfId, String bindHost, int port,
-            List<Peer> serverPeerList, List<Peer> knownPeerList, MemoryStore store, NodeCertificate identity)
-            throws IOException {
+            List<Peer> serverPeerList, List<Peer> knownPeerList, MemoryStore store, NodeCertificate identity,
+            DataKey dataKey) throws IOException {
+        RecordSeal seal = RecordSeal.of(dataKey);
         List<RaftPeer> serverPeers = serverPeerList.stream().map(RaftNode::toRatis).toList();
         List<RaftPeer> knownPeers = knownPeerList.stream().map(RaftNode::toRatis).toList();
         GrpcTlsConfig tls = identity == null ? null
@@ -175,13 +181,13 @@ public final class RaftNode implements Closeable {
                 .setGroup(RaftGroup.valueOf(gid, serverPeers))
                 .setProperties(p)
                 .setParameters(parameters)
-                .setStateMachine(new ClusterStateMachine(store))
+                .setStateMachine(new ClusterStateMachine(store, seal))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
         // A restarted member knows the current configuration from its log; prefer it.
         List<RaftPeer> current = new ArrayList<>(server.getDivision(gid).getRaftConf().getCurrentPeers());
-        RaftNode node = new RaftNode(server, p, parameters, id, gid, current.isEmpty() ? knownPeers : current);
+        RaftNode node = new RaftNode(server, p, parameters, id, gid, current.isEmpty() ? knownPeers : current, seal);
         org.apache.ratis.server.protocol.TermIndex last = server.getDivision(gid).getRaftLog().getLastEntryTermIndex();
         node.logEndAtStart = last == null ? -1 : last.getIndex();
         return node;
@@ -391,7 +397,7 @@ public final class RaftNode implements Closeable {
     public StoreResult commit(StoreTransaction tx) {
         RaftClientReply reply;
         try {
-            reply = client().io().send(RatisMessages.toMessage(tx));
+            reply = client().io().send(RatisMessages.toMessage(tx, seal));
         } catch (IOException e) {
             throw new NoQuorumException(e);
         }
@@ -403,6 +409,19 @@ public final class RaftNode implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable answer of the state machine: " + e.getMessage(), e);
         }
+    }
+
+    /** Has this member snapshot its store now, whatever the threshold (tests; a backup before an upgrade). */
+    void snapshotNow() throws IOException {
+        RaftClientReply reply = client().getSnapshotManagementApi(peerId).create(true, TimeUnit.SECONDS.toMillis(WRITE_TIMEOUT_SECONDS));
+        if (!reply.isSuccess()) {
+            throw new IOException("the snapshot was not taken: " + reply.getException());
+        }
+    }
+
+    /** The key this member seals the log with: what a manager being admitted needs; empty for an older swarm's. */
+    public java.util.Optional<DataKey> dataKey() {
+        return seal.key();
     }
 
     /** Whether this member currently leads its group. */

@@ -1,6 +1,7 @@
 package dev.flotilla.manager.raft;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
 import dev.flotilla.api.raft.v1.StoreResult;
 import dev.flotilla.api.raft.v1.StoreTransaction;
 import org.apache.ratis.protocol.Message;
@@ -15,12 +16,17 @@ final class RatisMessages {
     private RatisMessages() {
     }
 
-    static Message toMessage(StoreTransaction tx) {
-        return Message.valueOf(ByteString.copyFrom(tx.toByteArray()));
+    /** A transaction as the log holds it: sealed with the data key, if the swarm has one. */
+    static Message toMessage(StoreTransaction tx, RecordSeal seal) {
+        return Message.valueOf(ByteString.copyFrom(seal.seal(tx.toByteArray())));
     }
 
-    static StoreTransaction transaction(ByteString data) throws InvalidProtocolBufferException {
-        return StoreTransaction.parseFrom(data.toByteArray());
+    static StoreTransaction transaction(ByteString data) throws IOException {
+        return transaction(data, RecordSeal.PLAIN);
+    }
+
+    static StoreTransaction transaction(ByteString data, RecordSeal seal) throws IOException {
+        return StoreTransaction.parseFrom(seal.open(data.toByteArray()));
     }
 
     static Message toMessage(StoreResult result) {

@@ -426,6 +426,83 @@ class ControlServiceTest {
         assertThat(back.getPreviousSpec().getContainer().getImage()).as("one level, toggling").isEqualTo("nginx:1.26");
     }
 
+    private dev.flotilla.api.v1.Secret createSecret(String name, String value) {
+        return control.createSecret(dev.flotilla.api.v1.CreateSecretRequest.newBuilder().setSpec(
+                dev.flotilla.api.v1.SecretSpec.newBuilder().setName(name)
+                        .setData(com.google.protobuf.ByteString.copyFromUtf8(value))).build()).getSecret();
+    }
+
+    private static ServiceSpec withSecrets(ServiceSpec spec, dev.flotilla.api.v1.SecretReference... refs) {
+        return spec.toBuilder().setContainer(spec.getContainer().toBuilder().addAllSecrets(java.util.List.of(refs))).build();
+    }
+
+    private static dev.flotilla.api.v1.SecretReference byName(String name) {
+        return dev.flotilla.api.v1.SecretReference.newBuilder().setSecretName(name).build();
+    }
+
+    @Test
+    void aSecretsValueIsStoredButInNoAnswer() {
+        dev.flotilla.api.v1.Secret created = createSecret("db_password", "s3cr3t");
+
+        assertThat(created.getSpec().getData()).isEmpty();
+        assertThat(created.getSpec().getName()).isEqualTo("db_password");
+        assertThat(one.view().secret(created.getId()).orElseThrow().getSpec().getData().toStringUtf8()).isEqualTo("s3cr3t");
+        assertThat(control.listSecrets(dev.flotilla.api.v1.ListSecretsRequest.getDefaultInstance()).getSecretsList())
+                .singleElement().satisfies(x -> assertThat(x.getSpec().getData()).isEmpty());
+        assertThat(control.getSecret(dev.flotilla.api.v1.GetSecretRequest.newBuilder().setSecret("db_password").build())
+                .getSecret().getSpec().getData()).isEmpty();
+        assertRefused(() -> createSecret("db_password", "again"), Status.Code.ALREADY_EXISTS, "secret db_password already exists");
+        assertRefused(() -> createSecret("db_password2", ""), Status.Code.INVALID_ARGUMENT,
+                "secret data must be larger than 0 and less than 512000 bytes");
+        assertRefused(() -> createSecret("-x", "v"), Status.Code.INVALID_ARGUMENT,
+                "invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]");
+    }
+
+    @Test
+    void aServiceNamesSecretsByNameAndGetsDockersDefaultsAndASecretInUseStays() {
+        dev.flotilla.api.v1.Secret pw = createSecret("db_password", "s3cr3t");
+        Service db = create(withSecrets(web("db"), byName("db_password")));
+
+        assertThat(db.getSpec().getContainer().getSecretsList()).singleElement().satisfies(r -> {
+            assertThat(r.getSecretId()).isEqualTo(pw.getId());
+            assertThat(r.getFile().getName()).isEqualTo("db_password");
+            assertThat(r.getFile().getUid()).isEqualTo("0");
+            assertThat(r.getFile().getMode()).isEqualTo(0444);
+        });
+        assertRefused(() -> control.removeSecret(dev.flotilla.api.v1.RemoveSecretRequest.newBuilder()
+                        .setSecret("db_password").build()), Status.Code.INVALID_ARGUMENT,
+                "secret 'db_password' is in use by the following service: db");
+        assertRefused(() -> create(withSecrets(web("x"), byName("nope"), byName("gone"))), Status.Code.INVALID_ARGUMENT,
+                "secrets not found: nope, gone");
+        createSecret("other", "v");
+        dev.flotilla.api.v1.FileTarget same = dev.flotilla.api.v1.FileTarget.newBuilder().setName("pw").build();
+        assertRefused(() -> create(withSecrets(web("y"), byName("db_password").toBuilder().setFile(same).build(),
+                        byName("other").toBuilder().setFile(same).build())), Status.Code.INVALID_ARGUMENT,
+                "secret references 'db_password' and 'other' have a conflicting target: 'pw'");
+        assertRefused(() -> create(withSecrets(web("z"), byName("other").toBuilder()
+                        .setFile(dev.flotilla.api.v1.FileTarget.newBuilder().setName("../../etc/passwd")).build())),
+                Status.Code.INVALID_ARGUMENT, "malformed file secret reference, invalid target file name provided");
+
+        control.removeService(dev.flotilla.api.v1.RemoveServiceRequest.newBuilder().setService("db").build());
+        assertThat(control.removeSecret(dev.flotilla.api.v1.RemoveSecretRequest.newBuilder().setSecret("db_password")
+                .build()).getId()).isEqualTo(pw.getId());
+    }
+
+    @Test
+    void onlyASecretsLabelsChange() {
+        dev.flotilla.api.v1.Secret pw = createSecret("db_password", "s3cr3t");
+        dev.flotilla.api.v1.Secret relabeled = control.updateSecret(dev.flotilla.api.v1.UpdateSecretRequest.newBuilder()
+                .setSecret(pw.getId()).setVersion(pw.getMeta().getVersion())
+                .setSpec(pw.getSpec().toBuilder().putLabels("env", "prod")).build()).getSecret();
+        assertThat(relabeled.getSpec().getLabelsMap()).containsEntry("env", "prod");
+        assertThat(one.view().secret(pw.getId()).orElseThrow().getSpec().getData().toStringUtf8()).isEqualTo("s3cr3t");
+
+        assertRefused(() -> control.updateSecret(dev.flotilla.api.v1.UpdateSecretRequest.newBuilder()
+                        .setSecret(pw.getId()).setVersion(relabeled.getMeta().getVersion())
+                        .setSpec(relabeled.getSpec().toBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("new")))
+                        .build()), Status.Code.INVALID_ARGUMENT, "only updates to Labels are allowed");
+    }
+
     @Test
     void aPortThisNodesMeshHoldsForAServiceNotYetAppliedHereGetsTheStoresAnswer() throws Exception {
         // This node's session may be ahead of its Raft member: the mesh already listens on the port

@@ -41,7 +41,7 @@ class RaftTlsTest {
         X509Certificate cert = ca.issue("m1", true, "c1", keys.getPublic(), "127.0.0.1");
         raft = RaftNode.start(Files.createDirectories(dir.resolve("raft")), UUID.randomUUID(), "m1", "127.0.0.1", port,
                 List.of(RaftNode.peer("m1", "127.0.0.1:" + port)), List.of(), new MemoryStore(),
-                new NodeCertificate(keys.getPrivate(), cert, ca.certificate()));
+                new NodeCertificate(keys.getPrivate(), cert, ca.certificate()), dev.flotilla.cluster.ca.DataKey.generate());
     }
 
     @AfterEach
