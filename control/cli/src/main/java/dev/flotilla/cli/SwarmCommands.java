@@ -25,7 +25,10 @@ final class SwarmCommands {
             SwarmCommands.Init.class,
             SwarmCommands.Join.class,
             SwarmCommands.JoinToken.class,
-            SwarmCommands.Leave.class);
+            SwarmCommands.Leave.class,
+            SwarmCommands.Unlock.class,
+            SwarmCommands.UnlockKeyCommand.class,
+            SwarmCommands.Update.class);
 
     @Command(name = "init", description = "Initialize a swarm")
     static final class Init extends ClientCommand {
@@ -44,6 +47,9 @@ final class SwarmCommands {
         @Option(names = "--dispatcher-heartbeat", description = "Dispatcher heartbeat period (ns|us|ms|s|m|h) (default 5s)")
         String heartbeat = "";
 
+        @Option(names = "--autolock", description = "Enable manager autolocking (requiring an unlock key to start a stopped manager)")
+        boolean autolock;
+
         @Override
         int run(DaemonClient client) {
             long heartbeatMs = heartbeat.isEmpty() ? 0 : Durations.parse(heartbeat, "--dispatcher-heartbeat").toMillis();
@@ -53,6 +59,7 @@ final class SwarmCommands {
                     .setDefaultAddrPoolMaskLength(maskLength)
                     .setDataPathPort(dataPathPort)
                     .setDispatcherHeartbeatMs(heartbeatMs)
+                    .setAutolock(autolock)
                     .build());
             System.out.println("Swarm initialized: current node (" + r.getNodeId() + ") is now a manager.");
             System.out.println();
@@ -63,6 +70,94 @@ final class SwarmCommands {
             System.out.println("To add a manager to this swarm, run 'flotilla swarm join-token manager' "
                     + "and follow the instructions.");
             System.out.println();
+            printUnlockCommand(r.getUnlockKey());
+            return 0;
+        }
+    }
+
+    /** docker/cli's printUnlockCommand; nothing without a key. */
+    static void printUnlockCommand(String unlockKey) {
+        if (!unlockKey.isEmpty()) {
+            System.out.print("To unlock a swarm manager after it restarts, run the `flotilla swarm unlock`\n"
+                    + "command and provide the following key:\n\n    " + unlockKey + "\n\n"
+                    + "Remember to store this key in a password manager, since without it you\n"
+                    + "will not be able to restart the manager.\n");
+        }
+    }
+
+    @Command(name = "unlock", description = "Unlock swarm")
+    static final class Unlock extends ClientCommand {
+        @Override
+        int run(DaemonClient client) throws java.io.IOException {
+            String state = client.engine().info(dev.flotilla.api.v1.InfoRequest.getDefaultInstance()).getSwarmState();
+            if (state.equals("inactive")) {
+                throw new Main.CliException("error: this node is not part of a swarm");
+            }
+            if (!state.equals("locked")) {
+                throw new Main.CliException("error: swarm is not locked");
+            }
+            client.control().unlockSwarm(dev.flotilla.api.v1.UnlockSwarmRequest.newBuilder()
+                    .setUnlockKey(readKey("Enter unlock key: ")).build());
+            return 0;
+        }
+    }
+
+    /** docker/cli's readKey: typed without echo at a terminal, else the first line of stdin. */
+    static String readKey(String prompt) throws java.io.IOException {
+        java.io.Console console = System.console();
+        if (console != null) {
+            char[] typed = console.readPassword("%s", prompt);
+            return typed == null ? "" : new String(typed).strip();
+        }
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        return line == null ? "" : line.strip();
+    }
+
+    @Command(name = "unlock-key", description = "Manage the unlock key")
+    static final class UnlockKeyCommand extends ClientCommand {
+        @Option(names = {"-q", "--quiet"}, description = "Only display token")
+        boolean quiet;
+
+        @Option(names = "--rotate", description = "Rotate unlock key")
+        boolean rotate;
+
+        @Override
+        int run(DaemonClient client) {
+            String key = client.control().getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.newBuilder()
+                    .setRotate(rotate).build()).getUnlockKey();
+            if (rotate && !quiet) {
+                System.out.println("Successfully rotated manager unlock key.");
+            }
+            if (key.isEmpty()) {
+                throw new Main.CliException("no unlock key is set");
+            }
+            if (quiet) {
+                System.out.println(key);
+            } else {
+                printUnlockCommand(key);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Update the swarm")
+    static final class Update extends ClientCommand {
+        @Option(names = "--autolock", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+                description = "Change manager autolocking setting (true|false)")
+        Boolean autolock;
+
+        @Override
+        int run(DaemonClient client) {
+            dev.flotilla.api.v1.UpdateSwarmRequest.Builder b = dev.flotilla.api.v1.UpdateSwarmRequest.newBuilder();
+            if (autolock != null) {
+                b.setAutolock(autolock);
+            }
+            String key = client.control().updateSwarm(b.build()).getUnlockKey();
+            System.out.println("Swarm updated.");
+            if (!key.isEmpty()) {
+                printUnlockCommand(key);
+            }
             return 0;
         }
     }

@@ -71,7 +71,7 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
         Errors.answer(out, () -> InfoResponse.newBuilder()
-                .setSwarmState(swarm.nodeId().isEmpty() ? "inactive" : "active")
+                .setSwarmState(swarm.nodeId().isEmpty() ? "inactive" : swarm.locked() ? "locked" : "active")
                 .setNodeId(swarm.nodeId())
                 .setManager(swarm.manager().isPresent())
                 .setNodeAddr(swarm.connection().flatMap(c -> c.view().node(swarm.nodeId())).map(n -> n.getAddr()).orElse(""))

@@ -412,13 +412,13 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     }
 
     /**
-     * What a node receives: the cluster without its CA key and join tokens, every node, service
+     * What a node receives: the cluster without its CA key, join tokens and unlock key, every node, service
      * and network, its own tasks, and the live tasks of other nodes (the endpoint tables); registry
      * credentials only in its own tasks, and the secrets its own live tasks use.
      */
     static StoreSnapshot assignments(StoreView view, String nodeId) {
         StoreSnapshot.Builder b = StoreSnapshot.newBuilder();
-        view.cluster().ifPresent(c -> b.addClusters(c.toBuilder().clearRootCaKeyPem().clearJoinTokens()));
+        view.cluster().ifPresent(c -> b.addClusters(c.toBuilder().clearRootCaKeyPem().clearJoinTokens().clearUnlockKey()));
         b.addAllNodes(view.nodes().values());
         view.services().values().forEach(s -> b.addServices(Credentials.redacted(s)));
         b.addAllNetworks(view.networks().values());

@@ -82,6 +82,7 @@ final class RaftMembershipService extends RaftMembershipGrpc.RaftMembershipImplB
         }
         DataKeyResponse.Builder b = DataKeyResponse.newBuilder();
         manager.raft().dataKey().ifPresent(k -> b.setKey(com.google.protobuf.ByteString.copyFrom(k.bytes())));
+        manager.view().cluster().filter(c -> c.getAutolock()).ifPresent(c -> b.setUnlockKey(c.getUnlockKey()));
         log.info("Handing the data key to manager {} ({})", node.getId(), node.getHostname());
         out.onNext(b.build());
         out.onCompleted();

@@ -70,4 +70,19 @@ class AssignmentsTest {
         return dev.flotilla.api.v1.Secret.newBuilder().setId(id).setSpec(dev.flotilla.api.v1.SecretSpec.newBuilder()
                 .setName(name).setData(com.google.protobuf.ByteString.copyFromUtf8("value of " + name))).build();
     }
+
+    @Test
+    void aNodeNeverGetsTheCaKeyJoinTokensOrUnlockKey() {
+        StoreFixtures store = new StoreFixtures();
+        store.commit(List.of(dev.flotilla.api.raft.v1.StoreAction.newBuilder().setCluster(dev.flotilla.api.v1.Cluster.newBuilder()
+                .setId("c1").setRootCaKeyPem("KEY").setAutolock(true).setUnlockKey("SWMKEY-1-x")
+                .setJoinTokens(dev.flotilla.api.v1.JoinTokens.newBuilder().setWorker("w").setManager("m"))).build()));
+
+        assertThat(Dispatcher.assignments(store.view(), "a").getClustersList()).singleElement().satisfies(c -> {
+            assertThat(c.getRootCaKeyPem()).isEmpty();
+            assertThat(c.getUnlockKey()).isEmpty();
+            assertThat(c.hasJoinTokens()).isFalse();
+            assertThat(c.getAutolock()).isTrue();
+        });
+    }
 }

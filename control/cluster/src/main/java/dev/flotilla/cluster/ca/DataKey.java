@@ -41,6 +41,7 @@ public final class DataKey {
     private static final int TAG_BITS = 128;
     private static final int HEADER = MAGIC.length + ID_BYTES + NONCE_BYTES;
     private static final String PEM_TYPE = "FLOTILLA DATA KEY";
+    private static final String LOCKED_PEM_TYPE = "FLOTILLA LOCKED DATA KEY";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SecretKeySpec key;
@@ -115,35 +116,83 @@ public final class DataKey {
         }
     }
 
-    /** Writes the key to {@code file}, 0600, atomically. */
+    /** Writes the key to {@code file} in clear, 0600, atomically. */
     public void save(Path file) throws IOException {
+        write(file, PEM_TYPE, bytes());
+    }
+
+    /** Writes the key to {@code file} sealed with {@code unlock} (autolock), 0600, atomically. */
+    public void save(Path file, UnlockKey unlock) throws IOException {
+        write(file, LOCKED_PEM_TYPE, unlock.wrap(this));
+    }
+
+    private static void write(Path file, String type, byte[] content) throws IOException {
         Files.createDirectories(file.getParent());
-        String pem = "-----BEGIN " + PEM_TYPE + "-----\n"
-                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(bytes())
-                + "\n-----END " + PEM_TYPE + "-----\n";
+        String pem = "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(content)
+                + "\n-----END " + type + "-----\n";
         DurableFiles.write(file, pem.getBytes(StandardCharsets.US_ASCII),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
-    /** The key {@link #save} wrote, or empty if there is no such file. */
+    /** The key {@link #save} wrote in clear, or empty if there is no such file. */
     public static Optional<DataKey> load(Path file) throws IOException {
+        return load(file, null);
+    }
+
+    /**
+     * The key {@link #save} wrote, opened with {@code unlock} if it is sealed; empty if there is
+     * no such file.
+     *
+     * @throws LockedException if the key is sealed and {@code unlock} is null
+     * @throws IllegalArgumentException ("invalid key") if {@code unlock} is not the key it is sealed with
+     */
+    public static Optional<DataKey> load(Path file, UnlockKey unlock) throws IOException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        String begin = "-----BEGIN " + PEM_TYPE + "-----";
-        String end = "-----END " + PEM_TYPE + "-----";
+        if (text.contains("-----BEGIN " + LOCKED_PEM_TYPE + "-----")) {
+            byte[] wrapped = decode(file, text, LOCKED_PEM_TYPE);
+            if (unlock == null) {
+                throw new LockedException(file);
+            }
+            return Optional.of(unlock.unwrap(wrapped));
+        }
+        try {
+            return Optional.of(new DataKey(decode(file, text, PEM_TYPE)));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " is not a Flotilla data key: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code file} holds the key sealed with an unlock key. */
+    public static boolean isLocked(Path file) throws IOException {
+        return Files.exists(file) && Files.readString(file, StandardCharsets.US_ASCII)
+                .contains("-----BEGIN " + LOCKED_PEM_TYPE + "-----");
+    }
+
+    private static byte[] decode(Path file, String text, String type) throws IOException {
+        String begin = "-----BEGIN " + type + "-----";
+        String end = "-----END " + type + "-----";
         int from = text.indexOf(begin);
         int to = text.indexOf(end);
         if (from < 0 || to < from) {
             throw new IOException(file + " is not a Flotilla data key");
         }
         try {
-            return Optional.of(new DataKey(Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to))));
+            return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + " is not a Flotilla data key: " + e.getMessage(), e);
+        }
+    }
+
+    /** The data key on disk is sealed with the unlock key, which nobody gave. */
+    public static final class LockedException extends IOException {
+        LockedException(Path file) {
+            super("the data key in " + file + " is sealed with the swarm's unlock key");
         }
     }
 

@@ -22,6 +22,9 @@ public final class Errors {
 
     public static final String NOT_A_MANAGER = "This node is not a swarm manager. Use \"flotilla swarm init\" "
             + "or \"flotilla swarm join\" to connect this node to swarm and try again.";
+    /** Docker's answer of a manager that restarted with autolock on and was not unlocked yet. */
+    public static final String SWARM_LOCKED = "Swarm is encrypted and needs to be unlocked before it can be used. "
+            + "Please use \"flotilla swarm unlock\" to unlock it.";
     public static final String WORKER_NOT_MANAGER = "This node is not a swarm manager. Worker nodes can't be used "
             + "to view or modify cluster state. Please run this command on a manager node or promote the current "
             + "node to a manager.";

@@ -29,6 +29,12 @@ final class InitialObjects {
 
     static List<StoreAction> of(SwarmState s, NodeDescription self, CertificateAuthority ca, String clusterId,
             InitSettings settings, long now) {
+        return of(s, self, ca, clusterId, settings, "", now);
+    }
+
+    /** @param unlockKey the unlock key with {@code --autolock}, else empty */
+    static List<StoreAction> of(SwarmState s, NodeDescription self, CertificateAuthority ca, String clusterId,
+            InitSettings settings, String unlockKey, long now) {
         byte[] der = ca.certificateDer();
         Cluster cluster = Cluster.newBuilder()
                 .setId(clusterId)
@@ -43,6 +49,8 @@ final class InitialObjects {
                 .setDataPathPort(settings.dataPathPort())
                 .setTaskHistoryLimit(Orchestrator.DEFAULT_HISTORY_LIMIT)
                 .setHeartbeatPeriodMs(settings.heartbeatMs())
+                .setAutolock(!unlockKey.isEmpty())
+                .setUnlockKey(unlockKey)
                 .build();
         Node node = Node.newBuilder()
                 .setId(s.nodeId())

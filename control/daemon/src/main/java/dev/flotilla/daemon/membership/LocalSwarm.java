@@ -131,7 +131,27 @@ public final class LocalSwarm implements ControlService.Swarm, LogsService.Node,
 
     @Override
     public String notManagerMessage() {
+        if (membership.locked()) {
+            return Errors.SWARM_LOCKED;
+        }
         return membership.state().filter(SwarmState::isWorker).isPresent() ? Errors.WORKER_NOT_MANAGER : Errors.NOT_A_MANAGER;
+    }
+
+    @Override
+    public boolean locked() {
+        return membership.locked();
+    }
+
+    @Override
+    public void unlock(String unlockKey) {
+        try {
+            membership.change(() -> {
+                rejoin.unlock(unlockKey);
+                return null;
+            });
+        } catch (IOException e) {
+            throw Errors.unavailable("cannot unlock this manager: " + e.getMessage());
+        }
     }
 
     @Override

@@ -39,6 +39,9 @@ final class Membership {
     private volatile ManagerStack manager;
     private volatile WorkerSession worker;
     private volatile NodeCertificate identity;
+    // A restarted manager whose data key is sealed with the unlock key: in the swarm, serving nothing.
+    private volatile boolean locked;
+    private volatile KeyGuard keyGuard;
     private final LogReader logs;
 
     /** A change of membership, run under the lock. */
@@ -77,6 +80,11 @@ final class Membership {
         return Optional.ofNullable(identity);
     }
 
+    /** Whether this manager waits for `swarm unlock` (autolock) before it starts. */
+    boolean locked() {
+        return locked;
+    }
+
     /** Init and join are refused in a swarm: the node leaves first. */
     void requireOutsideSwarm() {
         if (state != null) {
@@ -103,6 +111,13 @@ final class Membership {
     /** This node is outside any swarm now; the caller erased what it recorded. */
     void forget() {
         state = null;
+        locked = false;
+    }
+
+    /** This manager's data key is sealed: it waits for its unlock key, with its membership and certificate. */
+    void lock(NodeCertificate id) {
+        identity = id;
+        locked = true;
     }
 
     /** @param dataKey the swarm's key the Raft log is sealed with; null for an older build's swarm that has none */
@@ -111,10 +126,22 @@ final class Membership {
         ManagerStack m = ManagerStack.start(files.raftDir(), s, id, serverPeers, knownPeers, logs, dataKey);
         manager = m;
         identity = id;
+        locked = false;
+        if (dataKey != null) {
+            KeyGuard guard = new KeyGuard(files, dataKey);
+            keyGuard = guard;
+            m.manager().addListener(guard);
+            guard.accept(m.manager().view());
+        }
         return m;
     }
 
     void stopManager() {
+        KeyGuard guard = keyGuard;
+        keyGuard = null;
+        if (guard != null) {
+            guard.close();
+        }
         ManagerStack m = manager;
         manager = null;
         if (m != null) {

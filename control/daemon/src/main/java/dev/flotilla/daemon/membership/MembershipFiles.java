@@ -1,6 +1,7 @@
 package dev.flotilla.daemon.membership;
 
 import dev.flotilla.cluster.ca.DataKey;
+import dev.flotilla.cluster.ca.UnlockKey;
 import dev.flotilla.cluster.ca.NodeCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,13 +66,41 @@ final class MembershipFiles {
         identity.save(certDir);
     }
 
-    /** The swarm's data key, as this manager keeps it; empty on a worker (or a manager of an older build's swarm). */
+    /**
+     * The swarm's data key, as this manager keeps it; empty on a worker (or a manager of an older
+     * build's swarm).
+     *
+     * @throws DataKey.LockedException if it is sealed with the unlock key (autolock)
+     */
     Optional<DataKey> dataKey() throws IOException {
         return DataKey.load(dataKeyFile);
     }
 
+    /** The data key sealed with {@code unlock}; IllegalArgumentException ("invalid key") for another key. */
+    Optional<DataKey> dataKey(UnlockKey unlock) throws IOException {
+        return DataKey.load(dataKeyFile, unlock);
+    }
+
+    boolean dataKeyLocked() throws IOException {
+        return DataKey.isLocked(dataKeyFile);
+    }
+
     void save(DataKey key) throws IOException {
         key.save(dataKeyFile);
+    }
+
+    /** The data key sealed with {@code unlock} (autolock). */
+    void save(DataKey key, UnlockKey unlock) throws IOException {
+        key.save(dataKeyFile, unlock);
+    }
+
+    /** The data key as the swarm keeps it: sealed with {@code unlockKey}, or in clear if that is empty. */
+    void save(DataKey key, String unlockKey) throws IOException {
+        if (unlockKey.isEmpty()) {
+            save(key);
+        } else {
+            save(key, UnlockKey.parse(unlockKey));
+        }
     }
 
     /** Forgets the membership on disk: state, certificates, Raft log. */

@@ -95,11 +95,23 @@ final class NodeJoin {
      * The swarm's data key, from a manager, for this node's manager certificate (mutual TLS);
      * empty when the swarm has none (an older build made it).
      */
-    static java.util.Optional<DataKey> dataKey(NodeCertificate identity, List<String> managers) {
-        byte[] key = withManager(identity, managers, channel -> RaftMembershipGrpc.newBlockingStub(channel)
+    static dev.flotilla.api.v1.DataKeyResponse dataKey(NodeCertificate identity, List<String> managers) {
+        return withManager(identity, managers, channel -> RaftMembershipGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS)
-                .dataKey(dev.flotilla.api.v1.DataKeyRequest.getDefaultInstance()).getKey().toByteArray());
-        return key.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(DataKey.of(key));
+                .dataKey(dev.flotilla.api.v1.DataKeyRequest.getDefaultInstance()));
+    }
+
+    /**
+     * Records the data key a manager handed this node (sealed at once if the swarm is autolocked)
+     * and returns it; null when the swarm has none (an older build made it).
+     */
+    static DataKey saveDataKey(dev.flotilla.api.v1.DataKeyResponse answer, MembershipFiles files) throws java.io.IOException {
+        if (answer.getKey().isEmpty()) {
+            return null;
+        }
+        DataKey key = DataKey.of(answer.getKey().toByteArray());
+        files.save(key, answer.getUnlockKey());
+        return key;
     }
 
     /** How long a follower answering `node ls` waits for the leader's view of the Raft members. */

@@ -48,10 +48,7 @@ final class Promotion {
                 .map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
         ManagerStack stack;
         try {
-            DataKey dataKey = NodeJoin.dataKey(managerId, others).orElse(null);
-            if (dataKey != null) {
-                files.save(dataKey);
-            }
+            DataKey dataKey = NodeJoin.saveDataKey(NodeJoin.dataKey(managerId, others), files);
             stack = membership.startManager(next, managerId, List.of(), known, dataKey);
             stack.listen();
             NodeJoin.addToRaft(managerId, others, ManagerStack.raftAddr(next));

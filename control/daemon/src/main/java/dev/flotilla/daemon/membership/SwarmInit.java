@@ -1,6 +1,7 @@
 package dev.flotilla.daemon.membership;
 
 import dev.flotilla.cluster.ca.DataKey;
+import dev.flotilla.cluster.ca.UnlockKey;
 import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.InitSwarmRequest;
 import dev.flotilla.api.v1.InitSwarmResponse;
@@ -45,15 +46,17 @@ final class SwarmInit {
         CertificateAuthority ca = CertificateAuthority.create();
         String clusterId = Ids.newId();
         NodeCertificate identity = NodeCertificate.selfIssued(ca, fresh.nodeId(), addr, clusterId);
+        String unlockKey = request.getAutolock() ? UnlockKey.generate().text() : "";
         ManagerStack stack;
         try {
             files.save(identity);
             DataKey dataKey = DataKey.generate();
-            files.save(dataKey);
+            files.save(dataKey, unlockKey);
             stack = membership.startManager(fresh, identity, ManagerStack.self(fresh), List.of(), dataKey);
             membership.enter(stack.manager(), fresh.nodeId());
             // The Raft client retries until the one-member group has elected itself.
-            stack.manager().write(InitialObjects.of(fresh, self, ca, clusterId, settings, System.currentTimeMillis()));
+            stack.manager().write(InitialObjects.of(fresh, self, ca, clusterId, settings, unlockKey,
+                    System.currentTimeMillis()));
             stack.listen();
             files.save(fresh);
         } catch (RuntimeException | IOException e) {
@@ -70,6 +73,7 @@ final class SwarmInit {
                 .setNodeId(fresh.nodeId())
                 .setWorkerToken(cluster.getJoinTokens().getWorker())
                 .setManagerAddr(ManagerStack.clusterAddr(fresh))
+                .setUnlockKey(unlockKey)
                 .build();
     }
 }

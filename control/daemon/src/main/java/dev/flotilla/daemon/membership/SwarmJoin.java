@@ -79,10 +79,7 @@ final class SwarmJoin {
         try {
             files.save(admitted.identity());
             List<RaftNode.Peer> known = admitted.raftMembers().stream().map(m -> RaftNode.peer(m.getId(), m.getAddr())).toList();
-            DataKey dataKey = NodeJoin.dataKey(admitted.identity(), List.of(admitted.manager())).orElse(null);
-            if (dataKey != null) {
-                files.save(dataKey);
-            }
+            DataKey dataKey = NodeJoin.saveDataKey(NodeJoin.dataKey(admitted.identity(), List.of(admitted.manager())), files);
             ManagerStack stack = membership.startManager(fresh, admitted.identity(), List.of(), known, dataKey);
             membership.enter(stack.manager(), fresh.nodeId());
             stack.listen();

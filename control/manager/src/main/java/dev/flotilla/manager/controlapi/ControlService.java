@@ -5,7 +5,15 @@ import static dev.flotilla.cluster.rpc.Errors.answer;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.StoreConflictException;
 
+import dev.flotilla.api.v1.Cluster;
 import dev.flotilla.api.v1.ControlGrpc;
+import dev.flotilla.api.v1.GetUnlockKeyRequest;
+import dev.flotilla.api.v1.UnlockKeyResponse;
+import dev.flotilla.api.v1.UnlockSwarmRequest;
+import dev.flotilla.api.v1.UnlockSwarmResponse;
+import dev.flotilla.api.v1.UpdateSwarmRequest;
+import dev.flotilla.api.v1.UpdateSwarmResponse;
+import dev.flotilla.cluster.ca.UnlockKey;
 import dev.flotilla.api.v1.CreateSecretRequest;
 import dev.flotilla.api.v1.GetSecretRequest;
 import dev.flotilla.api.v1.ListSecretsRequest;
@@ -96,8 +104,18 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         /** The cluster as this node sees it: its manager's store, or a worker's session. */
         Optional<ClusterConnection> connection();
 
-        /** Why this node refuses cluster commands (not in a swarm, or a worker). */
+        /** Why this node refuses cluster commands (not in a swarm, a worker, or a locked manager). */
         String notManagerMessage();
+
+        /** Whether this manager restarted with autolock on and waits for its unlock key. */
+        default boolean locked() {
+            return false;
+        }
+
+        /** Starts this locked manager with its unlock key ({@code SWMKEY-1-...}). */
+        default void unlock(String unlockKey) {
+            throw Errors.precondition("swarm is not locked");
+        }
 
         /** Managers' host:port this node knows. */
         List<String> managers();
@@ -583,6 +601,73 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             m.write(List.of(Actions.remove(n)));
             return RemoveNetworkResponse.newBuilder().setId(n.getId()).build();
         });
+    }
+
+    /** {@code swarm update --autolock=true|false}: a new unlock key when it goes on, none when it goes off. */
+    @Override
+    public void updateSwarm(UpdateSwarmRequest request, StreamObserver<UpdateSwarmResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Cluster cluster = cluster(m);
+            Cluster.Builder next = cluster.toBuilder();
+            UpdateSwarmResponse.Builder answer = UpdateSwarmResponse.newBuilder();
+            if (request.hasAutolock() && request.getAutolock() != cluster.getAutolock()) {
+                if (request.getAutolock()) {
+                    String key = UnlockKey.generate().text();
+                    next.setAutolock(true).setUnlockKey(key);
+                    answer.setUnlockKey(key);
+                } else {
+                    next.setAutolock(false).clearUnlockKey();
+                }
+            }
+            if (!next.build().equals(cluster)) {
+                writeCluster(m, next.build());
+                log.info("Swarm updated: autolock {}", next.getAutolock() ? "on" : "off");
+            }
+            return answer.build();
+        });
+    }
+
+    /** {@code swarm unlock-key [--rotate]}: the unlock key, empty when autolock is off. */
+    @Override
+    public void getUnlockKey(GetUnlockKeyRequest request, StreamObserver<UnlockKeyResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Cluster cluster = cluster(m);
+            if (request.getRotate()) {
+                if (!cluster.getAutolock()) {
+                    throw Errors.precondition("cannot rotate because autolock is not turned on");
+                }
+                cluster = cluster.toBuilder().setUnlockKey(UnlockKey.generate().text()).build();
+                writeCluster(m, cluster);
+                log.info("Unlock key rotated");
+            }
+            return UnlockKeyResponse.newBuilder().setUnlockKey(cluster.getAutolock() ? cluster.getUnlockKey() : "").build();
+        });
+    }
+
+    @Override
+    public void unlockSwarm(UnlockSwarmRequest request, StreamObserver<UnlockSwarmResponse> out) {
+        answer(out, () -> {
+            swarm.unlock(request.getUnlockKey());
+            return UnlockSwarmResponse.getDefaultInstance();
+        });
+    }
+
+    private static Cluster cluster(Manager m) {
+        return m.view().cluster().orElseThrow(() -> Errors.internal("the swarm has no cluster object"));
+    }
+
+    private static void writeCluster(Manager m, Cluster next) {
+        try {
+            m.write(List.of(dev.flotilla.api.raft.v1.StoreAction.newBuilder()
+                    .setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE).setCluster(next).build()));
+        } catch (StoreConflictException e) {
+            if (e.conflict() == StoreConflict.STORE_CONFLICT_VERSION) {
+                throw Errors.invalid("update out of sequence");
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -531,4 +531,27 @@ class ControlServiceTest {
             s2.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void autolockGivesAnUnlockKeyThatRotatesAndGoesAwayWithIt() {
+        assertRefused(() -> control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.newBuilder().setRotate(true).build()),
+                Status.Code.FAILED_PRECONDITION, "cannot rotate because autolock is not turned on");
+        assertThat(control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.getDefaultInstance()).getUnlockKey()).isEmpty();
+
+        String key = control.updateSwarm(dev.flotilla.api.v1.UpdateSwarmRequest.newBuilder().setAutolock(true).build())
+                .getUnlockKey();
+        assertThat(key).startsWith("SWMKEY-1-");
+        assertThat(one.view().cluster().orElseThrow().getAutolock()).isTrue();
+        assertThat(control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.getDefaultInstance()).getUnlockKey())
+                .isEqualTo(key);
+        assertThat(control.updateSwarm(dev.flotilla.api.v1.UpdateSwarmRequest.newBuilder().setAutolock(true).build())
+                .getUnlockKey()).as("already on: no new key").isEmpty();
+        String rotated = control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.newBuilder().setRotate(true).build())
+                .getUnlockKey();
+        assertThat(rotated).startsWith("SWMKEY-1-").isNotEqualTo(key);
+
+        control.updateSwarm(dev.flotilla.api.v1.UpdateSwarmRequest.newBuilder().setAutolock(false).build());
+        assertThat(one.view().cluster().orElseThrow().getUnlockKey()).isEmpty();
+        assertThat(control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.getDefaultInstance()).getUnlockKey()).isEmpty();
+    }
 }
