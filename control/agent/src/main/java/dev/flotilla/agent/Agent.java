@@ -186,8 +186,10 @@ public final class Agent implements AutoCloseable {
     private void startRunner(Task t, StoreView view) {
         java.util.Map<String, dev.flotilla.api.v1.Secret> secrets = new java.util.HashMap<>();
         t.getSpec().getSecretsList().forEach(ref -> view.secret(ref.getSecretId()).ifPresent(s -> secrets.put(s.getId(), s)));
+        java.util.Map<String, dev.flotilla.api.v1.Config> configs = new java.util.HashMap<>();
+        t.getSpec().getConfigsList().forEach(ref -> view.config(ref.getConfigId()).ifPresent(c -> configs.put(c.getId(), c)));
         TaskRunner r = new TaskRunner(t, nodeId, executor, network, reporter, discovery,
-                DiscoveryRecords.scope(view, t), secrets, starts, () -> {
+                DiscoveryRecords.scope(view, t), secrets, configs, starts, () -> {
             runners.remove(t.getId());
             markDirty();
         });

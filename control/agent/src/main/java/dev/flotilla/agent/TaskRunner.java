@@ -1,5 +1,7 @@
 package dev.flotilla.agent;
 
+import dev.flotilla.api.v1.Config;
+import dev.flotilla.api.v1.ConfigReference;
 import dev.flotilla.api.v1.FileTarget;
 import dev.flotilla.api.v1.HealthConfig;
 import dev.flotilla.api.v1.NetworkAttachment;
@@ -67,6 +69,7 @@ final class TaskRunner implements Runnable, TaskHandle {
     private final List<String> dnsScope;
     private final Runnable onDone;
     private final Map<String, Secret> secrets;
+    private final Map<String, Config> configs;
     /** The node's permits to make sandboxes and start containers (see {@link #startsAtOnce}). */
     private final Semaphore starts;
     private final String containerId = Ids.newContainerId();
@@ -82,15 +85,19 @@ final class TaskRunner implements Runnable, TaskHandle {
 
     TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
             ServiceDiscovery discovery, List<String> dnsScope, Semaphore starts, Runnable onDone) {
-        this(task, nodeId, executor, network, reporter, discovery, dnsScope, Map.of(), starts, onDone);
+        this(task, nodeId, executor, network, reporter, discovery, dnsScope, Map.of(), Map.of(), starts, onDone);
     }
 
-    /** @param secrets the secrets the task uses, by id, as the node's session received them */
+    /**
+     * @param secrets the secrets the task uses, by id, as the node's session received them
+     * @param configs likewise its configs
+     */
     TaskRunner(Task task, String nodeId, Executor executor, TaskSandboxes network, StatusReporter reporter,
-            ServiceDiscovery discovery, List<String> dnsScope, Map<String, Secret> secrets, Semaphore starts,
-            Runnable onDone) {
+            ServiceDiscovery discovery, List<String> dnsScope, Map<String, Secret> secrets, Map<String, Config> configs,
+            Semaphore starts, Runnable onDone) {
         this.task = task;
         this.secrets = Map.copyOf(secrets);
+        this.configs = Map.copyOf(configs);
         this.nodeId = nodeId;
         this.executor = executor;
         this.network = network;
@@ -378,7 +385,8 @@ final class TaskRunner implements Runnable, TaskHandle {
                 Map.of("flotilla.task.id", task.getId(),
                         "flotilla.service.id", task.getServiceId(),
                         "flotilla.node.id", nodeId),
-                null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()), secretFiles());
+                null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()), secretFiles(),
+                configFiles());
     }
 
     /** The task's secrets as files; a secret the session did not bring rejects the task. */
@@ -390,11 +398,28 @@ final class TaskRunner implements Runnable, TaskHandle {
                 throw new IllegalArgumentException("secret " + ref.getSecretName() + " (" + ref.getSecretId()
                         + ") not found on this node");
             }
-            FileTarget f = ref.getFile();
-            files.add(new TaskFile(f.getName(), s.getSpec().getData().toByteArray(), Integer.parseInt(f.getUid()),
-                    Integer.parseInt(f.getGid()), f.getMode()));
+            files.add(file(ref.getFile(), ref.getFile().getName(), s.getSpec().getData().toByteArray()));
         }
         return files;
+    }
+
+    /** The task's configs as files, at {@code /<target>} for a relative target (Docker's); a missing one rejects the task. */
+    private List<TaskFile> configFiles() {
+        List<TaskFile> files = new ArrayList<>();
+        for (ConfigReference ref : task.getSpec().getConfigsList()) {
+            Config c = configs.get(ref.getConfigId());
+            if (c == null) {
+                throw new IllegalArgumentException("config " + ref.getConfigName() + " (" + ref.getConfigId()
+                        + ") not found on this node");
+            }
+            String target = ref.getFile().getName();
+            files.add(file(ref.getFile(), target.startsWith("/") ? target : "/" + target, c.getSpec().getData().toByteArray()));
+        }
+        return files;
+    }
+
+    private static TaskFile file(FileTarget f, String target, byte[] data) {
+        return new TaskFile(target, data, Integer.parseInt(f.getUid()), Integer.parseInt(f.getGid()), f.getMode());
     }
 
     private static ResourceLimits limits(Resources r) {

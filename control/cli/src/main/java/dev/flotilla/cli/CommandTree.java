@@ -24,6 +24,7 @@ final class CommandTree {
             ServiceCommands.class,
             NetworkCommands.class,
             SecretCommands.class,
+            ConfigCommands.class,
             EngineCommands.Image.class,
             EngineCommands.Ps.class,
             EngineCommands.Exec.class,
@@ -40,6 +41,7 @@ final class CommandTree {
             ServiceCommands.class, ServiceCommands.SUBCOMMANDS,
             NetworkCommands.class, NetworkCommands.SUBCOMMANDS,
             SecretCommands.class, SecretCommands.SUBCOMMANDS,
+            ConfigCommands.class, ConfigCommands.SUBCOMMANDS,
             EngineCommands.Image.class, EngineCommands.Image.SUBCOMMANDS);
 
     /** The root's options that take a value (their value is not a command name). */

@@ -2,7 +2,6 @@ package dev.flotilla.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.flotilla.api.v1.CreateSecretRequest;
 import dev.flotilla.api.v1.GetSecretRequest;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,8 +33,8 @@ final class SecretCommands {
             SecretCommands.Ls.class,
             SecretCommands.Rm.class);
 
-    /** The docker CLI reads at most twice swarmkit's limit, so a bigger file fails fast, not in memory. */
-    static final int MAX_READ = 2 * 500 * 1024;
+    /** The docker CLI reads at most twice swarmkit's limit (of configs, the larger), so a bigger file fails fast, not in memory. */
+    static final int MAX_READ = 2 * 1000 * 1024;
 
     private SecretCommands() {
     }
@@ -64,6 +62,11 @@ final class SecretCommands {
 
     /** docker/cli's readSecretData: a file, or STDIN for {@code -}, neither empty. */
     static byte[] read(String file, InputStream stdin) throws IOException {
+        return read("secret", file, stdin);
+    }
+
+    /** docker/cli's readSecretData and readConfigData ({@code kind} "secret" or "config"). */
+    static byte[] read(String kind, String file, InputStream stdin) throws IOException {
         byte[] data;
         if (file.equals("-")) {
             data = stdin.readNBytes(MAX_READ);
@@ -73,7 +76,7 @@ final class SecretCommands {
             return data;
         }
         if (file.isEmpty()) {
-            throw new IllegalArgumentException("secret file is required");
+            throw new IllegalArgumentException(kind + " file is required");
         }
         try (InputStream in = Files.newInputStream(Path.of(file))) {
             data = in.readNBytes(MAX_READ);
@@ -143,25 +146,12 @@ final class SecretCommands {
                 found.add(client.control().getSecret(GetSecretRequest.newBuilder().setSecret(name).build()).getSecret());
             }
             if (pretty) {
-                for (int i = 0; i < found.size(); i++) {
-                    if (i > 0) {
-                        System.out.println();
-                    }
-                    printPretty(found.get(i));
-                }
+                SwarmObjects.printEach(found, Inspect::printPretty);
                 return 0;
             }
             ArrayNode docs = ServiceJson.JSON.createArrayNode();
             for (Secret s : found) {
-                ObjectNode o = docs.addObject();
-                o.put("ID", s.getId());
-                o.putObject("Version").put("Index", s.getMeta().getVersion());
-                o.put("CreatedAt", Instant.ofEpochMilli(s.getMeta().getCreatedAtMs()).toString());
-                o.put("UpdatedAt", Instant.ofEpochMilli(s.getMeta().getUpdatedAtMs()).toString());
-                ObjectNode spec = o.putObject("Spec");
-                spec.put("Name", s.getSpec().getName());
-                ObjectNode labels = spec.putObject("Labels");
-                new TreeMap<>(s.getSpec().getLabelsMap()).forEach(labels::put);
+                SwarmObjects.json(docs, s.getId(), s.getMeta(), s.getSpec().getName(), s.getSpec().getLabelsMap());
             }
             System.out.println(ServiceJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(docs));
             return 0;
@@ -170,11 +160,7 @@ final class SecretCommands {
         private static void printPretty(Secret s) {
             System.out.println("ID:              " + s.getId());
             System.out.println("Name:              " + s.getSpec().getName());
-            if (s.getSpec().getLabelsCount() > 0) {
-                System.out.println("Labels:");
-                new TreeMap<>(s.getSpec().getLabelsMap()).forEach((k, v) ->
-                        System.out.println(" - " + k + (v.isEmpty() ? "" : "=" + v)));
-            }
+            SwarmObjects.printLabels(s.getSpec().getLabelsMap());
             System.out.println("Driver:            ");
             System.out.println("Created at:        " + GoFormat.time(s.getMeta().getCreatedAtMs()));
             System.out.println("Updated at:        " + GoFormat.time(s.getMeta().getUpdatedAtMs()));

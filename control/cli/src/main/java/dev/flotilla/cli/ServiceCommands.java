@@ -96,6 +96,9 @@ final class ServiceCommands {
         @Option(names = "--secret", paramLabel = "NAME|source=NAME[,target=FILE,uid=,gid=,mode=]", description = "Specify secrets to expose to the service")
         List<String> secrets = new ArrayList<>();
 
+        @Option(names = "--config", paramLabel = "NAME|source=NAME[,target=FILE,uid=,gid=,mode=]", description = "Specify configurations to expose to the service")
+        List<String> configs = new ArrayList<>();
+
         @picocli.CommandLine.Mixin
         RestartFlags restartFlags;
 
@@ -176,7 +179,7 @@ final class ServiceCommands {
             if (withRegistryAuth) {
                 DockerConfig.forUser().credentials(DockerConfig.registryOf(image)).ifPresent(container::setRegistryAuth);
             }
-            container.addAllSecrets(SecretOption.parseAll(secrets));
+            container.addAllSecrets(FileRefOption.secrets(secrets)).addAllConfigs(FileRefOption.configs(configs));
             StopFlags.apply(container, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(HealthConfig.getDefaultInstance());
             if (!health.equals(HealthConfig.getDefaultInstance())) {
@@ -420,6 +423,13 @@ final class ServiceCommands {
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
+            }
+            if (spec.getContainer().getConfigsCount() > 0) {
+                System.out.println("Configs:");
+                for (dev.flotilla.api.v1.ConfigReference r : spec.getContainer().getConfigsList()) {
+                    System.out.println(" Target:\t" + r.getFile().getName());
+                    System.out.println("  Source:\t" + r.getConfigName());
+                }
             }
             if (spec.getContainer().getSecretsCount() > 0) {
                 System.out.println("Secrets:");

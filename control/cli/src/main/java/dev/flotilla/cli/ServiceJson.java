@@ -97,6 +97,15 @@ final class ServiceJson {
         if (spec.getContainer().hasStopGracePeriodMs()) {
             container.put("StopGracePeriod", spec.getContainer().getStopGracePeriodMs() * NANOS_PER_MILLI);
         }
+        if (spec.getContainer().getConfigsCount() > 0) {
+            ArrayNode configs = container.putArray("Configs");
+            for (dev.flotilla.api.v1.ConfigReference r : spec.getContainer().getConfigsList()) {
+                ObjectNode ref = configs.addObject();
+                ref.putObject("File").put("Name", r.getFile().getName()).put("UID", r.getFile().getUid())
+                        .put("GID", r.getFile().getGid()).put("Mode", r.getFile().getMode());
+                ref.put("ConfigID", r.getConfigId()).put("ConfigName", r.getConfigName());
+            }
+        }
         if (spec.getContainer().getSecretsCount() > 0) {
             ArrayNode secrets = container.putArray("Secrets");
             for (dev.flotilla.api.v1.SecretReference r : spec.getContainer().getSecretsList()) {

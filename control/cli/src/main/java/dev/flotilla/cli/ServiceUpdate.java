@@ -66,6 +66,12 @@ final class ServiceUpdate {
         @Option(names = "--secret-rm", paramLabel = "NAME", description = "Remove a secret")
         List<String> secretRm = new ArrayList<>();
 
+        @Option(names = "--config-add", paramLabel = "NAME|source=NAME[,target=FILE,...]", description = "Add or update a config file on a service")
+        List<String> configAdd = new ArrayList<>();
+
+        @Option(names = "--config-rm", paramLabel = "NAME", description = "Remove a configuration file")
+        List<String> configRm = new ArrayList<>();
+
         @Option(names = "--constraint-add", paramLabel = "KEY==VALUE", description = "Add or update a placement constraint")
         List<String> constraintAdd = new ArrayList<>();
 
@@ -166,7 +172,10 @@ final class ServiceUpdate {
                 c.setHostname(hostname);
             }
             if (!secretAdd.isEmpty() || !secretRm.isEmpty()) {
-                c.clearSecrets().addAllSecrets(SecretOption.update(current.getContainer().getSecretsList(), secretAdd, secretRm));
+                c.clearSecrets().addAllSecrets(FileRefOption.updateSecrets(current.getContainer().getSecretsList(), secretAdd, secretRm));
+            }
+            if (!configAdd.isEmpty() || !configRm.isEmpty()) {
+                c.clearConfigs().addAllConfigs(FileRefOption.updateConfigs(current.getContainer().getConfigsList(), configAdd, configRm));
             }
             StopFlags.apply(c, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(c.getHealthcheck());

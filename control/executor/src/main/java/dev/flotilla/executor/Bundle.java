@@ -95,7 +95,12 @@ final class Bundle {
         return dir.resolve("resolv.conf");
     }
 
-    /** The container's secrets: a tmpfs while it runs (see {@link SecretMounts}). */
+    /** The container's configs (see {@link TaskFileMounts}). */
+    Path configs() {
+        return dir.resolve("configs");
+    }
+
+    /** The container's secrets: a tmpfs while it runs (see {@link TaskFileMounts}). */
     Path secrets() {
         return dir.resolve("secrets");
     }

@@ -24,16 +24,17 @@ import java.util.TreeMap;
  *     DNS server ({@code nameserver 127.0.0.11}, {@code options ndots:0}) instead of copying the host's
  * @param limits CPUs, memory and processes the container's cgroup allows; {@code null} for none
  * @param secrets files made from the task's secrets, on an in-memory file system; none if {@code null}
+ * @param configs files made from the task's configs; none if {@code null}
  */
 public record ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
         String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
-        ResourceLimits limits, List<TaskFile> secrets) {
+        ResourceLimits limits, List<TaskFile> secrets, List<TaskFile> configs) {
 
-    /** A spec with no secrets. */
+    /** A spec with no secrets or configs. */
     public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
             String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
             ResourceLimits limits) {
-        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, embeddedDns, limits, List.of());
+        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, embeddedDns, limits, List.of(), List.of());
     }
 
     /** A spec with no resource limits, whose resolv.conf is {@code resolvConf}, or a copy of the host's. */
@@ -62,10 +63,20 @@ public record ContainerSpec(String id, String name, String image, List<String> a
         labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
         limits = limits == null ? ResourceLimits.NONE : limits;
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
+        configs = configs == null ? List.of() : List.copyOf(configs);
         java.util.Set<String> destinations = new java.util.HashSet<>();
         for (TaskFile f : secrets) {
             if (!destinations.add(f.destination())) {
                 throw new IllegalArgumentException("two secrets of container " + name + " land at " + f.destination());
+            }
+        }
+        for (TaskFile f : configs) {
+            if (!f.target().startsWith("/")) {
+                throw new IllegalArgumentException("config file of container " + name + " needs an absolute path, not "
+                        + f.target());
+            }
+            if (!destinations.add(f.destination())) {
+                throw new IllegalArgumentException("two files of container " + name + " land at " + f.destination());
             }
         }
     }

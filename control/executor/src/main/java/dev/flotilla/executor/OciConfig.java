@@ -56,9 +56,13 @@ final class OciConfig {
         config.put("root", Map.of("path", bundle.rootfs().toString(), "readonly", false));
         config.put("hostname", spec.hostname());
         List<Map<String, Object>> mounts = mounts(bundle, resolvConf);
+        List<String> readOnly = List.of("rbind", "rprivate", "ro", "nosuid", "nodev", "noexec");
         for (int i = 0; i < spec.secrets().size(); i++) {
-            mounts.add(mount(spec.secrets().get(i).destination(), "bind", SecretMounts.source(bundle, i).toString(),
-                    List.of("rbind", "rprivate", "ro", "nosuid", "nodev", "noexec")));
+            mounts.add(mount(spec.secrets().get(i).destination(), "bind", TaskFileMounts.source(bundle, i).toString(), readOnly));
+        }
+        for (int i = 0; i < spec.configs().size(); i++) {
+            mounts.add(mount(spec.configs().get(i).destination(), "bind", TaskFileMounts.configSource(bundle, i).toString(),
+                    readOnly));
         }
         config.put("mounts", mounts);
         config.put("linux", linux(spec));

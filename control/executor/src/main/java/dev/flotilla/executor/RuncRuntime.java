@@ -115,7 +115,8 @@ public final class RuncRuntime {
             ContainerMetadata metadata = ContainerMetadata.of(spec, image, process, created, rootfs.mode());
             Json.write(bundle.metadata(), metadata);
             Path resolvConf = EtcFiles.write(bundle, spec);
-            SecretMounts.write(bundle, spec.secrets());
+            TaskFileMounts.write(bundle, spec.secrets());
+            TaskFileMounts.writeConfigs(bundle, spec.configs());
             rootfs.provision(image.rootfs(), bundle);
             Json.write(bundle.config(), OciConfig.build(spec, process, bundle, resolvConf));
             log.info("Created container {} ({}) from {} with {} rootfs", spec.id(), spec.name(), image.reference(),
@@ -205,7 +206,7 @@ public final class RuncRuntime {
      * before the container itself is removed. Fine if it has none.
      */
     public void releaseSecrets(String id) {
-        SecretMounts.release(Bundle.of(stateRoot, id));
+        TaskFileMounts.release(Bundle.of(stateRoot, id));
     }
 
     /**
@@ -263,7 +264,7 @@ public final class RuncRuntime {
                 killShimAndContainer(id, shim);
             }
         });
-        SecretMounts.release(bundle);
+        TaskFileMounts.release(bundle);
         rootfs.release(bundle);
         try {
             FileTrees.deleteRecursively(bundle.dir());
@@ -433,7 +434,7 @@ public final class RuncRuntime {
 
     private void discard(Bundle bundle, Exception cause) {
         try {
-            SecretMounts.release(bundle);
+            TaskFileMounts.release(bundle);
             rootfs.release(bundle);
             FileTrees.deleteRecursively(bundle.dir());
         } catch (IOException | RuntimeException e) {

@@ -3,8 +3,8 @@ package dev.flotilla.executor;
 import java.util.Arrays;
 
 /**
- * A file the node makes for a task from a secret: where it lands in the container (a name under
- * {@code /run/secrets}, or an absolute path), its bytes, owner and mode.
+ * A file the node makes for a task from a secret or a config: where it lands in the container (an
+ * absolute path, or for a secret a name under {@code /run/secrets}), its bytes, owner and mode.
  */
 public record TaskFile(String target, byte[] data, int uid, int gid, int mode) {
 

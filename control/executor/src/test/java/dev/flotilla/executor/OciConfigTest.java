@@ -72,7 +72,7 @@ class OciConfigTest {
         List<TaskFile> secrets = List.of(new TaskFile("db_password", new byte[] {1}, 0, 0, 0444),
                 new TaskFile("/etc/app/key", new byte[] {2}, 1000, 1000, 0400));
         ContainerSpec spec = new ContainerSpec(ID, "n", "busybox", List.of("sh"), null, null, null, null, null, false,
-                null, secrets);
+                null, secrets, null);
         Bundle bundle = Bundle.of(Path.of("/x"), ID);
         JsonNode mounts = Json.MAPPER.valueToTree(OciConfig.build(spec,
                 new ProcessConfig(List.of("sh"), List.of(), "/"), bundle, Path.of("/r"))).get("mounts");
@@ -94,6 +94,6 @@ class OciConfigTest {
         List<TaskFile> clash = List.of(new TaskFile("pw", new byte[] {1}, 0, 0, 0444),
                 new TaskFile("/run/secrets/pw", new byte[] {2}, 0, 0, 0444));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContainerSpec(ID, "n", "busybox", List.of("sh"),
-                null, null, null, null, null, false, null, clash)).hasMessageContaining("land at /run/secrets/pw");
+                null, null, null, null, null, false, null, clash, null)).hasMessageContaining("land at /run/secrets/pw");
     }
 }

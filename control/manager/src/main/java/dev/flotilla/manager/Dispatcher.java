@@ -414,7 +414,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
     /**
      * What a node receives: the cluster without its CA key, join tokens and unlock key, every node, service
      * and network, its own tasks, and the live tasks of other nodes (the endpoint tables); registry
-     * credentials only in its own tasks, and the secrets its own live tasks use.
+     * credentials only in its own tasks, and the secrets and configs its own live tasks use.
      */
     static StoreSnapshot assignments(StoreView view, String nodeId) {
         StoreSnapshot.Builder b = StoreSnapshot.newBuilder();
@@ -423,12 +423,14 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         view.services().values().forEach(s -> b.addServices(Credentials.redacted(s)));
         b.addAllNetworks(view.networks().values());
         Set<String> secrets = new HashSet<>();
+        Set<String> configs = new HashSet<>();
         for (Task t : view.tasks().values()) {
             if (t.getNodeId().equals(nodeId)) {
                 // Its own tasks carry the registry credentials their image is pulled with; no other node's do.
                 b.addTasks(t);
                 if (!TaskStates.isTerminal(t.getStatus().getState())) {
                     t.getSpec().getSecretsList().forEach(r -> secrets.add(r.getSecretId()));
+                    t.getSpec().getConfigsList().forEach(r -> configs.add(r.getConfigId()));
                 }
             } else if (!t.getNodeId().isEmpty() && !TaskStates.isTerminal(t.getStatus().getState())) {
                 b.addTasks(Credentials.redacted(t));
@@ -436,6 +438,7 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
         }
         // The secrets of its live tasks only: a node never holds another's, nor one a task of its no longer uses.
         secrets.stream().sorted().forEach(id -> view.secret(id).ifPresent(b::addSecrets));
+        configs.stream().sorted().forEach(id -> view.config(id).ifPresent(b::addConfigs));
         return b.build();
     }
 

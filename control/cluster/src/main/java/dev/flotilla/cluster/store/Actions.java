@@ -1,6 +1,7 @@
 package dev.flotilla.cluster.store;
 
 import dev.flotilla.api.raft.v1.ActionKind;
+import dev.flotilla.api.v1.Config;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
@@ -72,6 +73,18 @@ public final class Actions {
 
     public static StoreAction remove(Secret s) {
         return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setSecret(s).build();
+    }
+
+    public static StoreAction create(Config c) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_CREATE).setConfig(c).build();
+    }
+
+    public static StoreAction update(Config c) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_UPDATE).setConfig(c).build();
+    }
+
+    public static StoreAction remove(Config c) {
+        return StoreAction.newBuilder().setKind(ActionKind.ACTION_REMOVE).setConfig(c).build();
     }
 
     public static StoreAction status(String taskId, TaskStatus status) {

@@ -2,6 +2,7 @@ package dev.flotilla.cluster.store;
 
 import dev.flotilla.api.raft.v1.ActionKind;
 import dev.flotilla.api.v1.Cluster;
+import dev.flotilla.api.v1.Config;
 import dev.flotilla.api.v1.Meta;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
@@ -110,6 +111,7 @@ public final class MemoryStore {
                 .addAllTasks(v.tasks().values())
                 .addAllNetworks(v.networks().values())
                 .addAllSecrets(v.secrets().values())
+                .addAllConfigs(v.configs().values())
                 .build();
     }
 
@@ -121,6 +123,7 @@ public final class MemoryStore {
         snapshot.getTasksList().forEach(o -> t.tasks.put(o.getId(), LegacyStrings.upgrade(o)));
         snapshot.getNetworksList().forEach(o -> t.networks.put(o.getId(), o));
         snapshot.getSecretsList().forEach(o -> t.secrets.put(o.getId(), o));
+        snapshot.getConfigsList().forEach(o -> t.configs.put(o.getId(), o));
         publish(t.toView(index));
         markApplied(index);
     }
@@ -152,6 +155,7 @@ public final class MemoryStore {
         final Map<String, Task> tasks;
         final Map<String, Network> networks;
         final Map<String, Secret> secrets;
+        final Map<String, Config> configs;
 
         Tables(StoreView v) {
             clusters = new HashMap<>(v.clusters());
@@ -160,11 +164,13 @@ public final class MemoryStore {
             tasks = new HashMap<>(v.tasks());
             networks = new HashMap<>(v.networks());
             secrets = new HashMap<>(v.secrets());
+            configs = new HashMap<>(v.configs());
         }
 
         StoreView toView(long index) {
             return new StoreView(index, Map.copyOf(clusters), Map.copyOf(nodes),
-                    Map.copyOf(services), Map.copyOf(tasks), Map.copyOf(networks), Map.copyOf(secrets));
+                    Map.copyOf(services), Map.copyOf(tasks), Map.copyOf(networks), Map.copyOf(secrets),
+                    Map.copyOf(configs));
         }
 
         /** Returns null when applied, else why the action was refused. */
@@ -186,7 +192,7 @@ public final class MemoryStore {
                     if (kind != ActionKind.ACTION_REMOVE) {
                         Refusal clash = StoreConstraints.service(services.values(), o);
                         if (clash == null) {
-                            clash = StoreConstraints.secretsOf(secrets, o);
+                            clash = StoreConstraints.referencesOf(secrets, configs, o);
                         }
                         if (clash != null) {
                             return clash;
@@ -227,6 +233,17 @@ public final class MemoryStore {
                         return clash;
                     }
                     return put(secrets, o.getId(), o.getMeta(), kind, "secret",
+                            m -> o.toBuilder().setMeta(m).build(), index);
+                }
+                case CONFIG: {
+                    Config o = a.getConfig();
+                    Refusal clash = kind == ActionKind.ACTION_REMOVE
+                            ? StoreConstraints.configInUse(services.values(), configs.getOrDefault(o.getId(), o))
+                            : StoreConstraints.config(configs.values(), o);
+                    if (clash != null) {
+                        return clash;
+                    }
+                    return put(configs, o.getId(), o.getMeta(), kind, "config",
                             m -> o.toBuilder().setMeta(m).build(), index);
                 }
                 case TASK_STATUS:
@@ -300,6 +317,8 @@ public final class MemoryStore {
                 return n.getMeta().getVersion();
             } else if (o instanceof Secret s) {
                 return s.getMeta().getVersion();
+            } else if (o instanceof Config c) {
+                return c.getMeta().getVersion();
             }
             throw new IllegalArgumentException("not a store object: " + o.getClass());
         }

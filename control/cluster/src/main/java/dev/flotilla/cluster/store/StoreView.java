@@ -1,6 +1,7 @@
 package dev.flotilla.cluster.store;
 
 import dev.flotilla.api.v1.Cluster;
+import dev.flotilla.api.v1.Config;
 import dev.flotilla.api.v1.Network;
 import dev.flotilla.api.v1.Node;
 import dev.flotilla.api.v1.Secret;
@@ -23,15 +24,16 @@ public record StoreView(
         Map<String, Service> services,
         Map<String, Task> tasks,
         Map<String, Network> networks,
-        Map<String, Secret> secrets) {
+        Map<String, Secret> secrets,
+        Map<String, Config> configs) {
 
     public static final StoreView EMPTY =
-            new StoreView(0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+            new StoreView(0, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
-    /** A view with no secrets (a test's). */
+    /** A view with no secrets or configs (a test's). */
     public StoreView(long index, Map<String, Cluster> clusters, Map<String, Node> nodes, Map<String, Service> services,
             Map<String, Task> tasks, Map<String, Network> networks) {
-        this(index, clusters, nodes, services, tasks, networks, Map.of());
+        this(index, clusters, nodes, services, tasks, networks, Map.of(), Map.of());
     }
 
     public Optional<Cluster> cluster() {
@@ -61,6 +63,15 @@ public record StoreView(
     /** A secret by exact id, exact name, then unique id prefix. */
     public Optional<Secret> findSecret(String idOrName) {
         return find(secrets.values(), idOrName, Secret::getId, s -> s.getSpec().getName());
+    }
+
+    public Optional<Config> config(String id) {
+        return Optional.ofNullable(configs.get(id));
+    }
+
+    /** A config by exact id, exact name, then unique id prefix. */
+    public Optional<Config> findConfig(String idOrName) {
+        return find(configs.values(), idOrName, Config::getId, c -> c.getSpec().getName());
     }
 
     /** The swarm's ingress network (the routing mesh's overlay). */

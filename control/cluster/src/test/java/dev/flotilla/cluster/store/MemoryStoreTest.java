@@ -144,4 +144,23 @@ class MemoryStoreTest {
         assertThat(restored.view().findSecret("pw")).hasValueSatisfying(s ->
                 assertThat(s.getSpec().getData().toStringUtf8()).isEqualTo("v"));
     }
+
+    @Test
+    void configNamesAreUniqueAndAUsedConfigStays() {
+        dev.flotilla.api.v1.Config conf = dev.flotilla.api.v1.Config.newBuilder().setId("c1")
+                .setSpec(dev.flotilla.api.v1.ConfigSpec.newBuilder().setName("app_conf")
+                        .setData(com.google.protobuf.ByteString.copyFromUtf8("x=1"))).build();
+        assertThat(apply(1, Actions.create(conf)).getOk()).isTrue();
+        assertThat(apply(2, Actions.create(conf.toBuilder().setId("c2").build())).getError())
+                .isEqualTo("config app_conf already exists");
+        Service s = StoreFixtures.service("s1", "app");
+        Service using = s.toBuilder().setSpec(s.getSpec().toBuilder().setContainer(s.getSpec().getContainer().toBuilder()
+                .addConfigs(dev.flotilla.api.v1.ConfigReference.newBuilder().setConfigId("c1").setConfigName("app_conf")))).build();
+        assertThat(apply(3, Actions.create(using.toBuilder().setSpec(using.getSpec().toBuilder().setContainer(
+                using.getSpec().getContainer().toBuilder().setConfigs(0, dev.flotilla.api.v1.ConfigReference.newBuilder()
+                        .setConfigId("nope").setConfigName("gone")))).build())).getError()).isEqualTo("config not found: gone");
+        assertThat(apply(4, Actions.create(using)).getOk()).isTrue();
+        assertThat(apply(5, Actions.remove(conf)).getError()).isEqualTo("config 'app_conf' is in use by the following service: app");
+        assertThat(store.view().configs()).containsOnlyKeys("c1");
+    }
 }

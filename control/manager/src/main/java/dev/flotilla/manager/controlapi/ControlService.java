@@ -6,7 +6,17 @@ import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.StoreConflictException;
 
 import dev.flotilla.api.v1.Cluster;
+import dev.flotilla.api.v1.Config;
+import dev.flotilla.api.v1.ConfigResponse;
+import dev.flotilla.api.v1.ConfigSpec;
 import dev.flotilla.api.v1.ControlGrpc;
+import dev.flotilla.api.v1.CreateConfigRequest;
+import dev.flotilla.api.v1.GetConfigRequest;
+import dev.flotilla.api.v1.ListConfigsRequest;
+import dev.flotilla.api.v1.ListConfigsResponse;
+import dev.flotilla.api.v1.RemoveConfigRequest;
+import dev.flotilla.api.v1.RemoveConfigResponse;
+import dev.flotilla.api.v1.UpdateConfigRequest;
 import dev.flotilla.api.v1.GetUnlockKeyRequest;
 import dev.flotilla.api.v1.UnlockKeyResponse;
 import dev.flotilla.api.v1.UnlockSwarmRequest;
@@ -303,7 +313,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             if (spec.getName().isEmpty()) {
                 spec.setName(Names.random());
             }
-            ServiceSpec checked = Secrets.resolve(m.view(), ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build())));
+            ServiceSpec checked = Configs.resolve(m.view(), Secrets.resolve(m.view(),
+                    ServiceSpecs.validate(NetworkResolver.attach(m.view(), spec.build()))));
             List<String> warnings = new ArrayList<>();
             ServiceSpec valid = request.getNoResolveImage() ? checked : pinned(checked, warnings);
             String id = Ids.newId();
@@ -472,7 +483,8 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                     status = UpdateStatus.newBuilder().setState(UpdateStatus.State.ROLLBACK_STARTED)
                             .setMessage("manually requested rollback");
                 } else {
-                    ServiceSpec next = Secrets.resolve(m.view(), ServiceSpecs.validate(NetworkResolver.attach(m.view(), asked)));
+                    ServiceSpec next = Configs.resolve(m.view(), Secrets.resolve(m.view(),
+                            ServiceSpecs.validate(NetworkResolver.attach(m.view(), asked))));
                     if (!next.getName().equals(s.getSpec().getName())) {
                         throw Errors.invalid("renaming services is not supported");
                     }
@@ -659,9 +671,14 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     private static void writeCluster(Manager m, Cluster next) {
+        writeUpdate(m, dev.flotilla.api.raft.v1.StoreAction.newBuilder()
+                .setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE).setCluster(next).build());
+    }
+
+    /** An update of an object read at its version: "update out of sequence" when it changed since. */
+    private static void writeUpdate(Manager m, dev.flotilla.api.raft.v1.StoreAction update) {
         try {
-            m.write(List.of(dev.flotilla.api.raft.v1.StoreAction.newBuilder()
-                    .setKind(dev.flotilla.api.raft.v1.ActionKind.ACTION_UPDATE).setCluster(next).build()));
+            m.write(List.of(update));
         } catch (StoreConflictException e) {
             if (e.conflict() == StoreConflict.STORE_CONFLICT_VERSION) {
                 throw Errors.invalid("update out of sequence");
@@ -709,14 +726,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             }
             Secret next = current.toBuilder().setSpec(Secrets.relabeled(current, request.getSpec()))
                     .setMeta(Actions.touched(current.getMeta(), m.now())).build();
-            try {
-                m.write(List.of(Actions.update(next)));
-            } catch (StoreConflictException e) {
-                if (e.conflict() == StoreConflict.STORE_CONFLICT_VERSION) {
-                    throw Errors.invalid("update out of sequence");
-                }
-                throw e;
-            }
+            writeUpdate(m, Actions.update(next));
             return secretAnswer(m, next.getId(), next);
         });
     }
@@ -733,6 +743,62 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             m.write(List.of(Actions.remove(s)));
             log.info("Secret {} ({}) removed", s.getSpec().getName(), s.getId());
             return RemoveSecretResponse.newBuilder().setId(s.getId()).build();
+        });
+    }
+
+    @Override
+    public void createConfig(CreateConfigRequest request, StreamObserver<ConfigResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            ConfigSpec spec = request.getSpec();
+            Configs.validate(spec);
+            if (m.view().configs().values().stream().anyMatch(x -> x.getSpec().getName().equals(spec.getName()))) {
+                throw Errors.conflict("config " + spec.getName() + " already exists");
+            }
+            Config fresh = Config.newBuilder().setId(Ids.newId()).setMeta(Actions.meta(m.now())).setSpec(spec).build();
+            m.write(List.of(Actions.create(fresh)));
+            log.info("Config {} ({}) created", spec.getName(), fresh.getId());
+            return ConfigResponse.newBuilder().setConfig(m.view().config(fresh.getId()).orElse(fresh)).build();
+        });
+    }
+
+    @Override
+    public void listConfigs(ListConfigsRequest request, StreamObserver<ListConfigsResponse> out) {
+        answer(out, () -> ListConfigsResponse.newBuilder().addAllConfigs(manager().view().configs().values()).build());
+    }
+
+    @Override
+    public void getConfig(GetConfigRequest request, StreamObserver<ConfigResponse> out) {
+        answer(out, () -> ConfigResponse.newBuilder().setConfig(Configs.find(manager().view(), request.getConfig())).build());
+    }
+
+    @Override
+    public void updateConfig(UpdateConfigRequest request, StreamObserver<ConfigResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Config current = Configs.find(m.view(), request.getConfig());
+            if (current.getMeta().getVersion() != request.getVersion()) {
+                throw Errors.invalid("update out of sequence");
+            }
+            Config next = current.toBuilder().setSpec(Configs.relabeled(current, request.getSpec()))
+                    .setMeta(Actions.touched(current.getMeta(), m.now())).build();
+            writeUpdate(m, Actions.update(next));
+            return ConfigResponse.newBuilder().setConfig(m.view().config(next.getId()).orElse(next)).build();
+        });
+    }
+
+    @Override
+    public void removeConfig(RemoveConfigRequest request, StreamObserver<RemoveConfigResponse> out) {
+        answer(out, () -> {
+            Manager m = manager();
+            Config c = Configs.find(m.view(), request.getConfig());
+            Optional<String> inUse = Configs.inUse(m.view(), c);
+            if (inUse.isPresent()) {
+                throw Errors.invalid(inUse.get());
+            }
+            m.write(List.of(Actions.remove(c)));
+            log.info("Config {} ({}) removed", c.getSpec().getName(), c.getId());
+            return RemoveConfigResponse.newBuilder().setId(c.getId()).build();
         });
     }
 

@@ -554,4 +554,30 @@ class ControlServiceTest {
         assertThat(one.view().cluster().orElseThrow().getUnlockKey()).isEmpty();
         assertThat(control.getUnlockKey(dev.flotilla.api.v1.GetUnlockKeyRequest.getDefaultInstance()).getUnlockKey()).isEmpty();
     }
+
+    @Test
+    void aConfigIsShownWithItsDataImmutableButForLabelsAndKeptWhileInUse() {
+        dev.flotilla.api.v1.ConfigSpec spec = dev.flotilla.api.v1.ConfigSpec.newBuilder().setName("app_conf")
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("listen 80;")).build();
+        dev.flotilla.api.v1.Config created = control.createConfig(dev.flotilla.api.v1.CreateConfigRequest.newBuilder()
+                .setSpec(spec).build()).getConfig();
+        assertThat(created.getSpec().getData().toStringUtf8()).isEqualTo("listen 80;");
+        assertRefused(() -> control.createConfig(dev.flotilla.api.v1.CreateConfigRequest.newBuilder().setSpec(spec.toBuilder()
+                        .setName("big").setData(com.google.protobuf.ByteString.copyFrom(new byte[1000 * 1024]))).build()),
+                Status.Code.INVALID_ARGUMENT, "config data must be larger than 0 and less than 1024000 bytes");
+        assertRefused(() -> control.updateConfig(dev.flotilla.api.v1.UpdateConfigRequest.newBuilder().setConfig("app_conf")
+                        .setVersion(created.getMeta().getVersion()).setSpec(spec.toBuilder()
+                                .setData(com.google.protobuf.ByteString.copyFromUtf8("listen 81;"))).build()),
+                Status.Code.INVALID_ARGUMENT, "only updates to Labels are allowed");
+
+        Service app = create(web("app").toBuilder().setContainer(web("app").getContainer().toBuilder()
+                .addConfigs(dev.flotilla.api.v1.ConfigReference.newBuilder().setConfigName("app_conf"))).build());
+        assertThat(app.getSpec().getContainer().getConfigsList()).singleElement().satisfies(r -> {
+            assertThat(r.getConfigId()).isEqualTo(created.getId());
+            assertThat(r.getFile().getName()).isEqualTo("app_conf");
+            assertThat(r.getFile().getMode()).isEqualTo(0444);
+        });
+        assertRefused(() -> control.removeConfig(dev.flotilla.api.v1.RemoveConfigRequest.newBuilder().setConfig("app_conf")
+                .build()), Status.Code.INVALID_ARGUMENT, "config 'app_conf' is in use by the following service: app");
+    }
 }
