@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -226,19 +225,44 @@ class SecretIT {
                 .map(r -> r.get("NAMES")).filter(n -> n.startsWith(service + ".")).findFirst().orElseThrow();
     }
 
-    /** Files under {@code dir} holding {@code text}, not descending into other file systems (a task's tmpfs). */
+    /**
+     * Files under {@code dir} holding {@code text}, not descending into other file systems (a task's
+     * tmpfs or rootfs); a file or directory the daemon removes meanwhile (a task's bundle) is skipped.
+     */
     private static List<Path> filesContaining(Path dir, String text) {
         if (!Files.exists(dir)) {
             return List.of();
         }
         List<String> mounts = TestNode.mountsUnder(dir);
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile)
-                    .filter(p -> mounts.stream().noneMatch(m -> p.startsWith(m)))
-                    .filter(p -> contains(p, text)).toList();
+        List<Path> found = new java.util.ArrayList<>();
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+                    return mounts.stream().anyMatch(m -> d.startsWith(m))
+                            ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                    if (a.isRegularFile() && contains(f, text)) {
+                        found.add(f);
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                    if (e instanceof java.nio.file.NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return found;
     }
 
     private static boolean contains(Path file, String text) {
