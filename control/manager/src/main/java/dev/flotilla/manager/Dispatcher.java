@@ -317,6 +317,13 @@ public final class Dispatcher extends DispatcherGrpc.DispatcherImplBase implemen
                     continue;
                 }
                 if (n.getState() == NodeState.NODE_DOWN) {
+                    Long open = deadlines.get(n.getId());
+                    if (sessions.containsKey(n.getId()) && open != null && now - open <= 0) {
+                        // Marked Down by a check that read the store just before this session opened
+                        // (the session saw it Ready and wrote nothing): its heartbeats say it lives.
+                        log.info("Node {} ({}) is Down but its session is live: marking it Ready", n.getId(), n.getHostname());
+                        down.add(Actions.update(n.toBuilder().setState(NodeState.NODE_READY).setStatusMessage("").build()));
+                    }
                     continue;
                 }
                 // A node first seen now (just admitted) gets a full grace period to open its session.

@@ -187,6 +187,19 @@ class DispatcherTest {
     }
 
     @Test
+    void aNodeMarkedDownAsItsNewSessionOpenedIsReadyAgain() throws Exception {
+        open("worker1").next();
+        one.await(v -> state(v, "worker1") == NodeState.NODE_READY, "worker1 Ready");
+        // The check that found the old session's deadline passed committed after the new session
+        // opened, which had seen the node Ready and written nothing (CrashRecoveryIT, 2026-12-04).
+        one.write(Actions.update(one.view().node("worker1").orElseThrow().toBuilder().setState(NodeState.NODE_DOWN)
+                .setStatusMessage("heartbeat failure").build()));
+
+        StoreView v = one.await(view -> state(view, "worker1") == NodeState.NODE_READY, "worker1 Ready again");
+        assertThat(v.node("worker1").orElseThrow().getStatusMessage()).isEmpty();
+    }
+
+    @Test
     void eachNodesGracePeriodRunsFromItsOwnSession() throws Exception {
         open("worker1").next();
         advanceMs(Dispatcher.MISSED_HEARTBEATS * PERIOD_MS - 1);
