@@ -10,6 +10,7 @@ import dev.flotilla.cluster.ca.NodeCertificate;
 import dev.flotilla.cluster.rpc.Errors;
 import dev.flotilla.cluster.store.Actions;
 import dev.flotilla.cluster.store.MemoryStore;
+import dev.flotilla.cluster.store.StoreView;
 import dev.flotilla.manager.ClusterListener;
 import dev.flotilla.manager.Dispatcher;
 import dev.flotilla.manager.Manager;
@@ -146,13 +147,26 @@ final class ManagerStack {
 
     /** Waits until the replicated store holds this node, which the group wrote when it added the member. */
     void awaitOwnNode(String nodeId, long timeoutMs) {
+        awaitOwnNode(nodeId, 0, timeoutMs);
+    }
+
+    /**
+     * Waits until this manager's store holds its own node and has applied the log up to
+     * {@code index} (what the node saw as a worker: a promoted node's tasks are in it).
+     */
+    void awaitOwnNode(String nodeId, long index, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (manager.view().node(nodeId).isEmpty() && System.nanoTime() < deadline) {
+        while (!caughtUp(nodeId, index) && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
-        if (manager.view().node(nodeId).isEmpty()) {
+        if (!caughtUp(nodeId, index)) {
             throw Errors.unavailable("this manager did not receive the swarm's state within " + timeoutMs / 1000 + " s");
         }
+    }
+
+    private boolean caughtUp(String nodeId, long index) {
+        StoreView v = manager.view();
+        return v.node(nodeId).isPresent() && v.index() >= index;
     }
 
     /** A manager leaving a group of several: marked Down, then out of the Raft group; best effort. */

@@ -52,7 +52,8 @@ final class Promotion {
             stack = membership.startManager(next, managerId, List.of(), known, dataKey);
             stack.listen();
             NodeJoin.addToRaft(managerId, others, ManagerStack.raftAddr(next));
-            stack.awaitOwnNode(next.nodeId(), SwarmJoin.JOIN_WAIT_MS);
+            // Its tasks are in the view it had as a worker: the agent switches once the store holds them.
+            stack.awaitOwnNode(next.nodeId(), w.view().index(), SwarmJoin.JOIN_WAIT_MS);
             files.save(managerId);
             files.save(next);
         } catch (RuntimeException | IOException e) {
