@@ -4,6 +4,7 @@ import dev.flotilla.api.v1.Config;
 import dev.flotilla.api.v1.ConfigReference;
 import dev.flotilla.api.v1.FileTarget;
 import dev.flotilla.api.v1.HealthConfig;
+import dev.flotilla.api.v1.Mount;
 import dev.flotilla.api.v1.NetworkAttachment;
 import dev.flotilla.api.v1.Resources;
 import dev.flotilla.api.v1.Secret;
@@ -14,6 +15,8 @@ import dev.flotilla.api.v1.TaskStatus;
 import dev.flotilla.executor.ContainerSpec;
 import dev.flotilla.executor.Controller;
 import dev.flotilla.executor.Executor;
+import dev.flotilla.executor.InvalidMountException;
+import dev.flotilla.executor.MountSpec;
 import dev.flotilla.executor.NoSuchImageException;
 import dev.flotilla.executor.Registry;
 import dev.flotilla.executor.RegistryException;
@@ -246,6 +249,13 @@ final class TaskRunner implements Runnable, TaskHandle {
         } catch (NoSuchImageException e) {
             report(TaskState.REJECTED, "preparing", e.getMessage());
             return null;
+        } catch (InvalidMountException e) {
+            log.warn("Task {}: {}", task.getId(), e.getMessage());
+            reporter.report(task.getId(), TaskStatus.newBuilder()
+                    .setState(TaskState.REJECTED).setMessage("preparing").setErr(e.getMessage())
+                    .setMissingBindSource(e.missingBindSource()).setContainerId(containerId)
+                    .setTimestampMs(System.currentTimeMillis()).build());
+            return null;
         } catch (RuntimeException e) {
             log.warn("Task {}: container create failed: {}", task.getId(), e.getMessage());
             report(TaskState.REJECTED, "preparing", e.getMessage());
@@ -386,7 +396,23 @@ final class TaskRunner implements Runnable, TaskHandle {
                         "flotilla.service.id", task.getServiceId(),
                         "flotilla.node.id", nodeId),
                 null, !dnsScope.isEmpty(), limits(task.getSpec().getResources().getLimits()), secretFiles(),
-                configFiles());
+                configFiles(), mounts());
+    }
+
+    private List<MountSpec> mounts() {
+        List<MountSpec> mounts = new ArrayList<>();
+        for (Mount m : task.getSpec().getMountsList()) {
+            MountSpec.Type type = switch (m.getType()) {
+                case BIND -> MountSpec.Type.BIND;
+                case TMPFS -> MountSpec.Type.TMPFS;
+                case VOLUME -> MountSpec.Type.VOLUME;
+                case UNRECOGNIZED -> throw new IllegalArgumentException("invalid mount type of " + m.getTarget());
+            };
+            mounts.add(new MountSpec(type, m.getSource(), m.getTarget(), m.getReadOnly(), m.getVolume().getNoCopy(),
+                    m.getVolume().getLabelsMap(), m.getVolume().getDriver(), m.getTmpfs().getSizeBytes(),
+                    m.getTmpfs().getMode(), m.getBindPropagation()));
+        }
+        return mounts;
     }
 
     /** The task's secrets as files; a secret the session did not bring rejects the task. */

@@ -25,6 +25,7 @@ final class CommandTree {
             NetworkCommands.class,
             SecretCommands.class,
             ConfigCommands.class,
+            VolumeCommands.class,
             EngineCommands.Image.class,
             EngineCommands.Ps.class,
             EngineCommands.Exec.class,
@@ -42,6 +43,7 @@ final class CommandTree {
             NetworkCommands.class, NetworkCommands.SUBCOMMANDS,
             SecretCommands.class, SecretCommands.SUBCOMMANDS,
             ConfigCommands.class, ConfigCommands.SUBCOMMANDS,
+            VolumeCommands.class, VolumeCommands.SUBCOMMANDS,
             EngineCommands.Image.class, EngineCommands.Image.SUBCOMMANDS);
 
     /** The root's options that take a value (their value is not a command name). */

@@ -70,4 +70,23 @@ final class Filters {
                 && any("id", v -> s.getId().startsWith(v))
                 && any("mode", v -> DockerWords.of(s.getSpec().getMode()).equals(v));
     }
+
+    /**
+     * {@code volume ls}: name (part of it), driver, label ({@code K} or {@code K=V}), dangling
+     * ({@code true}: no container uses it).
+     */
+    boolean volume(dev.flotilla.api.v1.Volume v) {
+        for (String d : values.getOrDefault("dangling", List.of())) {
+            if (!Set.of("true", "false", "1", "0").contains(d)) {
+                throw new IllegalArgumentException("Error response from daemon: invalid filter 'dangling=" + d
+                        + "': true or false");
+            }
+        }
+        return any("name", v.getName()::contains)
+                && any("driver", v.getDriver()::equals)
+                && any("label", l -> l.contains("=")
+                        ? l.substring(l.indexOf('=') + 1).equals(v.getLabelsMap().get(l.substring(0, l.indexOf('='))))
+                        : v.getLabelsMap().containsKey(l))
+                && any("dangling", d -> (d.equals("true") || d.equals("1")) == (v.getUsedByCount() == 0));
+    }
 }

@@ -99,6 +99,9 @@ final class ServiceCommands {
         @Option(names = "--config", paramLabel = "NAME|source=NAME[,target=FILE,uid=,gid=,mode=]", description = "Specify configurations to expose to the service")
         List<String> configs = new ArrayList<>();
 
+        @Option(names = "--mount", paramLabel = "type=volume|bind|tmpfs,source=,target=[,...]", description = "Attach a filesystem mount to the service")
+        List<String> mounts = new ArrayList<>();
+
         @picocli.CommandLine.Mixin
         RestartFlags restartFlags;
 
@@ -180,6 +183,9 @@ final class ServiceCommands {
                 DockerConfig.forUser().credentials(DockerConfig.registryOf(image)).ifPresent(container::setRegistryAuth);
             }
             container.addAllSecrets(FileRefOption.secrets(secrets)).addAllConfigs(FileRefOption.configs(configs));
+            for (String m : mounts) {
+                container.addMounts(MountOption.parse("--mount", m));
+            }
             StopFlags.apply(container, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(HealthConfig.getDefaultInstance());
             if (!health.equals(HealthConfig.getDefaultInstance())) {
@@ -423,6 +429,16 @@ final class ServiceCommands {
             System.out.println(" Image:         " + image(spec.getContainer().getImage()));
             if (spec.getContainer().getArgsCount() > 0) {
                 System.out.println(" Args:          " + String.join(" ", spec.getContainer().getArgsList()));
+            }
+            for (int i = 0; i < spec.getContainer().getMountsCount(); i++) {
+                dev.flotilla.api.v1.Mount m = spec.getContainer().getMounts(i);
+                if (i == 0) {
+                    System.out.println("Mounts:");
+                }
+                System.out.println(" Target:\t" + m.getTarget());
+                System.out.println("  Source:\t" + m.getSource());
+                System.out.println("  ReadOnly:\t" + m.getReadOnly());
+                System.out.println("  Type:\t\t" + MountOption.word(m.getType()));
             }
             if (spec.getContainer().getConfigsCount() > 0) {
                 System.out.println("Configs:");

@@ -97,6 +97,12 @@ final class ServiceJson {
         if (spec.getContainer().hasStopGracePeriodMs()) {
             container.put("StopGracePeriod", spec.getContainer().getStopGracePeriodMs() * NANOS_PER_MILLI);
         }
+        if (spec.getContainer().getMountsCount() > 0) {
+            ArrayNode mounts = container.putArray("Mounts");
+            for (dev.flotilla.api.v1.Mount m : spec.getContainer().getMountsList()) {
+                mount(mounts.addObject(), m);
+            }
+        }
         if (spec.getContainer().getConfigsCount() > 0) {
             ArrayNode configs = container.putArray("Configs");
             for (dev.flotilla.api.v1.ConfigReference r : spec.getContainer().getConfigsList()) {
@@ -217,6 +223,48 @@ final class ServiceJson {
         }
         if (r.getMemoryBytes() > 0) {
             o.put("MemoryBytes", r.getMemoryBytes());
+        }
+    }
+
+    /** Docker's mount.Mount: empty and false fields left out, as Go's omitempty does. */
+    private static void mount(ObjectNode node, dev.flotilla.api.v1.Mount m) {
+        node.put("Type", MountOption.word(m.getType()));
+        if (!m.getSource().isEmpty()) {
+            node.put("Source", m.getSource());
+        }
+        node.put("Target", m.getTarget());
+        if (m.getReadOnly()) {
+            node.put("ReadOnly", true);
+        }
+        if (!m.getBindPropagation().isEmpty()) {
+            node.putObject("BindOptions").put("Propagation", m.getBindPropagation());
+        }
+        if (m.hasVolume()) {
+            ObjectNode v = node.putObject("VolumeOptions");
+            if (m.getVolume().getNoCopy()) {
+                v.put("NoCopy", true);
+            }
+            if (m.getVolume().getLabelsCount() > 0) {
+                v.set("Labels", JSON.valueToTree(new java.util.TreeMap<>(m.getVolume().getLabelsMap())));
+            }
+            if (!m.getVolume().getDriver().isEmpty() || m.getVolume().getDriverOptionsCount() > 0) {
+                ObjectNode d = v.putObject("DriverConfig");
+                if (!m.getVolume().getDriver().isEmpty()) {
+                    d.put("Name", m.getVolume().getDriver());
+                }
+                if (m.getVolume().getDriverOptionsCount() > 0) {
+                    d.set("Options", JSON.valueToTree(new java.util.TreeMap<>(m.getVolume().getDriverOptionsMap())));
+                }
+            }
+        }
+        if (m.hasTmpfs()) {
+            ObjectNode t = node.putObject("TmpfsOptions");
+            if (m.getTmpfs().getSizeBytes() != 0) {
+                t.put("SizeBytes", m.getTmpfs().getSizeBytes());
+            }
+            if (m.getTmpfs().getMode() != 0) {
+                t.put("Mode", m.getTmpfs().getMode());
+            }
         }
     }
 }

@@ -72,6 +72,12 @@ final class ServiceUpdate {
         @Option(names = "--config-rm", paramLabel = "NAME", description = "Remove a configuration file")
         List<String> configRm = new ArrayList<>();
 
+        @Option(names = "--mount-add", paramLabel = "type=volume|bind|tmpfs,source=,target=[,...]", description = "Add or update a mount on a service")
+        List<String> mountAdd = new ArrayList<>();
+
+        @Option(names = "--mount-rm", paramLabel = "TARGET", description = "Remove a mount by its target path")
+        List<String> mountRm = new ArrayList<>();
+
         @Option(names = "--constraint-add", paramLabel = "KEY==VALUE", description = "Add or update a placement constraint")
         List<String> constraintAdd = new ArrayList<>();
 
@@ -176,6 +182,9 @@ final class ServiceUpdate {
             }
             if (!configAdd.isEmpty() || !configRm.isEmpty()) {
                 c.clearConfigs().addAllConfigs(FileRefOption.updateConfigs(current.getContainer().getConfigsList(), configAdd, configRm));
+            }
+            if (!mountAdd.isEmpty() || !mountRm.isEmpty()) {
+                c.clearMounts().addAllMounts(MountOption.update(current.getContainer().getMountsList(), mountAdd, mountRm));
             }
             StopFlags.apply(c, stopSignal, stopGracePeriod);
             HealthConfig health = healthFlags.apply(c.getHealthcheck());

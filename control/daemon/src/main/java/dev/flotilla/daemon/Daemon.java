@@ -21,6 +21,7 @@ import dev.flotilla.executor.ImageReference;
 import dev.flotilla.executor.ImageStore;
 import dev.flotilla.executor.RuncExecutor;
 import dev.flotilla.executor.RuncRuntime;
+import dev.flotilla.executor.VolumeStore;
 import dev.flotilla.dataplane.NetnsEventLoops;
 import dev.flotilla.dns.DnsServerOptions;
 import dev.flotilla.dns.EmbeddedDnsServer;
@@ -86,7 +87,8 @@ public final class Daemon {
     private Daemon(DaemonConfig config) {
         this.config = config;
         this.images = new ImageStore(config.dataRoot().resolve("images"), config.registries());
-        this.runtime = new RuncRuntime(config.dataRoot().resolve("containers"), images, config.runc());
+        this.runtime = new RuncRuntime(config.dataRoot().resolve("containers"), images,
+                new VolumeStore(config.dataRoot().resolve("volumes")), config.runc(), null);
         this.network = new SandboxNetwork(config.tag());
         this.meshLoops = NetnsEventLoops.inCurrentNamespace("mesh", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.vxlanLoops = NetnsEventLoops.inCurrentNamespace("vxlan", Math.min(4, Runtime.getRuntime().availableProcessors()));

@@ -41,6 +41,17 @@ import dev.flotilla.executor.ImageStore;
 import dev.flotilla.executor.Registry;
 import dev.flotilla.executor.RegistryException;
 import dev.flotilla.executor.RuncRuntime;
+import dev.flotilla.api.v1.CreateVolumeRequest;
+import dev.flotilla.api.v1.InspectVolumeRequest;
+import dev.flotilla.api.v1.ListVolumesRequest;
+import dev.flotilla.api.v1.ListVolumesResponse;
+import dev.flotilla.api.v1.RemoveVolumeRequest;
+import dev.flotilla.api.v1.RemoveVolumeResponse;
+import dev.flotilla.api.v1.Volume;
+import dev.flotilla.executor.MountSpec;
+import dev.flotilla.executor.NoSuchVolumeException;
+import dev.flotilla.executor.VolumeInUseException;
+import dev.flotilla.executor.VolumeStore;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -260,5 +271,56 @@ public final class EngineService extends EngineGrpc.EngineImplBase {
                 .setCreatedMs(i.created().toEpochMilli())
                 .setSize(i.size())
                 .build();
+    }
+
+    @Override
+    public void createVolume(CreateVolumeRequest request, StreamObserver<Volume> out) {
+        Errors.answer(out, () -> {
+            String driver = request.getDriver().isEmpty() ? MountSpec.LOCAL_DRIVER : request.getDriver();
+            if (!driver.equals(MountSpec.LOCAL_DRIVER)) {
+                throw Errors.notFound("create " + request.getName() + ": error looking up volume plugin " + driver
+                        + ": plugin \"" + driver + "\" not found");
+            }
+            String name = request.getName().isEmpty() ? Ids.newContainerId() : request.getName();
+            VolumeStore.Volume v;
+            try {
+                v = runtime.volumes().ensure(name, request.getLabelsMap(), request.getOptionsMap(), false).volume();
+            } catch (IllegalArgumentException e) {
+                throw Errors.invalid("create " + name + ": " + e.getMessage());
+            }
+            return volume(v);
+        });
+    }
+
+    @Override
+    public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> out) {
+        Errors.answer(out, () -> ListVolumesResponse.newBuilder()
+                .addAllVolumes(runtime.volumes().list().stream().map(this::volume).toList()).build());
+    }
+
+    @Override
+    public void inspectVolume(InspectVolumeRequest request, StreamObserver<Volume> out) {
+        Errors.answer(out, () -> volume(runtime.volumes().find(request.getName()).orElseThrow(() ->
+                Errors.notFound("get " + request.getName() + ": no such volume"))));
+    }
+
+    @Override
+    public void removeVolume(RemoveVolumeRequest request, StreamObserver<RemoveVolumeResponse> out) {
+        Errors.answer(out, () -> {
+            try {
+                runtime.removeVolume(request.getName(), request.getForce());
+            } catch (NoSuchVolumeException e) {
+                throw Errors.notFound(e.getMessage());
+            } catch (VolumeInUseException e) {
+                throw Errors.conflict(e.getMessage());
+            }
+            return RemoveVolumeResponse.getDefaultInstance();
+        });
+    }
+
+    private Volume volume(VolumeStore.Volume v) {
+        return Volume.newBuilder().setName(v.name()).setDriver(v.driver()).setMountpoint(v.mountpoint().toString())
+                .setCreatedMs(v.created().toEpochMilli()).putAllLabels(v.labels()).putAllOptions(v.options())
+                .setAnonymous(v.anonymous()).addAllUsedBy(runtime.volumeUsers(v.name())).build();
     }
 }

@@ -11,13 +11,21 @@ import java.util.Map;
  */
 record ContainerMetadata(String id, String name, String image, String imageId, String hostname, List<String> args,
         List<String> env, String cwd, String netnsPath, String resolvConf, Map<String, String> labels,
-        String created, String rootfs) {
+        String created, String rootfs, List<String> volumes, List<String> anonymousVolumes) {
 
     static ContainerMetadata of(ContainerSpec spec, Image image, ProcessConfig process, Instant created,
-            RootfsProvisioner.Mode rootfs) {
+            RootfsProvisioner.Mode rootfs, List<String> volumes, List<String> anonymousVolumes) {
         return new ContainerMetadata(spec.id(), spec.name(), image.reference(), image.id(), spec.hostname(),
                 process.args(), process.env(), process.cwd(), pathOrNull(spec.netnsPath()),
-                pathOrNull(spec.resolvConf()), spec.labels(), created.toString(), rootfs.name().toLowerCase());
+                pathOrNull(spec.resolvConf()), spec.labels(), created.toString(), rootfs.name().toLowerCase(),
+                volumes, anonymousVolumes);
+    }
+
+    /** The volumes it mounts, named and anonymous; none for a bundle written before volumes existed. */
+    List<String> allVolumes() {
+        List<String> all = new java.util.ArrayList<>(volumes == null ? List.of() : volumes);
+        all.addAll(anonymousVolumes == null ? List.of() : anonymousVolumes);
+        return all;
     }
 
     Container toContainer(Path bundle) {

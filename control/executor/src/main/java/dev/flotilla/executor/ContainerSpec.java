@@ -25,12 +25,21 @@ import java.util.TreeMap;
  * @param limits CPUs, memory and processes the container's cgroup allows; {@code null} for none
  * @param secrets files made from the task's secrets, on an in-memory file system; none if {@code null}
  * @param configs files made from the task's configs; none if {@code null}
+ * @param mounts volumes, paths of the node and tmpfs mounts; none if {@code null}
  */
 public record ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
         String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
-        ResourceLimits limits, List<TaskFile> secrets, List<TaskFile> configs) {
+        ResourceLimits limits, List<TaskFile> secrets, List<TaskFile> configs, List<MountSpec> mounts) {
 
-    /** A spec with no secrets or configs. */
+    /** A spec with no mounts. */
+    public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
+            String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
+            ResourceLimits limits, List<TaskFile> secrets, List<TaskFile> configs) {
+        this(id, name, image, args, env, hostname, netnsPath, labels, resolvConf, embeddedDns, limits, secrets, configs,
+                List.of());
+    }
+
+    /** A spec with no secrets, configs or mounts. */
     public ContainerSpec(String id, String name, String image, List<String> args, List<String> env,
             String hostname, Path netnsPath, Map<String, String> labels, Path resolvConf, boolean embeddedDns,
             ResourceLimits limits) {
@@ -64,6 +73,13 @@ public record ContainerSpec(String id, String name, String image, List<String> a
         limits = limits == null ? ResourceLimits.NONE : limits;
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
         configs = configs == null ? List.of() : List.copyOf(configs);
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        java.util.Set<String> mountPoints = new java.util.HashSet<>();
+        for (MountSpec m : mounts) {
+            if (!mountPoints.add(m.normalizedTarget())) {
+                throw new IllegalArgumentException("invalid duplicate mount point: " + m.target());
+            }
+        }
         java.util.Set<String> destinations = new java.util.HashSet<>();
         for (TaskFile f : secrets) {
             if (!destinations.add(f.destination())) {

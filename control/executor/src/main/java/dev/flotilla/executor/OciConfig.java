@@ -50,6 +50,14 @@ final class OciConfig {
      * @param resolvConf the file to bind-mount at {@code /etc/resolv.conf}
      */
     static Map<String, Object> build(ContainerSpec spec, ProcessConfig process, Bundle bundle, Path resolvConf) {
+        return build(spec, process, bundle, resolvConf, List.of());
+    }
+
+    /**
+     * @param userMounts the task's volumes, binds and tmpfs mounts (see {@link VolumeMounts#oci})
+     */
+    static Map<String, Object> build(ContainerSpec spec, ProcessConfig process, Bundle bundle, Path resolvConf,
+            List<Map<String, Object>> userMounts) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", OCI_VERSION);
         config.put("process", process(process));
@@ -64,9 +72,17 @@ final class OciConfig {
             mounts.add(mount(spec.configs().get(i).destination(), "bind", TaskFileMounts.configSource(bundle, i).toString(),
                     readOnly));
         }
+        mounts.addAll(userMounts);
+        // Parents before what is mounted in them, as Docker sorts them: a volume at /etc gets the
+        // generated /etc/hosts on top, a tmpfs at /run the secrets in /run/secrets.
+        mounts.sort(java.util.Comparator.comparingInt(m -> depth((String) m.get("destination"))));
         config.put("mounts", mounts);
         config.put("linux", linux(spec));
         return config;
+    }
+
+    private static int depth(String destination) {
+        return (int) dev.flotilla.common.MountRules.clean(destination).chars().filter(c -> c == '/').count();
     }
 
     private static Map<String, Object> process(ProcessConfig process) {

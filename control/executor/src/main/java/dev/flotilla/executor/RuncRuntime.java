@@ -52,16 +52,33 @@ public final class RuncRuntime {
     private final Runc runc;
     private final RootfsProvisioner rootfs;
     private final ContainerLogs logs;
+    private final VolumeStore volumes;
+    /**
+     * Held while a create records and makes its volumes and while a volume is removed: a volume a
+     * container's metadata names is never removed, and one removed before is made again.
+     */
+    private final Object volumeLock = new Object();
 
     /** A runtime over {@code stateRoot} (usually {@code <data-root>/containers}) with runc's default root. */
     public RuncRuntime(Path stateRoot, ImageStore images, String runcBinary) {
         this(stateRoot, images, runcBinary, null);
     }
 
-    /** @param runcRoot runc's {@code --root}; {@code null} for runc's default ({@code /run/runc}) */
+    /**
+     * @param runcRoot runc's {@code --root}; {@code null} for runc's default ({@code /run/runc})
+     */
     public RuncRuntime(Path stateRoot, ImageStore images, String runcBinary, Path runcRoot) {
+        this(stateRoot, images, new VolumeStore(stateRoot.resolve("volumes")), runcBinary, runcRoot);
+    }
+
+    /**
+     * @param volumes the node's named volumes (usually {@code <data-root>/volumes})
+     * @param runcRoot runc's {@code --root}; {@code null} for runc's default ({@code /run/runc})
+     */
+    public RuncRuntime(Path stateRoot, ImageStore images, VolumeStore volumes, String runcBinary, Path runcRoot) {
         this.stateRoot = stateRoot.toAbsolutePath().normalize();
         this.images = Objects.requireNonNull(images, "images");
+        this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.runc = new Runc(Objects.requireNonNull(runcBinary, "runcBinary"), runcRoot);
         try {
             Files.createDirectories(this.stateRoot);
@@ -100,6 +117,7 @@ public final class RuncRuntime {
     public Container create(ContainerSpec spec) {
         Image image = images.find(spec.image())
                 .orElseThrow(() -> new NoSuchImageException(ImageStore.normalize(spec.image())));
+        VolumeMounts.check(spec.mounts());
         ProcessConfig process = ProcessConfig.of(spec, image);
         Bundle bundle = Bundle.of(stateRoot, spec.id());
         try {
@@ -112,13 +130,31 @@ public final class RuncRuntime {
         Instant created = Instant.now();
         try {
             // Metadata first: should the daemon die half-way, list() still shows whose leftover this is.
-            ContainerMetadata metadata = ContainerMetadata.of(spec, image, process, created, rootfs.mode());
-            Json.write(bundle.metadata(), metadata);
+            ContainerMetadata metadata = ContainerMetadata.of(spec, image, process, created, rootfs.mode(),
+                    VolumeMounts.volumes(spec.id(), spec.mounts(), false),
+                    VolumeMounts.volumes(spec.id(), spec.mounts(), true));
+            Map<String, Path> volumeData = new java.util.HashMap<>();
+            synchronized (volumeLock) {
+                Json.write(bundle.metadata(), metadata);
+                for (MountSpec m : spec.mounts()) {
+                    if (m.type() == MountSpec.Type.VOLUME) {
+                        VolumeStore.Volume v = volumes.ensure(VolumeMounts.volumeName(spec.id(), m), m.volumeLabels(),
+                                Map.of(), m.source().isEmpty()).volume();
+                        volumeData.put(m.normalizedTarget(), v.mountpoint());
+                    }
+                }
+            }
+            for (MountSpec m : spec.mounts()) {
+                if (m.type() == MountSpec.Type.VOLUME) {
+                    VolumeMounts.fill(image.rootfs(), m, volumeData.get(m.normalizedTarget()));
+                }
+            }
             Path resolvConf = EtcFiles.write(bundle, spec);
             TaskFileMounts.write(bundle, spec.secrets());
             TaskFileMounts.writeConfigs(bundle, spec.configs());
             rootfs.provision(image.rootfs(), bundle);
-            Json.write(bundle.config(), OciConfig.build(spec, process, bundle, resolvConf));
+            Json.write(bundle.config(), OciConfig.build(spec, process, bundle, resolvConf,
+                    VolumeMounts.oci(spec.mounts(), m -> volumeData.get(m.normalizedTarget()))));
             log.info("Created container {} ({}) from {} with {} rootfs", spec.id(), spec.name(), image.reference(),
                     rootfs.mode());
             return metadata.toContainer(bundle.dir());
@@ -266,12 +302,69 @@ public final class RuncRuntime {
         });
         TaskFileMounts.release(bundle);
         rootfs.release(bundle);
+        List<String> anonymous = anonymousVolumes(bundle);
         try {
             FileTrees.deleteRecursively(bundle.dir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete bundle " + bundle + ": " + e.getMessage(), e);
         }
+        // Docker removes a task container with its anonymous volumes; named ones stay.
+        synchronized (volumeLock) {
+            anonymous.forEach(name -> volumes.find(name).ifPresent(v -> volumes.delete(name)));
+        }
         log.info("Removed container {}", id);
+    }
+
+    private static List<String> anonymousVolumes(Bundle bundle) {
+        try {
+            return bundle.readMetadata().map(m -> m.anonymousVolumes() == null ? List.<String>of() : m.anonymousVolumes())
+                    .orElse(List.of());
+        } catch (UncheckedIOException e) {
+            log.warn("Cannot read which anonymous volumes container {} has: {}", bundle.id(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** The node's named volumes: {@code volume create}, {@code ls} and {@code inspect}. */
+    public VolumeStore volumes() {
+        return volumes;
+    }
+
+    /** The containers of this node that mount volume {@code name}, by id. */
+    public List<String> volumeUsers(String name) {
+        List<String> users = new ArrayList<>();
+        for (Bundle bundle : bundles()) {
+            try {
+                if (bundle.readMetadata().map(m -> m.allVolumes().contains(name)).orElse(false)) {
+                    users.add(bundle.id());
+                }
+            } catch (UncheckedIOException e) {
+                // Being removed meanwhile: it mounts nothing any more.
+            }
+        }
+        return users;
+    }
+
+    /**
+     * Removes a volume and its data ({@code volume rm}).
+     *
+     * @throws NoSuchVolumeException unless it exists or {@code force}
+     * @throws VolumeInUseException while a container of this node mounts it, with Docker's message
+     */
+    public void removeVolume(String name, boolean force) {
+        synchronized (volumeLock) {
+            if (volumes.find(name).isEmpty()) {
+                if (force) {
+                    return;
+                }
+                throw new NoSuchVolumeException(name);
+            }
+            List<String> users = volumeUsers(name);
+            if (!users.isEmpty()) {
+                throw new VolumeInUseException("remove " + name + ": volume is in use - [" + String.join(", ", users) + "]");
+            }
+            volumes.delete(name);
+        }
     }
 
     /**
@@ -298,16 +391,24 @@ public final class RuncRuntime {
     /** Every container with a bundle here, oldest first: what a restarted daemon adopts or removes. */
     public List<ContainerState> list() {
         List<ContainerState> states = new ArrayList<>();
+        for (Bundle bundle : bundles()) {
+            states.add(stateOf(bundle));
+        }
+        states.sort(Comparator.comparing((ContainerState s) -> s.container().created()).thenComparing(ContainerState::id));
+        return states;
+    }
+
+    private List<Bundle> bundles() {
+        List<Bundle> bundles = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(stateRoot,
                 dir -> BUNDLE_NAME.matcher(dir.getFileName().toString()).matches() && Files.isDirectory(dir))) {
             for (Path dir : dirs) {
-                states.add(stateOf(Bundle.of(stateRoot, dir.getFileName().toString())));
+                bundles.add(Bundle.of(stateRoot, dir.getFileName().toString()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list containers in " + stateRoot + ": " + e.getMessage(), e);
         }
-        states.sort(Comparator.comparing((ContainerState s) -> s.container().created()).thenComparing(ContainerState::id));
-        return states;
+        return bundles;
     }
 
     /**
@@ -436,7 +537,11 @@ public final class RuncRuntime {
         try {
             TaskFileMounts.release(bundle);
             rootfs.release(bundle);
+            List<String> anonymous = anonymousVolumes(bundle);
             FileTrees.deleteRecursively(bundle.dir());
+            synchronized (volumeLock) {
+                anonymous.forEach(name -> volumes.find(name).ifPresent(v -> volumes.delete(name)));
+            }
         } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
             log.warn("Cannot clean up the bundle of failed container {}: {}", bundle.id(), e.toString());

@@ -96,4 +96,19 @@ class OciConfigTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContainerSpec(ID, "n", "busybox", List.of("sh"),
                 null, null, null, null, null, false, null, clash, null)).hasMessageContaining("land at /run/secrets/pw");
     }
+
+    @Test
+    void mountsAreInDepthOrderSoTheGeneratedFilesAndSecretsLandOnTopOfAVolume() {
+        ContainerSpec spec = new ContainerSpec(ID, "n", "busybox", List.of("sh"), null, null, null, null, null, false,
+                null, List.of(new TaskFile("db_pw", new byte[] {1}, 0, 0, 0444)), List.of(),
+                List.of(MountSpec.volume("etc-data", "/etc"), MountSpec.tmpfs("/run", 0, 0)));
+        JsonNode config = Json.MAPPER.valueToTree(OciConfig.build(spec, new ProcessConfig(List.of("sh"), List.of(), "/"),
+                Bundle.of(Path.of("/x"), ID), Path.of("/r"), VolumeMounts.oci(spec.mounts(), m -> Path.of("/v/_data"))));
+
+        List<String> destinations = new java.util.ArrayList<>();
+        config.at("/mounts").forEach(m -> destinations.add(m.at("/destination").asText()));
+        assertThat(destinations).containsSubsequence("/etc", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts");
+        assertThat(destinations).containsSubsequence("/run", "/run/secrets/db_pw");
+        assertThat(destinations).containsSubsequence("/dev", "/dev/pts");
+    }
 }

@@ -277,6 +277,96 @@ class RuncRuntimeTest {
                 .isTrue();
     }
 
+    @Test
+    void aNamedVolumeKeepsItsDataForTheNextContainerAndIsNotRemovedWhileMounted() throws Exception {
+        MountSpec data = MountSpec.volume("webdata", "/data");
+        Container first = runWithMounts(List.of(data), "sh", "-c", "echo kept > /data/file; sleep 1000");
+        assertThat(Poll.until(() -> Files.exists(runtime.volumes().find("webdata").orElseThrow().mountpoint()
+                .resolve("file")), EXIT_WAIT, new java.util.concurrent.CompletableFuture<>())).isTrue();
+
+        assertThatThrownBy(() -> runtime.removeVolume("webdata", false))
+                .isInstanceOf(VolumeInUseException.class)
+                .hasMessage("remove webdata: volume is in use - [" + first.id() + "]");
+        runtime.remove(first.id());
+        Container second = runWithMounts(List.of(data), "sleep", "1000");
+        assertThat(exec(second.id(), "cat", "/data/file")).isEqualTo("kept\n");
+        runtime.remove(second.id());
+
+        runtime.removeVolume("webdata", false);
+        assertThat(runtime.volumes().find("webdata")).isEmpty();
+        assertThatThrownBy(() -> runtime.removeVolume("webdata", false))
+                .isInstanceOf(NoSuchVolumeException.class).hasMessage("get webdata: no such volume");
+        runtime.removeVolume("webdata", true);
+    }
+
+    @Test
+    void aNewVolumeIsFilledFromTheImageUnlessNoCopyAndAnAnonymousOneGoesWithItsContainer() throws Exception {
+        Container filled = createWithMounts(List.of(MountSpec.volume("binfill", "/bin"), MountSpec.volume("", "/scratch")),
+                "true");
+        createWithMounts(List.of(new MountSpec(MountSpec.Type.VOLUME, "bare", "/bin", false, true, Map.of("tier", "web"),
+                null, 0, 0, null)), "true");
+
+        assertThat(runtime.volumes().find("binfill").orElseThrow().mountpoint().resolve("busybox"))
+                .as("copied from the image's /bin").exists();
+        assertThat(runtime.volumes().find("bare").orElseThrow().mountpoint()).as("volume-nocopy").isEmptyDirectory();
+        assertThat(runtime.volumes().find("bare").orElseThrow().labels()).containsEntry("tier", "web");
+        List<VolumeStore.Volume> anonymousOnes = runtime.volumes().list().stream()
+                .filter(VolumeStore.Volume::anonymous).toList();
+        assertThat(anonymousOnes).hasSize(1);
+        assertThat(runtime.volumeUsers(anonymousOnes.get(0).name())).containsExactly(filled.id());
+
+        runtime.remove(filled.id());
+
+        assertThat(runtime.volumes().list()).extracting(VolumeStore.Volume::name)
+                .containsExactlyInAnyOrder("bare", "binfill");
+    }
+
+    @Test
+    void aMissingBindSourceIsRefusedWithDockersMessageAndLeavesNothing() throws IOException {
+        Path source = tmp.resolve("no-such-dir");
+        ContainerSpec spec = withMounts(spec("busybox", List.of("true"), List.of(), null),
+                List.of(MountSpec.bind(source.toString(), "/srv", false)));
+
+        assertThatThrownBy(() -> runtime.create(spec))
+                .isInstanceOf(InvalidMountException.class)
+                .hasMessage("invalid mount config for type \"bind\": bind source path does not exist: " + source)
+                .extracting(e -> ((InvalidMountException) e).missingBindSource()).isEqualTo(source.toString());
+        assertThat(runtime.list()).isEmpty();
+    }
+
+    @Test
+    void bindReadOnlyAndTmpfsMountsAreWhatTheContainerSees() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.writeString(shared.resolve("hello"), "from the node\n");
+        Container c = runWithMounts(List.of(MountSpec.bind(shared.toString(), "/srv", true),
+                MountSpec.tmpfs("/cache", 8L << 20, 0700)), "sleep", "1000");
+
+        assertThat(exec(c.id(), "cat", "/srv/hello")).isEqualTo("from the node\n");
+        Process write = new ProcessBuilder(runtime.execArgv(c.id(), List.of("touch", "/srv/x"))).start();
+        assertThat(write.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(write.exitValue()).as("a read-only bind refuses writes").isNotZero();
+        String mounts = exec(c.id(), "cat", "/proc/mounts");
+        assertThat(mounts).containsPattern("tmpfs /cache tmpfs rw,nosuid,nodev,noexec,[^ ]*size=8192k,mode=700");
+        assertThat(mounts).containsPattern(" /srv [^ ]+ ro,");
+    }
+
+    private Container runWithMounts(List<MountSpec> mounts, String... args) {
+        Container container = createWithMounts(mounts, args);
+        runtime.start(container);
+        return container;
+    }
+
+    private Container createWithMounts(List<MountSpec> mounts, String... args) {
+        ContainerSpec spec = withMounts(spec("busybox", List.of(args), List.of(), null), mounts);
+        containers.add(spec.id());
+        return runtime.create(spec);
+    }
+
+    private static ContainerSpec withMounts(ContainerSpec s, List<MountSpec> mounts) {
+        return new ContainerSpec(s.id(), s.name(), s.image(), s.args(), s.env(), s.hostname(), s.netnsPath(), s.labels(),
+                s.resolvConf(), s.embeddedDns(), s.limits(), s.secrets(), s.configs(), mounts);
+    }
+
     private Container run(String... args) {
         Container container = create(List.of(args), null);
         runtime.start(container);

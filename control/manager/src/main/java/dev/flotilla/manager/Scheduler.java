@@ -16,14 +16,18 @@ import dev.flotilla.cluster.store.TaskStates;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Moves PENDING tasks to ASSIGNED (swarmkit's {@code manager/scheduler}): nodes pass a pipeline of
  * filters (ready and active, CPUs and memory left for the task's reservations, the service's
- * placement constraints, its max replicas per node),
+ * placement constraints, its max replicas per node, and not a node that rejected a task of the
+ * same spec because a bind mount's source does not exist there: Docker retries such a node
+ * forever, moby/moby#34237),
  * then the spread preferences narrow them level by level to the group with the fewest tasks of
  * the service, then the node with the fewest live tasks of the service, then the fewest overall.
  * A task of a global service already names its node, which only has to pass the filters. A task
@@ -45,7 +49,7 @@ public final class Scheduler {
      * the CPUs and memory the live tasks on each node reserve.
      */
     record Placed(Task task, List<Constraint> constraints, Placement placement, Map<String, Integer> serviceLoad,
-            Map<String, Reserved> reserved) {
+            Map<String, Reserved> reserved, Set<String> missingBindSource) {
     }
 
     /** What a node's live tasks reserve. */
@@ -101,6 +105,15 @@ public final class Scheduler {
                 public String explain(int refused) {
                     return "max replicas per node limit exceed";
                 }
+            },
+            new Filter() {
+                public boolean accepts(Node node, Placed placed) {
+                    return !placed.missingBindSource().contains(node.getId());
+                }
+
+                public String explain(int refused) {
+                    return "bind source path does not exist on " + refused + (refused == 1 ? " node" : " nodes");
+                }
             });
 
     public List<StoreAction> schedule(StoreView view, long nowMs) {
@@ -114,6 +127,13 @@ public final class Scheduler {
                 load.merge(t.getNodeId(), 1, Integer::sum);
                 serviceLoad.computeIfAbsent(t.getServiceId(), s -> new HashMap<>()).merge(t.getNodeId(), 1, Integer::sum);
                 reserve(reserved, t);
+            }
+        }
+        // Nodes that rejected a task of the service for a bind source they lack, with the spec it had.
+        Map<String, List<Task>> bindRejections = new HashMap<>();
+        for (Task t : view.tasks().values()) {
+            if (t.getStatus().getState() == TaskState.REJECTED && !t.getStatus().getMissingBindSource().isEmpty()) {
+                bindRejections.computeIfAbsent(t.getServiceId(), s -> new ArrayList<>()).add(t);
             }
         }
         List<Task> pending = view.tasks().values().stream()
@@ -140,7 +160,13 @@ public final class Scheduler {
             if (constraints == null) {
                 why = "no suitable node (invalid placement constraints)";
             } else {
-                Placed placed = new Placed(task, constraints, placement, ofService, reserved);
+                Set<String> lacking = new HashSet<>();
+                for (Task r : bindRejections.getOrDefault(task.getServiceId(), List.of())) {
+                    if (r.getSpec().equals(task.getSpec())) {
+                        lacking.add(r.getNodeId());
+                    }
+                }
+                Placed placed = new Placed(task, constraints, placement, ofService, reserved, lacking);
                 for (Node n : nodes) {
                     int failed = firstRefusing(n, placed);
                     if (failed < 0) {

@@ -177,4 +177,53 @@ class SchedulerTest {
         assertThat(more.getStatus().getState()).isEqualTo(TaskState.PENDING);
         assertThat(more.getStatus().getErr()).isEqualTo("no suitable node (insufficient resources on 1 node)");
     }
+
+    private static final ContainerSpec BIND_SPEC = ContainerSpec.newBuilder().setImage("nginx")
+            .addMounts(dev.flotilla.api.v1.Mount.newBuilder().setType(dev.flotilla.api.v1.Mount.Type.BIND)
+                    .setSource("/srv/www").setTarget("/usr/share/nginx/html")).build();
+
+    private static Task rejectedForBindSource(String id, String node, ContainerSpec spec) {
+        return Task.newBuilder().setId(id).setServiceId("s").setSlot(1).setNodeId(node).setSpec(spec)
+                .setDesiredState(TaskState.SHUTDOWN).setStatus(TaskStatus.newBuilder().setState(TaskState.REJECTED)
+                        .setErr("invalid mount config for type \"bind\": bind source path does not exist: /srv/www")
+                        .setMissingBindSource("/srv/www")).build();
+    }
+
+    @Test
+    void aNodeThatLacksABindSourceGetsNoMoreTasksOfThatSpec() {
+        labeledNodes("a", "", "b", "");
+        store.commit(List.of(Actions.create(rejectedForBindSource("t0", "a", BIND_SPEC)),
+                Actions.create(pending("t1", "s", 1).toBuilder().setSpec(BIND_SPEC).build())));
+
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+
+        assertThat(store.view().task("t1").orElseThrow().getNodeId()).isEqualTo("b");
+    }
+
+    @Test
+    void whenEveryNodeLacksTheBindSourceThePendingTaskSaysSo() {
+        labeledNodes("a", "", "b", "");
+        store.commit(List.of(Actions.create(rejectedForBindSource("t0", "a", BIND_SPEC)),
+                Actions.create(rejectedForBindSource("t9", "b", BIND_SPEC)),
+                Actions.create(pending("t1", "s", 1).toBuilder().setSpec(BIND_SPEC).build())));
+
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+
+        Task t = store.view().task("t1").orElseThrow();
+        assertThat(t.getStatus().getState()).isEqualTo(TaskState.PENDING);
+        assertThat(t.getStatus().getErr()).isEqualTo("no suitable node (bind source path does not exist on 2 nodes)");
+    }
+
+    @Test
+    void aChangedSpecTriesTheNodeAgain() {
+        labeledNodes("a", "", "b", "");
+        ContainerSpec forced = BIND_SPEC.toBuilder().setForceUpdate(1).build();
+        store.commit(List.of(Actions.create(rejectedForBindSource("t0", "a", BIND_SPEC)),
+                Actions.create(rejectedForBindSource("t9", "b", BIND_SPEC)),
+                Actions.create(pending("t1", "s", 1).toBuilder().setSpec(forced).build())));
+
+        store.commit(new Scheduler().schedule(store.view(), 1000));
+
+        assertThat(store.view().task("t1").orElseThrow().getStatus().getState()).isEqualTo(TaskState.ASSIGNED);
+    }
 }

@@ -64,6 +64,8 @@ public final class TestNode implements AutoCloseable {
     private final String underlay;
     private final String hostname;
     private final List<String> daemonArgs;
+    /** A directory the daemon sees empty, in a mount namespace of its own; {@code null} for none. */
+    private Path hiddenFromDaemon;
     private Process daemon;
     private Path webroot;
     private boolean closed;
@@ -177,11 +179,32 @@ public final class TestNode implements AutoCloseable {
 
     // ---- the daemon -----------------------------------------------------------------------
 
+    /**
+     * From the next {@link #startDaemon}, the daemon (and its tasks) see {@code dir} empty, as if
+     * this node were a host without what the others have there. {@code dir} must be below
+     * {@link #dir()}, so closing the node removes whatever mount of it shows on the host.
+     */
+    public synchronized void hideFromDaemon(Path dir) {
+        if (!dir.startsWith(this.dir)) {
+            throw new IllegalArgumentException(dir + " is not below " + this.dir);
+        }
+        hiddenFromDaemon = dir;
+    }
+
     public synchronized void startDaemon() {
         if (daemon != null && daemon.isAlive()) {
             throw new IllegalStateException("The daemon of " + name + " is already running");
         }
         List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + name));
+        if (hiddenFromDaemon != null) {
+            // An empty tmpfs over the directory, in a mount namespace that otherwise shares the
+            // host's mounts (network namespaces and secrets' tmpfs still show on the host). The
+            // bind of the directory onto itself, made private, keeps the tmpfs from propagating
+            // where / is shared; that bind itself may show on the host and goes with dir.
+            command.addAll(List.of("unshare", "--mount", "--propagation", "unchanged", "sh", "-c",
+                    "mount --bind \"$0\" \"$0\" && mount --make-private \"$0\" && mount -t tmpfs -o size=1m tmpfs \"$0\""
+                            + " && exec \"$@\"", hiddenFromDaemon.toString()));
+        }
         if (hostname != null) {
             // Its own UTS namespace, so `node ls` tells the nodes apart; exec keeps one pid.
             command.addAll(List.of("unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostname));

@@ -1,6 +1,7 @@
 package dev.flotilla.manager.controlapi;
 
 import dev.flotilla.api.v1.HealthConfig;
+import dev.flotilla.api.v1.Mount;
 import dev.flotilla.api.v1.NetworkAlias;
 import dev.flotilla.api.v1.PlacementPreference;
 import dev.flotilla.api.v1.PortConfig;
@@ -10,9 +11,11 @@ import dev.flotilla.api.v1.RestartPolicy;
 import dev.flotilla.api.v1.ServiceSpec;
 import dev.flotilla.api.v1.UpdateConfig;
 import dev.flotilla.common.GoFormat;
+import dev.flotilla.common.MountRules;
 import dev.flotilla.common.Names;
 import dev.flotilla.common.ServiceDefaults;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -78,6 +81,7 @@ public final class ServiceSpecs {
         if (spec.getContainer().getImage().isEmpty()) {
             throw new IllegalArgumentException("ContainerSpec: image reference must be provided");
         }
+        mounts(spec.getContainer().getMountsList());
         Set<String> seen = new HashSet<>();
         for (PortConfig p : spec.getPortsList()) {
             if (p.getTargetPort() < 1 || p.getTargetPort() > 65535) {
@@ -129,6 +133,45 @@ public final class ServiceSpecs {
                 .setUpdate(updateConfig(spec.hasUpdate() ? spec.getUpdate() : DEFAULT_UPDATE, false))
                 .setRollback(updateConfig(spec.hasRollback() ? spec.getRollback() : DEFAULT_UPDATE, true))
                 .build();
+    }
+
+    /**
+     * The node's checks, made here so a bad mount is refused at once rather than rejected by every
+     * node, and swarmkit's one mount point per target.
+     */
+    private static void mounts(List<Mount> mounts) {
+        Set<String> targets = new HashSet<>();
+        for (Mount m : mounts) {
+            if (m.getType() == Mount.Type.UNRECOGNIZED) {
+                throw new IllegalArgumentException("invalid mount type: " + m.getTypeValue());
+            }
+            String type = m.getType().name().toLowerCase(Locale.ROOT);
+            MountRules.check(type, m.getSource(), m.getTarget());
+            if (m.getType() != Mount.Type.BIND && !m.getBindPropagation().isEmpty()) {
+                throw new IllegalArgumentException("invalid mount config for type \"" + type
+                        + "\": field BindOptions must not be specified");
+            }
+            MountRules.checkPropagation(m.getBindPropagation());
+            if (m.getType() != Mount.Type.VOLUME && m.hasVolume()) {
+                throw new IllegalArgumentException("invalid mount config for type \"" + type
+                        + "\": field VolumeOptions must not be specified");
+            }
+            if (m.getType() != Mount.Type.TMPFS && m.hasTmpfs()) {
+                throw new IllegalArgumentException("invalid mount config for type \"" + type
+                        + "\": field TmpfsOptions must not be specified");
+            }
+            if (m.getTmpfs().getSizeBytes() < 0) {
+                throw new IllegalArgumentException("invalid mount config for type \"tmpfs\": invalid tmpfs size "
+                        + m.getTmpfs().getSizeBytes());
+            }
+            if (m.getTmpfs().getMode() > 07777) {
+                throw new IllegalArgumentException("invalid mount config for type \"tmpfs\": invalid tmpfs mode "
+                        + Integer.toOctalString(m.getTmpfs().getMode()));
+            }
+            if (!targets.add(MountRules.clean(m.getTarget()))) {
+                throw new IllegalArgumentException("invalid duplicate mount point: " + m.getTarget());
+            }
+        }
     }
 
     /**
