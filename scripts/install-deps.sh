@@ -21,6 +21,8 @@ packages=(
   # benches: iperf3, HAProxy, wrk, jq on iperf3's JSON (bench/dns-vs-dnsmasq-unbound.sh installs
   # dnsperf and unbound itself: the unbound package starts a resolver on the machine's port 53)
   iperf3 haproxy wrk jq
+  # bench/pull.sh: containerd's `ctr image pull` is the peer of a Flotilla node's pull
+  containerd
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -36,4 +38,8 @@ fi
 # a namespace, so the machine's stays off.
 if command -v systemctl >/dev/null && systemctl list-unit-files docker-registry.service >/dev/null 2>&1; then
   systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+fi
+# Likewise containerd: bench/pull.sh runs its own, with its own root, in a namespace.
+if command -v systemctl >/dev/null && systemctl list-unit-files containerd.service >/dev/null 2>&1; then
+  systemctl disable --now containerd.service >/dev/null 2>&1 || true
 fi
